@@ -1,0 +1,237 @@
+//! Command line: clap definitions, turning flags into a `canon::Config`, progress display and
+//! the end-of-run summary. Nothing here decides anything about documents.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use canon::input::jsonl::Fields;
+use canon::{Config, Format, Progress, Report, STAGES};
+
+/// Turns raw web-scrape dumps into a clean, deduplicated corpus.
+#[derive(Parser)]
+#[command(name = "canon", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Repair pages, remove boilerplate, fold duplicates and write canonical documents.
+    Dedup(DedupArgs),
+}
+
+#[derive(Parser)]
+struct DedupArgs {
+    /// Input files or directories (walked recursively in sorted path order).
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Output directory (created if missing): canonical.jsonl, dropped.jsonl, report.json.
+    #[arg(short, long, value_name = "DIR")]
+    out: PathBuf,
+    /// Input format, instead of choosing by file extension.
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// JSON field holding the page text.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    text_field: String,
+    /// JSON field holding the document id.
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    id_field: String,
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    threads: Option<usize>,
+    /// Progress display on stderr: bars when it is a terminal (auto), always, or never.
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+    progress: ProgressArg,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Stop with an error at the first unreadable record instead of listing it as invalid.
+    #[arg(long)]
+    strict: bool,
+    /// Cut runs of at least this many characters (of the matching key) repeated within a page.
+    #[arg(long, default_value_t = canon::repair::DEFAULT_MIN_REPEAT, value_name = "CHARS")]
+    min_repeat: usize,
+    /// A paragraph in at least this many unrelated documents is boilerplate.
+    #[arg(long, default_value_t = canon::boilerplate::DEFAULT_MIN_DOCS, value_name = "N")]
+    boilerplate_min_docs: usize,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Jsonl,
+    Txt,
+    Wet,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ProgressArg {
+    Auto,
+    Always,
+    Never,
+}
+
+/// How the command failed.
+pub enum Failure {
+    /// Bad command line (exit 2).
+    Usage(String),
+    /// The run failed (exit 1).
+    Run(canon::Error),
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> Result<(), Failure> {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // --help and --version are not errors.
+            if !e.use_stderr() {
+                let _ = e.print();
+                return Ok(());
+            }
+            let _ = e.print();
+            std::process::exit(2);
+        }
+    };
+    match cli.command {
+        Command::Dedup(args) => dedup(args),
+    }
+}
+
+fn dedup(args: DedupArgs) -> Result<(), Failure> {
+    if args.threads == Some(0) {
+        return Err(Failure::Usage("--threads must be at least 1".into()));
+    }
+    if args.boilerplate_min_docs < 2 {
+        return Err(Failure::Usage(
+            "--boilerplate-min-docs must be at least 2".into(),
+        ));
+    }
+    if args.min_repeat == 0 {
+        return Err(Failure::Usage("--min-repeat must be at least 1".into()));
+    }
+    let mut cfg = Config::new(args.inputs, args.out);
+    cfg.format = args.format.map(|f| match f {
+        FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Txt => Format::Text,
+        FormatArg::Wet => Format::Wet,
+    });
+    cfg.fields = Fields {
+        text: args.text_field,
+        id: args.id_field,
+    };
+    cfg.threads = args.threads.unwrap_or(0);
+    cfg.min_repeat = args.min_repeat;
+    cfg.boilerplate_min_docs = args.boilerplate_min_docs;
+    cfg.strict = args.strict;
+
+    let progress = Arc::new(Progress::default());
+    let show = !args.quiet
+        && match args.progress {
+            ProgressArg::Never => false,
+            ProgressArg::Auto => std::io::stderr().is_terminal(),
+            ProgressArg::Always => true,
+        };
+    let stop = Arc::new(AtomicBool::new(false));
+    let drawer = show.then(|| {
+        let (p, s) = (progress.clone(), stop.clone());
+        std::thread::spawn(move || draw(&p, &s))
+    });
+    let result = canon::run(&cfg, &progress);
+    stop.store(true, Ordering::SeqCst);
+    if let Some(d) = drawer {
+        let _ = d.join();
+    }
+    let report = result.map_err(|e| match e {
+        canon::Error::Usage(m) => Failure::Usage(m),
+        e => Failure::Run(e),
+    })?;
+    if !args.quiet {
+        summary(&report, &cfg);
+    }
+    Ok(())
+}
+
+/// Polls the pipeline's counters: an indicatif bar on a terminal, a log line every few
+/// seconds otherwise.
+fn draw(p: &Progress, stop: &AtomicBool) {
+    let term = std::io::stderr().is_terminal();
+    let bar = indicatif::ProgressBar::new(0);
+    if term {
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{prefix:>11} [{bar:30}] {bytes}/{total_bytes} {msg} {bytes_per_sec} ETA {eta}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let start = Instant::now();
+    let mut last_log = Instant::now();
+    let mut stage = usize::MAX;
+    while !stop.load(Ordering::SeqCst) {
+        let s = p.stage.load(Relaxed).min(STAGES.len() - 1);
+        if s != stage {
+            stage = s;
+            bar.reset();
+            bar.set_prefix(STAGES[s]);
+        }
+        let (total, done, docs) = (
+            p.total.load(Relaxed),
+            p.done.load(Relaxed),
+            p.docs.load(Relaxed),
+        );
+        bar.set_length(total);
+        bar.set_position(done);
+        bar.set_message(format!("{docs} docs"));
+        if !term && last_log.elapsed() >= Duration::from_secs(5) {
+            last_log = Instant::now();
+            eprintln!(
+                "canon: {:.0}s {} {}/{} ({docs} docs)",
+                start.elapsed().as_secs_f64(),
+                STAGES[s],
+                done,
+                total
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bar.finish_and_clear();
+}
+
+fn summary(r: &Report, cfg: &Config) {
+    let d = &r.documents;
+    let dropped: Vec<String> = d.dropped.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    let mb = |b: u64| b as f64 / 1e6;
+    let secs = r.run.seconds.get("total").copied().unwrap_or(0.0);
+    eprintln!(
+        "canon: {} documents in, {} canonical, dropped {}; text {:.2} MB -> {:.2} MB; \
+         {} repeated and {} boilerplate paragraphs removed; {:.2}s ({:.1} MB/s, {} threads) -> {}",
+        d.input,
+        d.canonical,
+        dropped.join(", "),
+        mb(r.bytes.text_in),
+        mb(r.bytes.text_out),
+        r.paragraphs.repeated,
+        r.paragraphs.boilerplate,
+        secs,
+        mb(r.inputs.bytes_decompressed) / secs.max(1e-9),
+        r.run.threads,
+        cfg.out.display()
+    );
+    if r.invalid.count > 0 {
+        eprintln!(
+            "canon: {} invalid records, first at {}: {}",
+            r.invalid.count, r.invalid.first[0].source, r.invalid.first[0].error
+        );
+    }
+}

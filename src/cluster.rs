@@ -1,0 +1,114 @@
+//! Cluster stage: groups documents with the same key and picks one survivor per group by a
+//! total order, so that the choice depends on content and input position only — never on
+//! thread count or timing.
+//!
+//! The canonical order (best first): most key characters after repair and boilerplate removal,
+//! then fewest romanization glosses, then fewest paragraphs removed (repeated + boilerplate),
+//! then earliest input position (command-line argument, then sorted path, then record).
+
+use std::cmp::{Ordering, Reverse};
+
+use rayon::prelude::*;
+
+/// What the canonical order looks at for one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rank {
+    /// Key characters of the text that would be emitted.
+    pub key_chars: u64,
+    /// Romanization glosses in the kept text.
+    pub glosses: u32,
+    /// Paragraphs removed by repair or as boilerplate.
+    pub removed: u32,
+    /// Input position (index in input order).
+    pub position: usize,
+}
+
+impl Rank {
+    fn sort_key(&self) -> (Reverse<u64>, u32, u32, usize) {
+        (
+            Reverse(self.key_chars),
+            self.glosses,
+            self.removed,
+            self.position,
+        )
+    }
+}
+
+impl Ord for Rank {
+    fn cmp(&self, other: &Rank) -> Ordering {
+        self.sort_key().cmp(&other.sort_key())
+    }
+}
+
+impl PartialOrd for Rank {
+    fn partial_cmp(&self, other: &Rank) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Groups documents by exact key. `keys[i]` is document `i`'s key (`None`: not clustered);
+/// returns for each document the index of its group's canonical document (itself if it is
+/// the canonical one), or `None` where the key was `None`.
+pub fn exact(keys: &[Option<u128>], ranks: &[Rank]) -> Vec<Option<usize>> {
+    let mut order: Vec<(u128, Rank, usize)> = keys
+        .iter()
+        .enumerate()
+        .filter_map(|(i, k)| k.map(|k| (k, ranks[i], i)))
+        .collect();
+    order.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut canonical = vec![None; keys.len()];
+    for group in order.chunk_by(|a, b| a.0 == b.0) {
+        let best = group[0].2;
+        for &(_, _, i) in group {
+            canonical[i] = Some(best);
+        }
+    }
+    canonical
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rank(key_chars: u64, glosses: u32, removed: u32, position: usize) -> Rank {
+        Rank {
+            key_chars,
+            glosses,
+            removed,
+            position,
+        }
+    }
+
+    #[test]
+    fn canonical_order_is_total_and_documented() {
+        // More text wins, then fewer glosses, then fewer removals, then earlier position.
+        assert!(rank(100, 9, 9, 9) < rank(99, 0, 0, 0));
+        assert!(rank(100, 0, 9, 9) < rank(100, 1, 0, 0));
+        assert!(rank(100, 0, 0, 9) < rank(100, 0, 1, 0));
+        assert!(rank(100, 0, 0, 1) < rank(100, 0, 0, 2));
+    }
+
+    #[test]
+    fn exact_groups_pick_the_best_member() {
+        let keys = [Some(7), Some(8), Some(7), None, Some(7)];
+        let ranks = [
+            rank(10, 2, 0, 0),
+            rank(10, 0, 0, 1),
+            rank(10, 0, 3, 2),
+            rank(0, 0, 0, 3),
+            rank(10, 0, 3, 4),
+        ];
+        let c = exact(&keys, &ranks);
+        assert_eq!(c, vec![Some(2), Some(1), Some(2), None, Some(2)]);
+    }
+
+    #[test]
+    fn result_does_not_depend_on_presentation_order() {
+        // Same documents, listed in another order: the same document wins.
+        let keys = [Some(1u128), Some(1), Some(1)];
+        let a = [rank(5, 1, 0, 10), rank(5, 0, 0, 20), rank(5, 0, 0, 30)];
+        let b = [a[2], a[0], a[1]];
+        assert_eq!(exact(&keys, &a)[0], Some(1));
+        assert_eq!(exact(&keys, &b)[0], Some(0));
+    }
+}

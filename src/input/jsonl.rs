@@ -1,0 +1,229 @@
+//! JSON Lines records: one object per line, with the text and id in configurable fields.
+//!
+//! Only the two fields canon needs are looked at; the text is kept as a raw slice of the line
+//! so that the emit stage can splice the repaired text into the original object, leaving every
+//! other field byte-for-byte as it was.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Range;
+
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+/// The field names to read.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    /// Field holding the page text (`--text-field`).
+    pub text: String,
+    /// Field holding the document id (`--id-field`).
+    pub id: String,
+}
+
+/// A parsed line.
+#[derive(Debug)]
+pub struct JsonRecord<'a> {
+    /// The id: a string's value or a number's digits; `None` if missing or null.
+    pub id: Option<Cow<'a, str>>,
+    /// The unescaped page text.
+    pub text: Cow<'a, str>,
+    /// Byte range of the raw text value (quotes included) within the line.
+    pub text_span: Range<usize>,
+}
+
+/// Parses one line (without its line end).
+///
+/// # Errors
+/// A message saying what is wrong: invalid JSON (with the column), not an object, text field
+/// missing or not a string.
+pub fn parse<'a>(line: &'a str, fields: &Fields) -> Result<JsonRecord<'a>, String> {
+    let mut de = serde_json::Deserializer::from_str(line);
+    let (text, id) = Seed(fields)
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|e| describe(&e))?;
+    let text = text.ok_or_else(|| format!("missing field `{}`", fields.text))?;
+    let text_span = span_in(line, text.get());
+    let text = string_value(text).ok_or_else(|| {
+        format!(
+            "field `{}` is not a string (found {})",
+            fields.text,
+            kind(text.get())
+        )
+    })?;
+    let id = id.and_then(|raw| match raw.get().as_bytes().first() {
+        Some(b'"') => string_value(raw),
+        Some(b'n') => None,
+        _ => Some(Cow::Borrowed(raw.get())),
+    });
+    Ok(JsonRecord {
+        id,
+        text,
+        text_span,
+    })
+}
+
+fn describe(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    // serde_json appends " at line L column C"; on one line only the column is useful.
+    let msg = match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_owned(),
+        None => msg,
+    };
+    format!("invalid JSON at column {}: {msg}", e.column())
+}
+
+fn kind(raw: &str) -> &'static str {
+    match raw.as_bytes().first() {
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        _ => "a number",
+    }
+}
+
+/// Where `inner` (a subslice of `outer`) sits in `outer`.
+fn span_in(outer: &str, inner: &str) -> Range<usize> {
+    let start = inner.as_ptr() as usize - outer.as_ptr() as usize;
+    start..start + inner.len()
+}
+
+/// The value of a JSON string, borrowed when it has no escapes.
+fn string_value(raw: &RawValue) -> Option<Cow<'_, str>> {
+    let s = raw.get();
+    if !s.starts_with('"') {
+        return None;
+    }
+    if !s.contains('\\') {
+        return Some(Cow::Borrowed(&s[1..s.len() - 1]));
+    }
+    serde_json::from_str::<String>(s).ok().map(Cow::Owned)
+}
+
+/// Deserializes an object, keeping the raw text and id values and skipping everything else.
+struct Seed<'f>(&'f Fields);
+
+type Found<'de> = (Option<&'de RawValue>, Option<&'de RawValue>);
+
+impl<'de> DeserializeSeed<'de> for Seed<'_> {
+    type Value = Found<'de>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Seed<'_> {
+    type Value = Found<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut text, mut id) = (None, None);
+        while let Some(k) = map.next_key_seed(KeySeed(self.0))? {
+            match k {
+                Key::Text if text.is_none() => text = Some(map.next_value::<&'de RawValue>()?),
+                Key::Id if id.is_none() => id = Some(map.next_value::<&'de RawValue>()?),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok((text, id))
+    }
+}
+
+enum Key {
+    Text,
+    Id,
+    Other,
+}
+
+/// Classifies a key without allocating (escaped keys are compared after unescaping).
+struct KeySeed<'f>(&'f Fields);
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Key;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeySeed<'_> {
+    type Value = Key;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key, E> {
+        Ok(if v == self.0.text {
+            Key::Text
+        } else if v == self.0.id {
+            Key::Id
+        } else {
+            Key::Other
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields() -> Fields {
+        Fields {
+            text: "text".into(),
+            id: "id".into(),
+        }
+    }
+
+    #[test]
+    fn borrowed_text_and_span() {
+        let line = r#"{"id":"a1","site":"x","text":"hello\nworld","n":1}"#;
+        let r = parse(line, &fields()).unwrap();
+        assert_eq!(r.id.as_deref(), Some("a1"));
+        assert_eq!(r.text, "hello\nworld");
+        assert_eq!(&line[r.text_span], r#""hello\nworld""#);
+    }
+
+    #[test]
+    fn escaped_text_and_numeric_id() {
+        let line = r#"{"text":"\u8bb0\u8005 \"q\"","id":42}"#;
+        let r = parse(line, &fields()).unwrap();
+        assert_eq!(r.text, "记者 \"q\"");
+        assert_eq!(r.id.as_deref(), Some("42"));
+    }
+
+    #[test]
+    fn custom_fields_and_missing_id() {
+        let f = Fields {
+            text: "body".into(),
+            id: "doc".into(),
+        };
+        let r = parse(r#"{"body":"x","text":5}"#, &f).unwrap();
+        assert_eq!(r.text, "x");
+        assert!(r.id.is_none());
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        let e = |l: &str| parse(l, &fields()).unwrap_err();
+        assert!(
+            e(r#"{"text":"abc"#).starts_with("invalid JSON at column"),
+            "{}",
+            e(r#"{"text":"abc"#)
+        );
+        assert!(e("[1,2]").contains("a JSON object"), "{}", e("[1,2]"));
+        assert_eq!(e(r#"{"id":"x"}"#), "missing field `text`");
+        assert_eq!(
+            e(r#"{"text":null}"#),
+            "field `text` is not a string (found null)"
+        );
+        assert!(
+            e(r#"{"text":"a"} x"#).contains("trailing"),
+            "{}",
+            e(r#"{"text":"a"} x"#)
+        );
+    }
+}

@@ -1,0 +1,307 @@
+//! Read stage: finds input files, picks their format, maps or decompresses them, and splits
+//! them into units of parallel work.
+//!
+//! Offsets are byte offsets into the (decompressed) file. Plain files are memory-mapped;
+//! compressed ones are streamed into an unnamed temporary file in the output directory, which
+//! is then mapped, so both kinds are read the same way and neither is held in RAM.
+
+pub mod jsonl;
+pub mod wet;
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::ops::{Deref, Range};
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+
+use crate::error::{Error, Result};
+
+/// Input formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// JSON Lines: one object per line.
+    Jsonl,
+    /// Plain text: one page per file.
+    Text,
+    /// Common Crawl WET: one document per `conversion` record.
+    Wet,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Format, String> {
+        match s {
+            "jsonl" | "ndjson" | "json" => Ok(Format::Jsonl),
+            "txt" | "text" => Ok(Format::Text),
+            "wet" | "warc" => Ok(Format::Wet),
+            _ => Err(format!("unknown format `{s}` (expected jsonl, txt or wet)")),
+        }
+    }
+}
+
+/// Compression of an input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    /// Not compressed: memory-mapped.
+    None,
+    /// gzip, possibly multi-member (as Common Crawl writes it).
+    Gzip,
+    /// zstd, possibly several frames.
+    Zstd,
+}
+
+/// One input file, in the order the run reads it.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    /// The path as it will be shown in sources and messages.
+    pub path: PathBuf,
+    /// For plain-text pages: the path relative to the input root, used as the document id.
+    pub rel: String,
+    /// Format of the decompressed content.
+    pub format: Format,
+    /// Compression of the file on disk.
+    pub compression: Compression,
+}
+
+/// Sniffs format and compression from a file name; `None` if canon does not read it.
+pub fn sniff(path: &Path, forced: Option<Format>) -> Option<(Format, Compression)> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let (base, compression) = if let Some(b) = name.strip_suffix(".gz") {
+        (b, Compression::Gzip)
+    } else if let Some(b) = name.strip_suffix(".zst") {
+        (b, Compression::Zstd)
+    } else {
+        (name.as_str(), Compression::None)
+    };
+    if let Some(f) = forced {
+        return Some((f, compression));
+    }
+    let ext = base.rsplit_once('.')?.1;
+    let format = match ext {
+        "jsonl" | "ndjson" | "json" => Format::Jsonl,
+        "txt" => Format::Text,
+        "wet" => Format::Wet,
+        _ => return None,
+    };
+    Some((format, compression))
+}
+
+/// Expands the command-line inputs into files: directories are walked recursively in sorted
+/// path order and files of unknown type in them are returned as skipped; an explicit file of
+/// unknown type is a usage error.
+///
+/// # Errors
+/// A path that does not exist or cannot be read, or an explicit file canon cannot read.
+pub fn discover(
+    inputs: &[PathBuf],
+    forced: Option<Format>,
+) -> Result<(Vec<InputFile>, Vec<PathBuf>)> {
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    for input in inputs {
+        let meta = std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
+        if meta.is_dir() {
+            let walk = walkdir::WalkDir::new(input)
+                .follow_links(true)
+                .sort_by(|a, b| a.file_name().cmp(b.file_name()));
+            for entry in walk {
+                let entry = entry.map_err(|e| {
+                    let path = e.path().unwrap_or(input).to_path_buf();
+                    Error::io(path, e.into())
+                })?;
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let path = entry.path();
+                match sniff(path, forced) {
+                    Some((format, compression)) => files.push(InputFile {
+                        path: path.to_path_buf(),
+                        rel: rel_id(path.strip_prefix(input).unwrap_or(path)),
+                        format,
+                        compression,
+                    }),
+                    None => skipped.push(path.to_path_buf()),
+                }
+            }
+        } else {
+            let (format, compression) = sniff(input, forced).ok_or_else(|| {
+                Error::Usage(format!(
+                    "{}: unknown input type (use .jsonl, .ndjson, .json, .txt, .wet, optionally .gz or .zst, or --format)",
+                    input.display()
+                ))
+            })?;
+            let rel = input.file_name().map(Path::new).unwrap_or(input);
+            files.push(InputFile {
+                path: input.clone(),
+                rel: rel_id(rel),
+                format,
+                compression,
+            });
+        }
+    }
+    Ok((files, skipped))
+}
+
+/// A page id from a relative path: `/`-separated, without a compression suffix.
+fn rel_id(rel: &Path) -> String {
+    let s = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    s.strip_suffix(".gz")
+        .or_else(|| s.strip_suffix(".zst"))
+        .map(str::to_owned)
+        .unwrap_or(s)
+}
+
+/// The bytes of one opened input file.
+pub enum Data {
+    /// A mapped file (plain, or decompressed into a temporary file).
+    Mapped(Mmap),
+    /// An empty file (which cannot be mapped).
+    Empty,
+}
+
+impl Deref for Data {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Data::Mapped(m) => m,
+            Data::Empty => &[],
+        }
+    }
+}
+
+/// An opened input file.
+pub struct Opened {
+    /// Its (decompressed) content.
+    pub data: Data,
+    /// Size of the file on disk.
+    pub disk_bytes: u64,
+    /// If decompression stopped early: what went wrong and at which decompressed offset. The
+    /// bytes decoded before that point are kept in `data`.
+    pub truncated: Option<String>,
+}
+
+/// Maps `file`, or decompresses it into a temporary file in `tmp_dir` and maps that.
+///
+/// # Errors
+/// The file cannot be opened, read or mapped, or the temporary file cannot be written.
+pub fn open(file: &InputFile, tmp_dir: &Path) -> Result<Opened> {
+    let path = &file.path;
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let disk_bytes = f.metadata().map_err(|e| Error::io(path, e))?.len();
+    match file.compression {
+        Compression::None => Ok(Opened {
+            data: map(&f, path)?,
+            disk_bytes,
+            truncated: None,
+        }),
+        Compression::Gzip => {
+            let dec = flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(1 << 20, f));
+            decompress(dec, path, tmp_dir, disk_bytes)
+        }
+        Compression::Zstd => {
+            let dec = zstd::stream::read::Decoder::new(f).map_err(|e| Error::io(path, e))?;
+            decompress(dec, path, tmp_dir, disk_bytes)
+        }
+    }
+}
+
+fn decompress(mut dec: impl Read, path: &Path, tmp_dir: &Path, disk_bytes: u64) -> Result<Opened> {
+    let tmp = tempfile::tempfile_in(tmp_dir).map_err(|e| Error::io(tmp_dir, e))?;
+    let mut out = io::BufWriter::with_capacity(1 << 20, tmp);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut written = 0u64;
+    let mut truncated = None;
+    loop {
+        match dec.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                out.write_all(&buf[..n])
+                    .map_err(|e| Error::io(tmp_dir, e))?;
+                written += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                truncated = Some(format!(
+                    "compressed stream is damaged or truncated after {written} decompressed bytes: {e}"
+                ));
+                break;
+            }
+        }
+    }
+    let tmp = out
+        .into_inner()
+        .map_err(|e| Error::io(tmp_dir, e.into_error()))?;
+    Ok(Opened {
+        data: map(&tmp, path)?,
+        disk_bytes,
+        truncated,
+    })
+}
+
+fn map(f: &File, path: &Path) -> Result<Data> {
+    let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
+    if len == 0 {
+        return Ok(Data::Empty);
+    }
+    // SAFETY: the mapping is read-only and lives as long as the run. The contract (README,
+    // "Inputs") is that input files are not truncated or rewritten while canon runs: if one
+    // is truncated, reading past its new end raises SIGBUS. Compressed inputs are mapped from
+    // canon's own unnamed temporary file, which nothing else can reach.
+    let m = unsafe { Mmap::map(f) }.map_err(|e| Error::io(path, e))?;
+    Ok(Data::Mapped(m))
+}
+
+/// Splits `data` into chunks of about `target` bytes that end at line ends; returns each
+/// chunk's byte range and the 1-based number of its first line.
+pub fn line_chunks(data: &[u8], target: usize) -> Vec<(Range<usize>, u64)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut line = 1u64;
+    while start < data.len() {
+        let want = (start + target.max(1)).min(data.len());
+        let end = if want >= data.len() {
+            data.len()
+        } else {
+            memchr::memchr(b'\n', &data[want - 1..]).map_or(data.len(), |i| want + i)
+        };
+        out.push((start..end, line));
+        line += memchr::memchr_iter(b'\n', &data[start..end]).count() as u64;
+        start = end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffing_by_extension() {
+        let s = |p: &str| sniff(Path::new(p), None);
+        assert_eq!(s("a/b.jsonl"), Some((Format::Jsonl, Compression::None)));
+        assert_eq!(s("b.ndjson.gz"), Some((Format::Jsonl, Compression::Gzip)));
+        assert_eq!(s("c.warc.wet.gz"), Some((Format::Wet, Compression::Gzip)));
+        assert_eq!(s("d.TXT.zst"), Some((Format::Text, Compression::Zstd)));
+        assert_eq!(s("e.csv"), None);
+        assert_eq!(
+            sniff(Path::new("e.csv"), Some(Format::Jsonl)),
+            Some((Format::Jsonl, Compression::None))
+        );
+    }
+
+    #[test]
+    fn chunks_end_at_line_ends_and_count_lines() {
+        let data = b"aaaa\nbb\ncccccc\nd\n";
+        let chunks = line_chunks(data, 3);
+        assert_eq!(chunks, vec![(0..5, 1), (5..8, 2), (8..15, 3), (15..17, 4)]);
+        assert!(line_chunks(b"", 10).is_empty());
+        assert_eq!(line_chunks(b"no newline", 100), vec![(0..10, 1)]);
+    }
+}

@@ -1,0 +1,441 @@
+//! Normalize stage: paragraph text → matching key.
+//!
+//! A key is Unicode NFKC, case folded, with whitespace, punctuation and symbols removed and
+//! parenthesized romanization glosses after Han characters (`记者(jìzhě)`, `漢字(かんじ)`)
+//! skipped. Keys are for matching only; emitted text keeps its original characters. When asked,
+//! the builder also records, for every key byte, the byte offset in the source text of the
+//! character that produced it, so a cut decided on keys can be applied to the original text.
+
+use icu_casemap::{CaseMapper, CaseMapperBorrowed};
+use icu_normalizer::{ComposingNormalizer, ComposingNormalizerBorrowed};
+use icu_properties::props::{GeneralCategory, GeneralCategoryGroup};
+use icu_properties::{CodePointMapData, CodePointMapDataBorrowed};
+
+const NFKC: ComposingNormalizerBorrowed<'static> = ComposingNormalizer::new_nfkc();
+const FOLD: CaseMapperBorrowed<'static> = CaseMapper::new();
+const GC: CodePointMapDataBorrowed<'static, GeneralCategory> = CodePointMapData::new();
+
+/// The longest gloss (in characters, parentheses excluded) that is still taken for one.
+const MAX_GLOSS_CHARS: usize = 48;
+
+/// A reusable buffer holding the key of one paragraph.
+#[derive(Debug, Default, Clone)]
+pub struct Key {
+    /// The key bytes (UTF-8).
+    pub bytes: Vec<u8>,
+    /// For every key byte, the byte offset in the source text of the character it came from
+    /// (filled only when [`Key::build`] is called with `with_offsets`).
+    pub offsets: Vec<u32>,
+    /// Number of characters in the key.
+    pub chars: u32,
+    /// Number of romanization glosses skipped.
+    pub glosses: u32,
+}
+
+impl Key {
+    /// Creates an empty key buffer.
+    pub fn new() -> Key {
+        Key::default()
+    }
+
+    /// Replaces the buffer's content with the key of `text`.
+    ///
+    /// A text whose key would be empty (only punctuation, symbols or emoji) falls back to its
+    /// non-whitespace characters, so such lines can still be matched against each other.
+    pub fn build(&mut self, text: &str, with_offsets: bool) {
+        self.bytes.clear();
+        self.offsets.clear();
+        self.chars = 0;
+        self.glosses = 0;
+        let mut b = Builder {
+            key: self,
+            with_offsets,
+        };
+        b.run(text);
+        if self.bytes.is_empty() {
+            for (i, c) in text.char_indices() {
+                if !c.is_whitespace() {
+                    let mut buf = [0u8; 4];
+                    let s = c.encode_utf8(&mut buf);
+                    self.bytes.extend_from_slice(s.as_bytes());
+                    if with_offsets {
+                        self.offsets.extend(std::iter::repeat_n(i as u32, s.len()));
+                    }
+                    self.chars += 1;
+                }
+            }
+        }
+    }
+
+    /// The key as a string slice.
+    pub fn as_str(&self) -> &str {
+        // The builder only ever appends whole UTF-8 encoded characters.
+        std::str::from_utf8(&self.bytes).expect("keys are built from whole characters")
+    }
+}
+
+/// Convenience: the key of `text` as a `String`.
+pub fn key_of(text: &str) -> String {
+    let mut k = Key::new();
+    k.build(text, false);
+    k.as_str().to_owned()
+}
+
+struct Builder<'a> {
+    key: &'a mut Key,
+    with_offsets: bool,
+}
+
+/// Character classes that never compose with a neighbour and that NFKC and case folding leave
+/// alone: they are copied to the key as they are (the fast path).
+fn is_inert(c: char) -> bool {
+    matches!(c as u32,
+        0x3041..=0x3096 | 0x30A1..=0x30FA | 0x30FC | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+        | 0xAC00..=0xD7A3)
+}
+
+/// Characters dropped from keys without consulting Unicode tables: general punctuation,
+/// CJK symbols and punctuation, and spaces.
+fn is_fast_drop(c: char) -> bool {
+    matches!(c as u32, 0x2000..=0x206F | 0x3000..=0x3004 | 0x3008..=0x303F | 0x00A0..=0x00BF | 0x00D7 | 0x00F7)
+}
+
+/// Characters after which no following character can change the NFKC result of the text so
+/// far: a character before one of these can take the fast path.
+fn is_plain(c: char) -> bool {
+    c.is_ascii() || is_inert(c) || is_fast_drop(c) || (0xFF01..=0xFF5E).contains(&(c as u32))
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F | 0x3005 | 0x3007)
+}
+
+impl Builder<'_> {
+    fn push_char(&mut self, c: char, src: usize) {
+        let mut buf = [0u8; 4];
+        let s = c.encode_utf8(&mut buf);
+        self.key.bytes.extend_from_slice(s.as_bytes());
+        if self.with_offsets {
+            self.key
+                .offsets
+                .extend(std::iter::repeat_n(src as u32, s.len()));
+        }
+        self.key.chars += 1;
+    }
+
+    fn run(&mut self, text: &str) {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        // Whether the previous source character was Han (a gloss may follow it).
+        let mut prev_han = false;
+        while i < bytes.len() {
+            let b = bytes[i];
+            // An ASCII letter followed by a combining mark must go the slow way (e + ◌́ = é).
+            let ascii_fast = b < 0x80
+                && (i + 1 >= bytes.len()
+                    || bytes[i + 1] < 0x80
+                    || text[i + 1..].chars().next().is_some_and(is_plain));
+            if ascii_fast {
+                if b.is_ascii_alphanumeric() {
+                    self.key.bytes.push(b.to_ascii_lowercase());
+                    if self.with_offsets {
+                        self.key.offsets.push(i as u32);
+                    }
+                    self.key.chars += 1;
+                } else if b == b'(' && prev_han {
+                    if let Some(end) = gloss_end(text, i + 1) {
+                        self.key.glosses += 1;
+                        i = end;
+                        prev_han = false;
+                        continue;
+                    }
+                }
+                prev_han = false;
+                i += 1;
+                continue;
+            }
+            let c = text[i..].chars().next().expect("i is on a char boundary");
+            let len = c.len_utf8();
+            let next = text[i + len..].chars().next();
+            let next_is_plain = next.is_none_or(is_plain);
+            if is_inert(c) && next_is_plain {
+                self.key.bytes.extend_from_slice(&bytes[i..i + len]);
+                if self.with_offsets {
+                    self.key.offsets.extend(std::iter::repeat_n(i as u32, len));
+                }
+                self.key.chars += 1;
+                prev_han = is_han(c);
+                i += len;
+                continue;
+            }
+            if is_fast_drop(c) {
+                prev_han = false;
+                i += len;
+                continue;
+            }
+            // Full-width ASCII forms map to ASCII; the full-width parenthesis opens glosses too.
+            if (0xFF01..=0xFF5E).contains(&(c as u32)) && next_is_plain {
+                let a = char::from_u32(c as u32 - 0xFEE0).expect("maps into ASCII");
+                if a.is_ascii_alphanumeric() {
+                    self.push_char(a.to_ascii_lowercase(), i);
+                } else if a == '(' && prev_han {
+                    if let Some(end) = gloss_end(text, i + len) {
+                        self.key.glosses += 1;
+                        i = end;
+                        prev_han = false;
+                        continue;
+                    }
+                }
+                prev_han = false;
+                i += len;
+                continue;
+            }
+            // Slow path: a run of characters that may interact under NFKC (a base character
+            // and what follows it up to the next plain character) goes through ICU.
+            let start = i;
+            let mut end = i + len;
+            while let Some(n) = text[end..].chars().next() {
+                if is_plain(n) {
+                    break;
+                }
+                end += n.len_utf8();
+            }
+            let segment = &text[start..end];
+            let nfkc = NFKC.normalize(segment);
+            let folded = FOLD.fold_string(&nfkc);
+            // Case folding can denormalize (rarely); normalize once more to be stable.
+            let stable = NFKC.normalize(&folded);
+            for k in stable.chars() {
+                let gc = GC.get(k);
+                if GeneralCategoryGroup::Letter.contains(gc)
+                    || GeneralCategoryGroup::Number.contains(gc)
+                    || GeneralCategoryGroup::Mark.contains(gc)
+                {
+                    self.push_char(k, start);
+                }
+            }
+            prev_han = segment.chars().last().is_some_and(is_han);
+            i = end;
+        }
+    }
+}
+
+/// If a romanization gloss starts at byte `from` (just after an opening parenthesis), returns
+/// the byte offset just past its closing parenthesis.
+///
+/// A gloss is pinyin (tone marks or tone digits allowed, syllables separated by nothing, spaces,
+/// hyphens or apostrophes) or a kana reading, closed by `)` or `）`. An all-capitals acronym
+/// such as `(GDP)` is not a gloss.
+fn gloss_end(text: &str, from: usize) -> Option<usize> {
+    let rest = &text[from..];
+    let mut n = 0;
+    let mut close = None;
+    for (j, c) in rest.char_indices() {
+        if c == ')' || c == '）' {
+            close = Some((j, c.len_utf8()));
+            break;
+        }
+        n += 1;
+        if n > MAX_GLOSS_CHARS {
+            return None;
+        }
+    }
+    let (j, clen) = close?;
+    let inner = &rest[..j];
+    if inner.is_empty() {
+        return None;
+    }
+    if inner
+        .chars()
+        .all(|c| matches!(c as u32, 0x3041..=0x30FF))
+    {
+        return Some(from + j + clen);
+    }
+    if is_pinyin(inner) {
+        Some(from + j + clen)
+    } else {
+        None
+    }
+}
+
+/// Maps a pinyin letter (with or without a tone mark) to its base letter (`ü` → `v`).
+fn pinyin_base(c: char) -> Option<u8> {
+    Some(match c {
+        'a'..='z' => c as u8,
+        'A'..='Z' => c.to_ascii_lowercase() as u8,
+        'ā' | 'á' | 'ǎ' | 'à' | 'Ā' | 'Á' | 'Ǎ' | 'À' => b'a',
+        'ē' | 'é' | 'ě' | 'è' | 'Ē' | 'É' | 'Ě' | 'È' | 'ê' => b'e',
+        'ī' | 'í' | 'ǐ' | 'ì' | 'Ī' | 'Í' | 'Ǐ' | 'Ì' => b'i',
+        'ō' | 'ó' | 'ǒ' | 'ò' | 'Ō' | 'Ó' | 'Ǒ' | 'Ò' => b'o',
+        'ū' | 'ú' | 'ǔ' | 'ù' | 'Ū' | 'Ú' | 'Ǔ' | 'Ù' => b'u',
+        'ü' | 'ǖ' | 'ǘ' | 'ǚ' | 'ǜ' | 'Ü' | 'Ǖ' | 'Ǘ' | 'Ǚ' | 'Ǜ' => b'v',
+        _ => return None,
+    })
+}
+
+const INITIALS: [&[u8]; 23] = [
+    b"zh", b"ch", b"sh", b"b", b"p", b"m", b"f", b"d", b"t", b"n", b"l", b"g", b"k", b"h", b"j",
+    b"q", b"x", b"r", b"z", b"c", b"s", b"y", b"w",
+];
+const FINALS: [&[u8]; 38] = [
+    b"a", b"o", b"e", b"i", b"u", b"v", b"ai", b"ei", b"ui", b"ao", b"ou", b"iu", b"ie", b"ve",
+    b"ue", b"er", b"an", b"en", b"in", b"un", b"vn", b"ang", b"eng", b"ing", b"ong", b"ia", b"iao",
+    b"ian", b"iang", b"iong", b"ua", b"uo", b"uai", b"uan", b"uang", b"van", b"io", b"ueng",
+];
+
+/// Whether `s` reads as pinyin: letters that split into initial+final syllables, optional tone
+/// digits 1–5, separators, and at least one lowercase letter (acronyms are not glosses).
+fn is_pinyin(s: &str) -> bool {
+    let mut letters = Vec::with_capacity(s.len());
+    let mut lower = false;
+    let mut words: Vec<Vec<u8>> = Vec::new();
+    for c in s.chars() {
+        if matches!(c, ' ' | '\'' | '’' | '-') {
+            if !letters.is_empty() {
+                words.push(std::mem::take(&mut letters));
+            }
+            continue;
+        }
+        if matches!(c, '1'..='5') {
+            continue;
+        }
+        let b = match pinyin_base(c) {
+            Some(b) => b,
+            None => return false,
+        };
+        if !c.is_uppercase() {
+            lower = true;
+        }
+        letters.push(b);
+    }
+    if !letters.is_empty() {
+        words.push(letters);
+    }
+    lower && !words.is_empty() && words.iter().all(|w| segments_into_syllables(w))
+}
+
+fn segments_into_syllables(w: &[u8]) -> bool {
+    let mut ok = vec![false; w.len() + 1];
+    ok[0] = true;
+    for i in 0..w.len() {
+        if !ok[i] {
+            continue;
+        }
+        let rest = &w[i..];
+        let mut starts: Vec<usize> = vec![0];
+        starts.extend(
+            INITIALS
+                .iter()
+                .filter(|p| rest.starts_with(p))
+                .map(|p| p.len()),
+        );
+        for s in starts {
+            for f in FINALS.iter() {
+                if rest[s..].starts_with(f) {
+                    ok[i + s + f.len()] = true;
+                }
+            }
+        }
+    }
+    ok[w.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_is_lowercased_and_punctuation_dropped() {
+        assert_eq!(key_of("Hello, World! 42"), "helloworld42");
+    }
+
+    #[test]
+    fn full_width_forms_match_half_width() {
+        assert_eq!(key_of("ＡＢＣ１２３，（测试）"), key_of("abc123,(测试)"));
+        assert_eq!(key_of("ＡＢＣ１２３"), "abc123");
+    }
+
+    #[test]
+    fn nfkc_folds_compatibility_characters() {
+        // Ligature, circled digit, half-width katakana with voiced mark, decomposed é.
+        assert_eq!(key_of("ﬁne"), "fine");
+        assert_eq!(key_of("①"), "1");
+        assert_eq!(key_of("ｶﾞ"), "ガ");
+        assert_eq!(key_of("cafe\u{301}"), key_of("café"));
+        assert_eq!(key_of("が"), key_of("か\u{3099}"));
+    }
+
+    #[test]
+    fn case_folding_covers_non_ascii() {
+        assert_eq!(
+            key_of("ÉCOLE Straße ΣΊΣΥΦΟΣ"),
+            key_of("école strasse σίσυφοσ")
+        );
+    }
+
+    #[test]
+    fn chinese_punctuation_and_spaces_are_removed() {
+        assert_eq!(key_of("今天，天气很好。 “是的”"), "今天天气很好是的");
+        assert_eq!(key_of("暂无评论,快抢沙发吧~"), "暂无评论快抢沙发吧");
+    }
+
+    #[test]
+    fn pinyin_glosses_after_han_are_skipped() {
+        let mut k = Key::new();
+        k.build("记者(jìzhě)在城市（chéngshì）采访", false);
+        assert_eq!(k.as_str(), "记者在城市采访");
+        assert_eq!(k.glosses, 2);
+        assert_eq!(key_of("北京(Beijing)"), "北京");
+        assert_eq!(key_of("词(ci2 hui4)"), "词");
+        assert_eq!(key_of("西安(xi'an)"), "西安");
+    }
+
+    #[test]
+    fn kana_readings_after_kanji_are_skipped() {
+        assert_eq!(key_of("漢字(かんじ)を読む"), "漢字を読む");
+    }
+
+    #[test]
+    fn non_glosses_are_kept() {
+        // Acronyms, English words, and parentheses not right after Han stay in the key.
+        assert_eq!(key_of("国内生产总值(GDP)"), "国内生产总值gdp");
+        assert_eq!(
+            key_of("人工智能(artificial intelligence)"),
+            "人工智能artificialintelligence"
+        );
+        assert_eq!(key_of("the city (beijing)"), "thecitybeijing");
+    }
+
+    #[test]
+    fn thai_and_korean_keep_their_letters_and_marks() {
+        let thai = key_of("ภาษาไทย ง่าย");
+        assert!(thai.contains("ภาษาไทย"), "{thai}");
+        assert!(thai.contains('่'), "tone mark kept: {thai}");
+        assert_eq!(key_of("한국어 문장입니다."), "한국어문장입니다");
+    }
+
+    #[test]
+    fn symbol_only_lines_fall_back_to_their_characters() {
+        assert_eq!(key_of("—— ~~ ——"), "——~~——");
+        assert_eq!(key_of("😀 😀"), "😀😀");
+    }
+
+    #[test]
+    fn offsets_point_at_source_characters() {
+        let text = "标题：正文";
+        let mut k = Key::new();
+        k.build(text, true);
+        assert_eq!(k.bytes.len(), k.offsets.len());
+        // "正" is the third key character (key byte 6) and sits after the full-width colon.
+        assert_eq!(&text[k.offsets[6] as usize..], "正文");
+    }
+
+    #[test]
+    fn pinyin_segmentation() {
+        assert!(is_pinyin("jìzhě"));
+        assert!(is_pinyin("zhuàngkuàng"));
+        assert!(!is_pinyin("GDP"));
+        assert!(!is_pinyin("hello world"));
+    }
+}

@@ -1,0 +1,214 @@
+//! Emit stage helpers: atomic output files and the JSON lines canon writes.
+//!
+//! Every output is written to a temporary file in the output directory, synced, and renamed
+//! into place only when all of them are complete, so a failed or killed run never leaves a
+//! partial `canonical.jsonl` under its final name.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// An output file being written under a temporary name.
+pub struct Pending {
+    tmp: tempfile::NamedTempFile,
+    writer: BufWriter<File>,
+    dest: PathBuf,
+}
+
+impl Pending {
+    /// Starts `dir/name` as a temporary file in `dir`.
+    ///
+    /// # Errors
+    /// The directory is not writable.
+    pub fn create(dir: &Path, name: &str) -> Result<Pending> {
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| Error::io(dir, e))?;
+        let file = tmp.reopen().map_err(|e| Error::io(tmp.path(), e))?;
+        Ok(Pending {
+            writer: BufWriter::with_capacity(1 << 20, file),
+            tmp,
+            dest: dir.join(name),
+        })
+    }
+
+    /// Appends bytes.
+    ///
+    /// # Errors
+    /// Writing failed (disk full, …).
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.writer
+            .write_all(bytes)
+            .map_err(|e| Error::io(&self.dest, e))
+    }
+
+    /// Flushes and syncs the temporary file; the result is ready to be renamed.
+    fn finish(mut self) -> Result<(tempfile::NamedTempFile, PathBuf)> {
+        self.writer.flush().map_err(|e| Error::io(&self.dest, e))?;
+        self.writer
+            .get_ref()
+            .sync_all()
+            .map_err(|e| Error::io(&self.dest, e))?;
+        Ok((self.tmp, self.dest))
+    }
+}
+
+/// Finishes all pending outputs, then renames them into place in the given order.
+///
+/// # Errors
+/// Flushing, syncing or renaming failed; outputs not yet renamed are removed.
+pub fn commit(outputs: Vec<Pending>) -> Result<()> {
+    let mut ready = Vec::with_capacity(outputs.len());
+    for p in outputs {
+        ready.push(p.finish()?);
+    }
+    let dir = ready
+        .first()
+        .and_then(|(_, d)| d.parent().map(Path::to_path_buf));
+    for (tmp, dest) in ready {
+        tmp.persist(&dest).map_err(|e| Error::io(&dest, e.error))?;
+    }
+    // Make the renames themselves durable.
+    if let Some(dir) = dir {
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
+/// Appends `s` as a JSON string literal.
+pub fn json_string(out: &mut Vec<u8>, s: &str) {
+    serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
+}
+
+/// Appends a serializable value as compact JSON.
+pub fn json_value(out: &mut Vec<u8>, v: &impl Serialize) {
+    serde_json::to_writer(&mut *out, v).expect("canon's output types always serialize");
+}
+
+/// The `canon` object attached to every canonical document.
+#[derive(Debug, Serialize)]
+pub struct CanonInfo<'a> {
+    /// Where the document was read: `path:line`, `path` or `path#record`.
+    pub source: &'a str,
+    /// Documents in its cluster, itself included.
+    pub cluster_size: usize,
+    /// Ids of the other members of its cluster, in input order.
+    pub duplicates: Vec<&'a str>,
+    /// What repair and boilerplate removal took out.
+    pub removed: Removed,
+}
+
+/// Removal counts of one canonical document.
+#[derive(Debug, Serialize)]
+pub struct Removed {
+    /// Paragraphs dropped, or left empty, because they repeat earlier text of the page.
+    pub repeated_paragraphs: u32,
+    /// Characters removed by repair (whole paragraphs and cut spans).
+    pub repeated_chars: u64,
+    /// Paragraphs removed as boilerplate.
+    pub boilerplate_paragraphs: u32,
+}
+
+/// One line of `dropped.jsonl`.
+#[derive(Debug, Serialize)]
+pub struct DroppedLine<'a> {
+    /// The document's id.
+    pub id: &'a str,
+    /// Where it was read.
+    pub source: &'a str,
+    /// `exact`, `empty` or `invalid`.
+    pub reason: &'a str,
+    /// Id of the canonical document it was folded into (`exact` only).
+    pub kept_id: Option<&'a str>,
+    /// Source of that canonical document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept_source: Option<&'a str>,
+    /// Why the record could not be read (`invalid` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'a str>,
+}
+
+/// Splices `text` into a JSON object line in place of the raw value at `span`, and appends
+/// `"canon": info` as the object's last member.
+pub fn splice_jsonl(
+    out: &mut Vec<u8>,
+    line: &str,
+    span: std::ops::Range<usize>,
+    text: &str,
+    info: &CanonInfo,
+) {
+    let close = line.trim_end().len() - 1; // the object's closing brace
+    out.extend_from_slice(&line.as_bytes()[..span.start]);
+    json_string(out, text);
+    out.extend_from_slice(&line.as_bytes()[span.end..close]);
+    out.extend_from_slice(b",\"canon\":");
+    json_value(out, info);
+    out.extend_from_slice(b"}\n");
+}
+
+/// A canonical line for inputs that are not JSON: `{"id","url"?,"text","canon"}`.
+pub fn plain_line(out: &mut Vec<u8>, id: &str, url: Option<&str>, text: &str, info: &CanonInfo) {
+    out.extend_from_slice(b"{\"id\":");
+    json_string(out, id);
+    if let Some(url) = url {
+        out.extend_from_slice(b",\"url\":");
+        json_string(out, url);
+    }
+    out.extend_from_slice(b",\"text\":");
+    json_string(out, text);
+    out.extend_from_slice(b",\"canon\":");
+    json_value(out, info);
+    out.extend_from_slice(b"}\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info() -> CanonInfo<'static> {
+        CanonInfo {
+            source: "a.jsonl:3",
+            cluster_size: 2,
+            duplicates: vec!["x"],
+            removed: Removed {
+                repeated_paragraphs: 1,
+                repeated_chars: 5,
+                boilerplate_paragraphs: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn splice_keeps_other_fields() {
+        let line = r#"{"id":"a","text":"old\ntext","site":"s"} "#;
+        let span = 17..28;
+        assert_eq!(&line[span.clone()], r#""old\ntext""#);
+        let mut out = Vec::new();
+        splice_jsonl(&mut out, line, span, "new \"t\"", &info());
+        let s = String::from_utf8(out).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(v["text"], "new \"t\"");
+        assert_eq!(v["site"], "s");
+        assert_eq!(v["canon"]["duplicates"][0], "x");
+        assert!(s.starts_with(r#"{"id":"a","text":"new \"t\"","site":"s","canon":{"#));
+    }
+
+    #[test]
+    fn commit_renames_into_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = Pending::create(dir.path(), "a.txt").unwrap();
+        a.write(b"hello").unwrap();
+        assert!(!dir.path().join("a.txt").exists());
+        commit(vec![a]).unwrap();
+        assert_eq!(std::fs::read(dir.path().join("a.txt")).unwrap(), b"hello");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,857 @@
+//! The whole job, stage by stage: read → normalize and repair → boilerplate → exact-duplicate
+//! clusters → canonical choice → emit. Read this file top to bottom to follow a document.
+//!
+//! Pass 1 reads every record in parallel and keeps only compact per-document facts (id,
+//! location, paragraph hashes and lengths). The emit pass reads the kept records again from the
+//! mapped files and redoes their (deterministic) repair, so document text is never held in
+//! memory for the whole corpus. Outputs are written in input order whatever the thread count.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::Xxh3Default;
+
+use crate::boilerplate::{self, Boilerplate};
+use crate::cluster::{self, Rank};
+use crate::error::{Error, Result};
+use crate::input::jsonl::{self, Fields, JsonRecord};
+use crate::input::wet::{self, WetRecord};
+use crate::input::{self, Format, InputFile, Opened};
+use crate::output::{self, CanonInfo, DroppedLine, Pending, Removed};
+use crate::repair::{self, Repaired, Repairer};
+use crate::report::{self, Report};
+
+/// Target size of one unit of parallel work (a run of lines or WET records).
+const CHUNK_BYTES: usize = 1 << 20;
+/// Documents rendered in parallel before being written in order.
+const EMIT_BATCH: usize = 4096;
+/// Invalid records listed by location in the report.
+const REPORT_INVALID: usize = 20;
+
+/// Everything a run needs to know; the CLI fills it from the command line.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Files and directories to read.
+    pub inputs: Vec<PathBuf>,
+    /// Output directory (created if missing).
+    pub out: PathBuf,
+    /// Forced input format (otherwise chosen by extension).
+    pub format: Option<Format>,
+    /// JSON field names.
+    pub fields: Fields,
+    /// Worker threads; 0 = all cores.
+    pub threads: usize,
+    /// Repeated runs of at least this many key characters are cut.
+    pub min_repeat: usize,
+    /// Paragraphs in at least this many copy groups are boilerplate.
+    pub boilerplate_min_docs: usize,
+    /// Unreadable records stop the run instead of being listed as invalid.
+    pub strict: bool,
+}
+
+impl Config {
+    /// A configuration with the documented defaults.
+    pub fn new(inputs: Vec<PathBuf>, out: PathBuf) -> Config {
+        Config {
+            inputs,
+            out,
+            format: None,
+            fields: Fields {
+                text: "text".into(),
+                id: "id".into(),
+            },
+            threads: 0,
+            min_repeat: repair::DEFAULT_MIN_REPEAT,
+            boilerplate_min_docs: boilerplate::DEFAULT_MIN_DOCS,
+            strict: false,
+        }
+    }
+}
+
+/// Stage names, indexed by [`Progress::stage`].
+pub const STAGES: [&str; 6] = ["read", "repair", "boilerplate", "cluster", "emit", "done"];
+
+/// Counters the CLI polls to draw progress; bumped once per chunk.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Index into [`STAGES`].
+    pub stage: AtomicUsize,
+    /// Bytes to process in the current stage.
+    pub total: AtomicU64,
+    /// Bytes processed so far in the current stage.
+    pub done: AtomicU64,
+    /// Documents processed so far in the current stage.
+    pub docs: AtomicU64,
+}
+
+impl Progress {
+    fn enter(&self, stage: usize, total: u64) {
+        self.total.store(total, Relaxed);
+        self.done.store(0, Relaxed);
+        self.docs.store(0, Relaxed);
+        self.stage.store(stage, Relaxed);
+    }
+}
+
+/// Where a document was read.
+#[derive(Debug, Clone, Copy)]
+enum Loc {
+    /// JSON Lines: 1-based line.
+    Line(u64),
+    /// A whole text file.
+    File,
+    /// WET: 1-based record number.
+    Record(u64),
+    /// A damaged stream: decompressed byte offset.
+    Byte(u64),
+}
+
+/// What pass 1 keeps of a document.
+#[derive(Debug)]
+struct Doc {
+    id: Box<str>,
+    file: u32,
+    /// Record bytes within the file's (decompressed) data.
+    span: Range<usize>,
+    loc: Loc,
+    error: Option<Box<str>>,
+    /// This document's paragraphs in the flat tables.
+    paras: Range<usize>,
+    glosses: u32,
+    repeated: u32,
+    repeated_chars: u64,
+    cut: u32,
+    lines: u32,
+    text_bytes: u64,
+    lossy: bool,
+}
+
+/// Output of one unit of pass-1 work.
+#[derive(Default)]
+struct Chunk {
+    docs: Vec<Doc>,
+    hashes: Vec<u64>,
+    chars: Vec<u32>,
+}
+
+/// A unit of parallel work.
+enum Work {
+    Jsonl {
+        file: usize,
+        range: Range<usize>,
+        first_line: u64,
+    },
+    Text {
+        file: usize,
+    },
+    Wet {
+        file: usize,
+        records: Range<usize>,
+    },
+}
+
+/// Read-only state shared by the stages.
+struct Ctx<'a> {
+    cfg: &'a Config,
+    files: &'a [InputFile],
+    opened: &'a [Opened],
+    wet: &'a [Vec<WetRecord>],
+}
+
+impl Ctx<'_> {
+    fn source(&self, file: u32, loc: Loc) -> String {
+        let p = self.files[file as usize].path.display();
+        match loc {
+            Loc::Line(l) => format!("{p}:{l}"),
+            Loc::File => format!("{p}"),
+            Loc::Record(r) => format!("{p}#{r}"),
+            Loc::Byte(b) => format!("{p}@{b}"),
+        }
+    }
+}
+
+/// What the emit stage decided for one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    Kept,
+    Exact(usize),
+    Empty,
+    Invalid,
+}
+
+/// Runs `canon dedup`.
+///
+/// # Errors
+/// Unreadable inputs or outputs, no input files, or an invalid record under `--strict`.
+pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
+    let threads = if cfg.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        cfg.threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
+    let mut report = pool.install(|| run_in_pool(cfg, progress))?;
+    report.run.threads = threads;
+    Ok(report)
+}
+
+fn run_in_pool(cfg: &Config, progress: &Progress) -> Result<Report> {
+    let start = Instant::now();
+    let mut seconds = BTreeMap::new();
+    let mut report = Report {
+        canon_version: env!("CARGO_PKG_VERSION"),
+        options: report::Options {
+            format: cfg.format.map(|f| format!("{f:?}").to_lowercase()),
+            text_field: cfg.fields.text.clone(),
+            id_field: cfg.fields.id.clone(),
+            min_repeat: cfg.min_repeat,
+            boilerplate_min_docs: cfg.boilerplate_min_docs,
+        },
+        ..Report::default()
+    };
+
+    // 1. Read: find files, map or decompress them, cut them into units of work.
+    progress.enter(0, 0);
+    let (files, skipped) = input::discover(&cfg.inputs, cfg.format)?;
+    if files.is_empty() {
+        let what = cfg
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>();
+        return Err(Error::Usage(format!(
+            "no input files found in {} (canon reads .jsonl, .ndjson, .json, .txt, .wet, optionally .gz or .zst)",
+            what.join(", ")
+        )));
+    }
+    std::fs::create_dir_all(&cfg.out).map_err(|e| Error::io(&cfg.out, e))?;
+    report.inputs.skipped_files = skipped.iter().map(|p| p.display().to_string()).collect();
+    let opened: Vec<Opened> = files
+        .par_iter()
+        .map(|f| input::open(f, &cfg.out))
+        .collect::<Result<_>>()?;
+    let scans: Vec<wet::Scan> = files
+        .par_iter()
+        .zip(&opened)
+        .map(|(f, o)| match f.format {
+            Format::Wet => wet::scan(&o.data),
+            _ => wet::Scan::default(),
+        })
+        .collect();
+    for ((f, o), s) in files.iter().zip(&opened).zip(&scans) {
+        *report
+            .inputs
+            .files
+            .entry(format_name(f.format))
+            .or_default() += 1;
+        report.inputs.bytes_on_disk += o.disk_bytes;
+        report.inputs.bytes_decompressed += o.data.len() as u64;
+        report.inputs.wet_other_records += s.other_records;
+    }
+    let wet: Vec<Vec<WetRecord>> = scans.into_iter().map(|s| s.records).collect();
+    let work = plan(&files, &opened, &wet);
+    let ctx = Ctx {
+        cfg,
+        files: &files,
+        opened: &opened,
+        wet: &wet,
+    };
+    seconds.insert("1_read", start.elapsed().as_secs_f64());
+
+    // 2. Normalize and repair every page (pass 1).
+    let t = Instant::now();
+    progress.enter(1, report.inputs.bytes_decompressed);
+    let chunks: Vec<Chunk> = work.par_iter().map(|w| pass1(&ctx, w, progress)).collect();
+    let (mut docs, hashes, chars) = merge(chunks);
+    // A damaged compressed stream is one more unreadable record, at the offset where it broke.
+    for (i, o) in opened.iter().enumerate() {
+        if let Some(msg) = &o.truncated {
+            let loc = Loc::Byte(o.data.len() as u64);
+            let at = docs.partition_point(|d| d.file as usize <= i);
+            docs.insert(
+                at,
+                invalid_doc(&ctx, i, o.data.len()..o.data.len(), loc, msg.clone()),
+            );
+        }
+    }
+    if cfg.strict {
+        if let Some(d) = docs.iter().find(|d| d.error.is_some()) {
+            return Err(Error::Invalid {
+                location: ctx.source(d.file, d.loc),
+                message: d.error.as_deref().unwrap_or_default().to_owned(),
+            });
+        }
+    }
+    seconds.insert("2_repair", t.elapsed().as_secs_f64());
+
+    // 3. Boilerplate: paragraphs in many unrelated documents.
+    let t = Instant::now();
+    progress.enter(2, 0);
+    let ranges: Vec<Range<usize>> = docs.iter().map(|d| d.paras.clone()).collect();
+    let bp = boilerplate::find(
+        &boilerplate::Paragraphs {
+            docs: &ranges,
+            hashes: &hashes,
+            chars: &chars,
+        },
+        cfg.boilerplate_min_docs,
+    );
+    seconds.insert("3_boilerplate", t.elapsed().as_secs_f64());
+
+    // 4. Exact duplicates: same key sequence after repair and boilerplate removal; then the
+    //    canonical document of each cluster by the documented total order.
+    let t = Instant::now();
+    progress.enter(3, 0);
+    let facts: Vec<(Option<u128>, Rank, u32)> = docs
+        .par_iter()
+        .enumerate()
+        .map(|(i, d)| doc_key(i, d, &hashes, &chars, &bp))
+        .collect();
+    let keys: Vec<Option<u128>> = facts.iter().map(|f| f.0).collect();
+    let ranks: Vec<Rank> = facts.iter().map(|f| f.1).collect();
+    let canonical = cluster::exact(&keys, &ranks);
+    let fates: Vec<Fate> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| match (&d.error, canonical[i]) {
+            (Some(_), _) => Fate::Invalid,
+            (None, None) => Fate::Empty,
+            (None, Some(c)) if c == i => Fate::Kept,
+            (None, Some(c)) => Fate::Exact(c),
+        })
+        .collect();
+    let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, f) in fates.iter().enumerate() {
+        if let Fate::Exact(c) = *f {
+            members.entry(c).or_default().push(i);
+        }
+    }
+    seconds.insert("4_cluster", t.elapsed().as_secs_f64());
+
+    // 5. Emit, in input order.
+    let t = Instant::now();
+    progress.enter(4, docs.len() as u64);
+    let mut canon_out = Pending::create(&cfg.out, "canonical.jsonl")?;
+    let mut dropped_out = Pending::create(&cfg.out, "dropped.jsonl")?;
+    let mut text_out = 0u64;
+    let mut paras_out = 0u64;
+    let emit_ctx = Emit {
+        ctx: &ctx,
+        docs: &docs,
+        fates: &fates,
+        members: &members,
+        bp: &bp,
+        facts: &facts,
+    };
+    for (b, batch) in docs.chunks(EMIT_BATCH).enumerate() {
+        let base = b * EMIT_BATCH;
+        let rendered: Vec<Result<Rendered>> = (base..base + batch.len())
+            .into_par_iter()
+            .map(|i| emit_ctx.render(i))
+            .collect();
+        for r in rendered {
+            let r = r?;
+            if r.canonical {
+                canon_out.write(&r.line)?;
+                text_out += r.text_bytes;
+                paras_out += r.paragraphs;
+            } else {
+                dropped_out.write(&r.line)?;
+            }
+        }
+        progress.done.fetch_add(batch.len() as u64, Relaxed);
+        progress.docs.fetch_add(batch.len() as u64, Relaxed);
+    }
+    seconds.insert("5_emit", t.elapsed().as_secs_f64());
+
+    // The books: every input document is either canonical or dropped with a reason.
+    fill_report(&mut report, &ctx, &docs, &fates, &facts, &bp, &members);
+    report.bytes.text_out = text_out;
+    report.paragraphs.out = paras_out;
+    seconds.insert("total", start.elapsed().as_secs_f64());
+    report.run.seconds = seconds;
+    let mut report_out = Pending::create(&cfg.out, "report.json")?;
+    let mut json = serde_json::to_vec_pretty(&report).expect("the report serializes");
+    json.push(b'\n');
+    report_out.write(&json)?;
+    output::commit(vec![canon_out, dropped_out, report_out])?;
+    progress.enter(5, 0);
+    Ok(report)
+}
+
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Jsonl => "jsonl",
+        Format::Text => "text",
+        Format::Wet => "wet",
+    }
+}
+
+/// Cuts every file into units of work of about [`CHUNK_BYTES`].
+fn plan(files: &[InputFile], opened: &[Opened], wet: &[Vec<WetRecord>]) -> Vec<Work> {
+    let mut work = Vec::new();
+    for (file, (f, o)) in files.iter().zip(opened).enumerate() {
+        match f.format {
+            Format::Jsonl => {
+                for (range, first_line) in input::line_chunks(&o.data, CHUNK_BYTES) {
+                    work.push(Work::Jsonl {
+                        file,
+                        range,
+                        first_line,
+                    });
+                }
+            }
+            Format::Text => work.push(Work::Text { file }),
+            Format::Wet => {
+                let recs = &wet[file];
+                let mut start = 0;
+                let mut bytes = 0;
+                for (i, r) in recs.iter().enumerate() {
+                    bytes += r.body.len();
+                    if bytes >= CHUNK_BYTES || i + 1 == recs.len() {
+                        work.push(Work::Wet {
+                            file,
+                            records: start..i + 1,
+                        });
+                        start = i + 1;
+                        bytes = 0;
+                    }
+                }
+            }
+        }
+    }
+    work
+}
+
+/// Splits a JSON Lines chunk into lines: (byte range without line end, 1-based line number);
+/// blank lines are skipped.
+fn lines(
+    data: &[u8],
+    range: Range<usize>,
+    first_line: u64,
+) -> impl Iterator<Item = (Range<usize>, u64)> + '_ {
+    let mut pos = range.start;
+    let mut line = first_line;
+    std::iter::from_fn(move || {
+        while pos < range.end {
+            let end = memchr::memchr(b'\n', &data[pos..range.end]).map_or(range.end, |i| pos + i);
+            let mut e = end;
+            if e > pos && data[e - 1] == b'\r' {
+                e -= 1;
+            }
+            let item = (pos..e, line);
+            pos = end + 1;
+            line += 1;
+            if data[item.0.clone()]
+                .iter()
+                .any(|b| !b.is_ascii_whitespace())
+            {
+                return Some(item);
+            }
+        }
+        None
+    })
+}
+
+/// Calls `f` with a parsed JSON line (repairing invalid UTF-8 with U+FFFD first) and the line
+/// text it borrows from; the flag says whether the line was repaired.
+fn with_json_line<R>(
+    bytes: &[u8],
+    fields: &Fields,
+    f: impl for<'x> FnOnce(Result<(JsonRecord<'x>, &'x str), String>, bool) -> R,
+) -> R {
+    match std::str::from_utf8(bytes) {
+        Ok(line) => f(jsonl::parse(line, fields).map(|r| (r, line)), false),
+        Err(_) => {
+            let owned = String::from_utf8_lossy(bytes).into_owned();
+            f(
+                jsonl::parse(&owned, fields).map(|r| (r, owned.as_str())),
+                true,
+            )
+        }
+    }
+}
+
+fn invalid_doc(ctx: &Ctx, file: usize, span: Range<usize>, loc: Loc, msg: String) -> Doc {
+    Doc {
+        id: ctx.source(file as u32, loc).into(),
+        file: file as u32,
+        span,
+        loc,
+        error: Some(msg.into()),
+        paras: 0..0,
+        glosses: 0,
+        repeated: 0,
+        repeated_chars: 0,
+        cut: 0,
+        lines: 0,
+        text_bytes: 0,
+        lossy: false,
+    }
+}
+
+/// Pass 1 over one unit of work: parse, normalize and repair each record.
+fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Chunk {
+    let mut out = Chunk::default();
+    let mut repairer = Repairer::new(ctx.cfg.min_repeat);
+    let mut add = |out: &mut Chunk,
+                   file: usize,
+                   span: Range<usize>,
+                   loc: Loc,
+                   id: Option<&str>,
+                   text: &str,
+                   lossy: bool| {
+        let r = repairer.repair(text);
+        let start = out.hashes.len();
+        for p in &r.paragraphs {
+            out.hashes.push(p.hash);
+            out.chars.push(p.key_chars);
+        }
+        let id = match id {
+            Some(id) => id.into(),
+            None => ctx.source(file as u32, loc).into(),
+        };
+        out.docs.push(Doc {
+            id,
+            file: file as u32,
+            span,
+            loc,
+            error: None,
+            paras: start..out.hashes.len(),
+            glosses: r.glosses,
+            repeated: r.repeated_paragraphs,
+            repeated_chars: r.repeated_chars,
+            cut: r.cut_paragraphs,
+            lines: r.paragraphs.len() as u32 + r.repeated_paragraphs,
+            text_bytes: text.len() as u64,
+            lossy,
+        });
+    };
+    let bytes;
+    match *w {
+        Work::Jsonl {
+            file,
+            ref range,
+            first_line,
+        } => {
+            bytes = range.len();
+            let data = &ctx.opened[file].data[..];
+            for (span, line) in lines(data, range.clone(), first_line) {
+                with_json_line(
+                    &data[span.clone()],
+                    &ctx.cfg.fields,
+                    |rec, lossy| match rec {
+                        Ok((rec, _)) => add(
+                            &mut out,
+                            file,
+                            span.clone(),
+                            Loc::Line(line),
+                            rec.id.as_deref(),
+                            &rec.text,
+                            lossy,
+                        ),
+                        Err(msg) => out.docs.push(invalid_doc(
+                            ctx,
+                            file,
+                            span.clone(),
+                            Loc::Line(line),
+                            msg,
+                        )),
+                    },
+                );
+            }
+        }
+        Work::Text { file } => {
+            let data = &ctx.opened[file].data[..];
+            bytes = data.len();
+            let text = String::from_utf8_lossy(data);
+            let id = ctx.files[file].rel.clone();
+            add(
+                &mut out,
+                file,
+                0..data.len(),
+                Loc::File,
+                Some(&id),
+                &text,
+                false,
+            );
+        }
+        Work::Wet { file, ref records } => {
+            let data = &ctx.opened[file].data[..];
+            let mut n = 0;
+            for r in &ctx.wet[file][records.clone()] {
+                n += r.body.len();
+                let loc = Loc::Record(r.ordinal);
+                match &r.error {
+                    Some(msg) => {
+                        out.docs
+                            .push(invalid_doc(ctx, file, r.offset..r.offset, loc, msg.clone()))
+                    }
+                    None => {
+                        let text = String::from_utf8_lossy(&data[r.body.clone()]);
+                        add(
+                            &mut out,
+                            file,
+                            r.body.clone(),
+                            loc,
+                            r.id.as_deref(),
+                            &text,
+                            false,
+                        );
+                    }
+                }
+            }
+            bytes = n;
+        }
+    }
+    progress.done.fetch_add(bytes as u64, Relaxed);
+    progress.docs.fetch_add(out.docs.len() as u64, Relaxed);
+    out
+}
+
+/// Concatenates pass-1 chunks (in input order) into one document list and flat tables.
+fn merge(chunks: Vec<Chunk>) -> (Vec<Doc>, Vec<u64>, Vec<u32>) {
+    let n_docs = chunks.iter().map(|c| c.docs.len()).sum();
+    let n_paras = chunks.iter().map(|c| c.hashes.len()).sum();
+    let mut docs = Vec::with_capacity(n_docs);
+    let mut hashes = Vec::with_capacity(n_paras);
+    let mut chars = Vec::with_capacity(n_paras);
+    for c in chunks {
+        let base = hashes.len();
+        docs.extend(c.docs.into_iter().map(|mut d| {
+            d.paras = d.paras.start + base..d.paras.end + base;
+            d
+        }));
+        hashes.extend_from_slice(&c.hashes);
+        chars.extend_from_slice(&c.chars);
+    }
+    (docs, hashes, chars)
+}
+
+/// A document's exact key (`None`: nothing left), its rank, and its boilerplate count.
+fn doc_key(
+    i: usize,
+    d: &Doc,
+    hashes: &[u64],
+    chars: &[u32],
+    bp: &Boilerplate,
+) -> (Option<u128>, Rank, u32) {
+    let mut h = Xxh3Default::new();
+    let mut kept = 0u64;
+    let mut kept_paras = 0;
+    let mut bp_paras = 0u32;
+    for p in d.paras.clone() {
+        if bp.contains(hashes[p]) {
+            bp_paras += 1;
+        } else {
+            h.update(&hashes[p].to_le_bytes());
+            kept += u64::from(chars[p]);
+            kept_paras += 1;
+        }
+    }
+    let key = (d.error.is_none() && kept_paras > 0).then(|| h.digest128());
+    let rank = Rank {
+        key_chars: kept,
+        glosses: d.glosses,
+        removed: d.repeated + bp_paras,
+        position: i,
+    };
+    (key, rank, bp_paras)
+}
+
+/// State the emit stage reads.
+struct Emit<'a> {
+    ctx: &'a Ctx<'a>,
+    docs: &'a [Doc],
+    fates: &'a [Fate],
+    members: &'a HashMap<usize, Vec<usize>>,
+    bp: &'a Boilerplate,
+    facts: &'a [(Option<u128>, Rank, u32)],
+}
+
+/// One rendered output line.
+struct Rendered {
+    canonical: bool,
+    line: Vec<u8>,
+    text_bytes: u64,
+    paragraphs: u64,
+}
+
+impl Emit<'_> {
+    fn render(&self, i: usize) -> Result<Rendered> {
+        let d = &self.docs[i];
+        let ctx = self.ctx;
+        let source = ctx.source(d.file, d.loc);
+        let dropped = |reason: &str, kept: Option<usize>, error: Option<&str>| {
+            let kept_source = kept.map(|k| ctx.source(self.docs[k].file, self.docs[k].loc));
+            let line = DroppedLine {
+                id: &d.id,
+                source: &source,
+                reason,
+                kept_id: kept.map(|k| &*self.docs[k].id),
+                kept_source: kept_source.as_deref(),
+                error,
+            };
+            let mut out = Vec::with_capacity(128);
+            output::json_value(&mut out, &line);
+            out.push(b'\n');
+            Rendered {
+                canonical: false,
+                line: out,
+                text_bytes: 0,
+                paragraphs: 0,
+            }
+        };
+        match self.fates[i] {
+            Fate::Invalid => return Ok(dropped("invalid", None, d.error.as_deref())),
+            Fate::Empty => return Ok(dropped("empty", None, None)),
+            Fate::Exact(c) => return Ok(dropped("exact", Some(c), None)),
+            Fate::Kept => {}
+        }
+        let dups: Vec<&str> = self
+            .members
+            .get(&i)
+            .map(|m| m.iter().map(|&j| &*self.docs[j].id).collect())
+            .unwrap_or_default();
+        let info = CanonInfo {
+            source: &source,
+            cluster_size: dups.len() + 1,
+            duplicates: dups,
+            removed: Removed {
+                repeated_paragraphs: d.repeated,
+                repeated_chars: d.repeated_chars,
+                boilerplate_paragraphs: self.facts[i].2,
+            },
+        };
+        let data = &ctx.opened[d.file as usize].data[..];
+        let mut repairer = Repairer::new(ctx.cfg.min_repeat);
+        let mut line = Vec::with_capacity(d.span.len() + 256);
+        let changed = || Error::Invalid {
+            location: source.clone(),
+            message: "record changed while canon was running".into(),
+        };
+        let (text_bytes, paragraphs) = match ctx.files[d.file as usize].format {
+            Format::Jsonl => with_json_line(&data[d.span.clone()], &ctx.cfg.fields, |rec, _| {
+                let (rec, raw) = rec.map_err(|_| changed())?;
+                let text = self
+                    .kept_text(&repairer.repair(&rec.text), &rec.text, d)
+                    .ok_or_else(changed)?;
+                output::splice_jsonl(&mut line, raw, rec.text_span.clone(), &text.0, &info);
+                Ok((text.0.len() as u64, text.1))
+            })?,
+            format => {
+                let (text, url) = if format == Format::Wet {
+                    let rec = ctx.wet[d.file as usize]
+                        .iter()
+                        .find(|r| r.body == d.span)
+                        .ok_or_else(changed)?;
+                    (
+                        String::from_utf8_lossy(&data[d.span.clone()]),
+                        rec.url.as_deref(),
+                    )
+                } else {
+                    (String::from_utf8_lossy(data), None)
+                };
+                let kept = self
+                    .kept_text(&repairer.repair(&text), &text, d)
+                    .ok_or_else(changed)?;
+                output::plain_line(&mut line, &d.id, url, &kept.0, &info);
+                (kept.0.len() as u64, kept.1)
+            }
+        };
+        Ok(Rendered {
+            canonical: true,
+            line,
+            text_bytes,
+            paragraphs,
+        })
+    }
+
+    /// The emitted text: repaired paragraphs minus boilerplate, joined by newlines; `None` if
+    /// the repair no longer matches pass 1 (the input changed under us).
+    fn kept_text(&self, r: &Repaired, text: &str, d: &Doc) -> Option<(String, u64)> {
+        let hashes: Vec<u64> = r.paragraphs.iter().map(|p| p.hash).collect();
+        if hashes.len() != d.paras.len() {
+            return None;
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut n = 0;
+        for (p, h) in hashes.iter().enumerate() {
+            if self.bp.contains(*h) {
+                continue;
+            }
+            if n > 0 {
+                out.push('\n');
+            }
+            out.push_str(&r.paragraph_text(text, p));
+            n += 1;
+        }
+        Some((out, n))
+    }
+}
+
+fn fill_report(
+    report: &mut Report,
+    ctx: &Ctx,
+    docs: &[Doc],
+    fates: &[Fate],
+    facts: &[(Option<u128>, Rank, u32)],
+    bp: &Boilerplate,
+    members: &HashMap<usize, Vec<usize>>,
+) {
+    let r = report;
+    r.documents.input = docs.len() as u64;
+    for reason in ["exact", "empty", "invalid"] {
+        r.documents.dropped.insert(reason, 0);
+    }
+    for (i, (d, f)) in docs.iter().zip(fates).enumerate() {
+        match f {
+            Fate::Kept => r.documents.canonical += 1,
+            Fate::Exact(_) => *r.documents.dropped.entry("exact").or_default() += 1,
+            Fate::Empty => *r.documents.dropped.entry("empty").or_default() += 1,
+            Fate::Invalid => {
+                *r.documents.dropped.entry("invalid").or_default() += 1;
+                r.invalid.count += 1;
+                if r.invalid.first.len() < REPORT_INVALID {
+                    r.invalid.first.push(report::InvalidRecord {
+                        source: ctx.source(d.file, d.loc),
+                        error: d.error.as_deref().unwrap_or_default().to_owned(),
+                    });
+                }
+                continue;
+            }
+        }
+        r.invalid.lossy_utf8 += u64::from(d.lossy);
+        r.bytes.text_in += d.text_bytes;
+        r.documents.glosses += u64::from(d.glosses);
+        r.documents.repaired += u64::from(d.repeated > 0 || d.cut > 0);
+        r.paragraphs.input += u64::from(d.lines);
+        r.paragraphs.repeated += u64::from(d.repeated);
+        r.paragraphs.cut += u64::from(d.cut);
+        r.paragraphs.repeated_chars += d.repeated_chars;
+        r.paragraphs.boilerplate += u64::from(facts[i].2);
+    }
+    r.paragraphs.boilerplate_distinct = bp.groups.len() as u64;
+    r.paragraphs.shared_distinct = bp.shared_paragraphs as u64;
+    r.paragraphs.grouped_documents = bp.grouped_docs as u64;
+    r.clusters.exact = members.len() as u64;
+    r.clusters.largest = members
+        .values()
+        .map(|m| m.len() as u64 + 1)
+        .max()
+        .unwrap_or(1)
+        .min(docs.len() as u64);
+}
+
+/// The repaired text of a page, for callers that want repair alone (tests, tools).
+pub fn repair_text(text: &str, min_repeat: usize) -> String {
+    let r = Repairer::new(min_repeat).repair(text);
+    r.text(text)
+}

@@ -1,0 +1,513 @@
+//! Repair stage: removes what a broken scraper repeated inside one page.
+//!
+//! A paragraph is a non-blank line. Going down the page, a paragraph whose key equals an
+//! earlier paragraph's key is dropped; a paragraph that begins or ends with the full key of an
+//! earlier paragraph (a title glued to the first body paragraph) has that part cut; a run of at
+//! least `min_repeat` key characters already seen earlier in the page is cut. Pages are only
+//! ever shortened, never reordered, and repair is deterministic, so the emit stage can redo it.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
+use std::ops::Range;
+
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::normalize::Key;
+
+/// The default `--min-repeat`: runs of this many key characters or more, seen earlier in the
+/// same page, are cut. 50 characters is about two Chinese clauses or eight English words:
+/// long enough that natural repetition (set phrases, a repeated name) does not reach it,
+/// short enough to catch a repeated sentence.
+pub const DEFAULT_MIN_REPEAT: usize = 50;
+
+/// Earlier paragraphs shorter than this (in key bytes) are not cut off as glued prefixes or
+/// suffixes: a two-character line would otherwise eat into unrelated text.
+const MIN_GLUE_BYTES: usize = 12;
+
+/// One kept paragraph of a repaired page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paragraph {
+    /// Byte ranges of the source text that make up the kept paragraph, in order.
+    pub pieces: Vec<Range<usize>>,
+    /// xxh3-64 of the paragraph's (remaining) key.
+    pub hash: u64,
+    /// Key length in characters.
+    pub key_chars: u32,
+}
+
+/// A repaired page: kept paragraphs plus what was removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Repaired {
+    /// The kept paragraphs in page order.
+    pub paragraphs: Vec<Paragraph>,
+    /// Paragraphs dropped whole because they repeat an earlier one.
+    pub repeated_paragraphs: u32,
+    /// Characters of source text removed by repair (dropped paragraphs and cut spans).
+    pub repeated_chars: u64,
+    /// Paragraphs that had a repeated span cut out of them.
+    pub cut_paragraphs: u32,
+    /// Romanization glosses seen in kept paragraphs.
+    pub glosses: u32,
+}
+
+impl Repaired {
+    /// The text of paragraph `p` of a page repaired from `text`.
+    pub fn paragraph_text(&self, text: &str, p: usize) -> String {
+        let mut s = String::new();
+        for r in &self.paragraphs[p].pieces {
+            s.push_str(&text[r.clone()]);
+        }
+        s.trim().to_owned()
+    }
+
+    /// The repaired text: kept paragraphs joined by newlines.
+    pub fn text(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for p in 0..self.paragraphs.len() {
+            if p > 0 {
+                out.push('\n');
+            }
+            out.push_str(&self.paragraph_text(text, p));
+        }
+        out
+    }
+}
+
+/// A hasher for keys that are already hashes.
+#[derive(Default)]
+struct IdHasher(u64);
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u64 keys are hashed")
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+type IdBuild = BuildHasherDefault<IdHasher>;
+
+/// Repairs pages; holds scratch buffers so that a worker thread allocates once.
+#[derive(Default)]
+pub struct Repairer {
+    min_repeat: usize,
+    key: Key,
+    seen: HashSet<u64, IdBuild>,
+    /// First/last 8 key bytes of earlier paragraphs → (key length, key hash).
+    heads: HashMap<u64, Vec<(u32, u64)>, IdBuild>,
+    tails: HashMap<u64, Vec<(u32, u64)>, IdBuild>,
+    /// Keys of all earlier paragraphs of the page, concatenated.
+    page_key: Vec<u8>,
+    /// Anchor hash → first position in `page_key`.
+    anchors: HashMap<u64, u32, IdBuild>,
+    cuts: Vec<Range<usize>>,
+    rest: Vec<u8>,
+}
+
+/// Anchors are positions where a hash of the previous `ANCHOR_WINDOW` key bytes has its top
+/// `ANCHOR_BITS` bits clear; the bytes after an anchor are looked up in earlier text. Anchors
+/// depend only on content, so a repeated run has the same anchors as its first occurrence.
+const ANCHOR_WINDOW: usize = 8;
+const ANCHOR_BITS: u32 = 3;
+/// Bytes after an anchor that are hashed for lookup.
+const ANCHOR_PROBE: usize = 12;
+
+fn window_hash(w: &[u8]) -> u64 {
+    let v = u64::from_le_bytes(w.try_into().expect("8-byte window"));
+    v.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29) ^ v
+}
+
+fn is_anchor(key: &[u8], p: usize) -> bool {
+    p >= ANCHOR_WINDOW
+        && p + ANCHOR_PROBE <= key.len()
+        && (window_hash(&key[p - ANCHOR_WINDOW..p]) >> (64 - ANCHOR_BITS)) == 0
+}
+
+fn edge(b: &[u8]) -> u64 {
+    let mut v = [0u8; 8];
+    v.copy_from_slice(b);
+    u64::from_le_bytes(v)
+}
+
+fn char_count(b: &[u8]) -> usize {
+    b.iter().filter(|&&x| (x & 0xC0) != 0x80).count()
+}
+
+impl Repairer {
+    /// A repairer cutting repeated runs of at least `min_repeat` key characters.
+    pub fn new(min_repeat: usize) -> Repairer {
+        Repairer {
+            min_repeat: min_repeat.max(1),
+            ..Repairer::default()
+        }
+    }
+
+    /// Repairs one page.
+    pub fn repair(&mut self, text: &str) -> Repaired {
+        self.seen.clear();
+        self.heads.clear();
+        self.tails.clear();
+        self.page_key.clear();
+        self.anchors.clear();
+        let mut out = Repaired::default();
+        let mut line_start = 0;
+        let bytes = text.as_bytes();
+        while line_start < bytes.len() {
+            let line_end =
+                memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
+            let mut end = line_end;
+            if end > line_start && bytes[end - 1] == b'\r' {
+                end -= 1;
+            }
+            let line = &text[line_start..end];
+            if !line.trim().is_empty() {
+                self.paragraph(line_start, line, &mut out);
+            }
+            line_start = line_end + 1;
+        }
+        out
+    }
+
+    fn paragraph(&mut self, start: usize, line: &str, out: &mut Repaired) {
+        self.key.build(line, false);
+        let h = xxh3_64(&self.key.bytes);
+        if self.seen.contains(&h) {
+            out.repeated_paragraphs += 1;
+            out.repeated_chars += line.chars().count() as u64;
+            return;
+        }
+        self.cuts.clear();
+        let klen = self.key.bytes.len();
+        // Glued copies of earlier paragraphs at the start, then at the end.
+        let mut lo = 0;
+        while let Some(n) = self.glued(lo, klen, true) {
+            self.cuts.push(lo..lo + n);
+            lo += n;
+        }
+        let mut hi = klen;
+        while hi > lo {
+            match self.glued(lo, hi, false) {
+                Some(n) => {
+                    self.cuts.push(hi - n..hi);
+                    hi -= n;
+                }
+                None => break,
+            }
+        }
+        // Long runs already seen earlier in the page (or earlier in this paragraph).
+        self.find_runs(lo, hi);
+        let key_chars = self.key.chars;
+        let glosses = self.key.glosses;
+        let own_key = std::mem::take(&mut self.key.bytes);
+        let para = if self.cuts.is_empty() {
+            self.remember(&own_key, h);
+            Some(Paragraph {
+                pieces: std::iter::once(start..start + line.len()).collect(),
+                hash: h,
+                key_chars,
+            })
+        } else {
+            self.cut(start, line, &own_key, h, out)
+        };
+        self.key.bytes = own_key;
+        if let Some(p) = para {
+            out.glosses += glosses;
+            out.paragraphs.push(p);
+        }
+    }
+
+    /// Applies `self.cuts` to the paragraph; returns what is left, if anything new.
+    fn cut(
+        &mut self,
+        start: usize,
+        line: &str,
+        own_key: &[u8],
+        h: u64,
+        out: &mut Repaired,
+    ) -> Option<Paragraph> {
+        self.cuts.sort_by_key(|r| r.start);
+        let mut key = Key::new();
+        key.build(line, true);
+        debug_assert_eq!(key.bytes, own_key);
+        // Source byte offset of key byte `k` (or the line end).
+        let src = |k: usize| -> usize {
+            if k >= key.offsets.len() {
+                line.len()
+            } else {
+                key.offsets[k] as usize
+            }
+        };
+        self.rest.clear();
+        let mut pieces = Vec::new();
+        let mut kept_from = 0; // key offset
+                               // A kept piece starting the line keeps any text before its first key character.
+        let from = |k: usize| if k == 0 { 0 } else { src(k) };
+        for c in &self.cuts {
+            if c.start > kept_from {
+                self.rest.extend_from_slice(&own_key[kept_from..c.start]);
+                pieces.push(start + from(kept_from)..start + src(c.start));
+            }
+            kept_from = kept_from.max(c.end);
+        }
+        if kept_from < own_key.len() {
+            self.rest.extend_from_slice(&own_key[kept_from..]);
+            pieces.push(start + from(kept_from)..start + line.len());
+        }
+        out.repeated_chars += text_chars_removed(line, &pieces, start) as u64;
+        out.cut_paragraphs += 1;
+        let rest = std::mem::take(&mut self.rest);
+        let rh = xxh3_64(&rest);
+        self.remember(own_key, h);
+        let result = if rest.is_empty() || self.seen.contains(&rh) {
+            out.repeated_paragraphs += 1;
+            None
+        } else {
+            self.seen.insert(rh);
+            Some(Paragraph {
+                pieces,
+                hash: rh,
+                key_chars: char_count(&rest) as u32,
+            })
+        };
+        self.rest = rest;
+        result
+    }
+
+    /// Records a paragraph's key as seen: its hash, its edges for glue lookups, its anchors.
+    fn remember(&mut self, key: &[u8], h: u64) {
+        self.seen.insert(h);
+        if key.len() >= MIN_GLUE_BYTES.max(8) {
+            let entry = (key.len() as u32, h);
+            self.heads.entry(edge(&key[..8])).or_default().push(entry);
+            self.tails
+                .entry(edge(&key[key.len() - 8..]))
+                .or_default()
+                .push(entry);
+        }
+        let base = self.page_key.len();
+        self.page_key.extend_from_slice(key);
+        for p in base.max(ANCHOR_WINDOW)..self.page_key.len() {
+            if is_anchor(&self.page_key, p) {
+                let a = xxh3_64(&self.page_key[p..p + ANCHOR_PROBE]);
+                self.anchors.entry(a).or_insert(p as u32);
+            }
+        }
+    }
+
+    /// Length of the longest earlier paragraph key equal to the start (or end) of
+    /// `key[lo..hi]`, leaving something after it.
+    fn glued(&self, lo: usize, hi: usize, head: bool) -> Option<usize> {
+        let k = &self.key.bytes[lo..hi];
+        if k.len() < 8 {
+            return None;
+        }
+        let (map, e) = if head {
+            (&self.heads, edge(&k[..8]))
+        } else {
+            (&self.tails, edge(&k[k.len() - 8..]))
+        };
+        let mut best = None;
+        for &(len, h) in map.get(&e)?.iter() {
+            let len = len as usize;
+            if len >= k.len() || best.is_some_and(|b| b >= len) {
+                continue;
+            }
+            let part = if head { &k[..len] } else { &k[k.len() - len..] };
+            if xxh3_64(part) == h {
+                best = Some(len);
+            }
+        }
+        best
+    }
+
+    /// Finds runs of at least `min_repeat` characters in `key[lo..hi]` that occur earlier in
+    /// the page (before the run starts) and adds them to `self.cuts`.
+    fn find_runs(&mut self, lo: usize, hi: usize) {
+        let key = &self.key.bytes;
+        let min_bytes = self.min_repeat; // a character is at least one byte
+        if hi - lo < min_bytes {
+            return;
+        }
+        // Positions in this paragraph are looked up both in earlier paragraphs and earlier
+        // in the paragraph itself; the latter are kept in a local table.
+        let mut local: HashMap<u64, usize, IdBuild> = HashMap::default();
+        let mut p = lo.max(lo + ANCHOR_WINDOW);
+        while p + ANCHOR_PROBE <= hi {
+            if !is_anchor(&key[..hi], p) {
+                p += 1;
+                continue;
+            }
+            let a = xxh3_64(&key[p..p + ANCHOR_PROBE]);
+            // Candidate earlier occurrence: in the page so far, else earlier in this paragraph.
+            let found = if let Some(&q) = self.anchors.get(&a) {
+                let q = q as usize;
+                (self.page_key[q..q + ANCHOR_PROBE] == key[p..p + ANCHOR_PROBE])
+                    .then(|| self.extend(&self.page_key, q, self.page_key.len(), key, p, lo, hi))
+            } else {
+                None
+            };
+            let found = found.or_else(|| {
+                let q = *local.get(&a)?;
+                (key[q..q + ANCHOR_PROBE] == key[p..p + ANCHOR_PROBE])
+                    .then(|| self.extend_local(key, q, p, lo, hi))
+            });
+            local.entry(a).or_insert(p);
+            match found {
+                Some(run) if char_count(&key[run.clone()]) >= self.min_repeat => {
+                    p = run.end.max(p + 1);
+                    self.cuts.push(run);
+                }
+                _ => p += 1,
+            }
+        }
+    }
+
+    /// Extends a match of `cur[p..]` against `earlier[q..]` (bounded by `earlier_end`)
+    /// backwards and forwards within `cur[lo..hi]`; returns the run in `cur`, snapped to
+    /// character boundaries.
+    #[allow(clippy::too_many_arguments)]
+    fn extend(
+        &self,
+        earlier: &[u8],
+        q: usize,
+        earlier_end: usize,
+        cur: &[u8],
+        p: usize,
+        lo: usize,
+        hi: usize,
+    ) -> Range<usize> {
+        let mut back = 0;
+        while p - back > lo && q > back && earlier[q - back - 1] == cur[p - back - 1] {
+            back += 1;
+        }
+        let mut fwd = 0;
+        while p + fwd < hi && q + fwd < earlier_end && earlier[q + fwd] == cur[p + fwd] {
+            fwd += 1;
+        }
+        snap(cur, p - back, p + fwd)
+    }
+
+    /// Like [`Repairer::extend`] for an earlier occurrence inside the same paragraph: the
+    /// earlier copy must end before the later one starts.
+    fn extend_local(&self, cur: &[u8], q: usize, p: usize, lo: usize, hi: usize) -> Range<usize> {
+        let mut back = 0;
+        while q > lo + back && p - back > q + 1 && cur[q - back - 1] == cur[p - back - 1] {
+            back += 1;
+        }
+        let mut fwd = 0;
+        while p + fwd < hi && q + fwd < p - back && cur[q + fwd] == cur[p + fwd] {
+            fwd += 1;
+        }
+        snap(cur, p - back, p + fwd)
+    }
+}
+
+/// Shrinks `[s, e)` to whole UTF-8 characters.
+fn snap(b: &[u8], mut s: usize, mut e: usize) -> Range<usize> {
+    while s < e && (b[s] & 0xC0) == 0x80 {
+        s += 1;
+    }
+    while e > s && e < b.len() && (b[e] & 0xC0) == 0x80 {
+        e -= 1;
+    }
+    s..e
+}
+
+/// Characters of `line` not covered by `pieces` (absolute ranges; the line starts at `start`).
+fn text_chars_removed(line: &str, pieces: &[Range<usize>], start: usize) -> usize {
+    let total = line.chars().count();
+    let kept: usize = pieces
+        .iter()
+        .map(|r| line[r.start - start..r.end - start].chars().count())
+        .sum();
+    total - kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repair(text: &str) -> (String, Repaired) {
+        let r = Repairer::new(DEFAULT_MIN_REPEAT).repair(text);
+        (r.text(text), r)
+    }
+
+    #[test]
+    fn repeated_paragraphs_are_dropped() {
+        let page =
+            "第一段文字在这里。\n第二段文字在这里。\n\n第一段文字在这里。\n第二段文字在这里!\n";
+        let (text, r) = repair(page);
+        assert_eq!(text, "第一段文字在这里。\n第二段文字在这里。");
+        assert_eq!(r.repeated_paragraphs, 2);
+        assert_eq!(r.repeated_chars, 18);
+    }
+
+    #[test]
+    fn glued_title_is_cut_from_the_first_body_paragraph() {
+        let title = "本市今年新建公园二十座";
+        let body1 = "记者从市园林局获悉,今年全市共新建公园二十座,总面积超过三百公顷。";
+        let body2 = "新建公园大多位于老城区,方便居民就近休闲。";
+        let page = format!("{title}\n{title}\n{title}{body1}\n{body2}\n{body1}\n{body2}\n");
+        let (text, r) = repair(&page);
+        assert_eq!(text, format!("{title}\n{body1}\n{body2}"));
+        assert_eq!(r.paragraphs.len(), 3);
+        // The remainder of the glued line keys like body 1 alone.
+        assert_eq!(
+            r.paragraphs[1].hash,
+            xxh3_64(crate::normalize::key_of(body1).as_bytes())
+        );
+    }
+
+    #[test]
+    fn glued_suffix_is_cut() {
+        let a = "这是一段比较长的正文内容。";
+        let b = "另外一段完全不同的正文内容。";
+        let page = format!("{a}\n{b}{a}\n");
+        let (text, _) = repair(&page);
+        assert_eq!(text, format!("{a}\n{b}"));
+    }
+
+    #[test]
+    fn repeated_run_inside_a_paragraph_is_cut() {
+        let s = "The committee met on Tuesday to review the budget for the coming fiscal year and approved it. ";
+        let page = format!("Intro line here.\n{s}{s}Then they adjourned.\n");
+        let (text, r) = repair(&page);
+        assert_eq!(text, format!("Intro line here.\n{s}Then they adjourned."));
+        assert_eq!(r.cut_paragraphs, 1);
+    }
+
+    #[test]
+    fn short_natural_repetition_is_kept() {
+        let page = "他说好的好的好的,我们明天见。\n好的\n";
+        let (text, _) = repair(page);
+        assert_eq!(text, "他说好的好的好的,我们明天见。\n好的");
+    }
+
+    #[test]
+    fn doubled_body_in_one_line_is_halved() {
+        let body = "城市交通委员会今天发布通知,自下月起地铁延长运营时间一小时,方便夜间出行的市民。同时公交线路也将进行调整,具体时刻表将在官方网站上公布。";
+        let page = format!("{body}{body}\n");
+        let (text, _) = repair(&page);
+        assert_eq!(text, body);
+    }
+
+    #[test]
+    fn crlf_and_blank_lines() {
+        let (text, r) = repair("a line of text\r\n\r\n   \r\nanother line\r\n");
+        assert_eq!(text, "a line of text\nanother line");
+        assert_eq!(r.repeated_paragraphs, 0);
+    }
+
+    #[test]
+    fn repair_is_idempotent_on_the_fixture() {
+        let title = "标题:测试页面的标题文字";
+        let body = "正文第一段,内容足够长,可以用来测试重复的检测是否正确。";
+        let page = format!("{title}\n{title}{body}\n{body}\n");
+        let (once, _) = repair(&page);
+        let (twice, r2) = repair(&once);
+        assert_eq!(once, twice);
+        assert_eq!(r2.repeated_paragraphs, 0);
+    }
+}
