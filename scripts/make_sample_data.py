@@ -1044,7 +1044,7 @@ def check_files(expect: dict[str, object]) -> None:
             json.loads(line)
         assert raw.count(b"\n") == 10
     recs = parse_wet((DATA / "crawl.warc.wet").read_bytes())
-    assert [h["WARC-Type"] for h in recs] == ["warcinfo"] + ["conversion"] * (len(recs) - 1)
+    assert [h["WARC-Type"] for h, _ in recs] == ["warcinfo"] + ["conversion"] * (len(recs) - 1)
     assert [b.decode("utf-8") for _, b in recs[1:]] == expect["wet_texts"]
     members = gzip_members((DATA / "compressed/crawl2.warc.wet.gz").read_bytes())
     assert len(members) == len(expect["wet2_texts"]) + 1, "one gzip member per WARC record"

@@ -109,6 +109,6 @@ mod tests {
         let a = [rank(5, 1, 0, 10), rank(5, 0, 0, 20), rank(5, 0, 0, 30)];
         let b = [a[2], a[0], a[1]];
         assert_eq!(exact(&keys, &a)[0], Some(1));
-        assert_eq!(exact(&keys, &b)[0], Some(0));
+        assert_eq!(exact(&keys, &b)[0], Some(2));
     }
 }
