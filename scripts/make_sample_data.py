@@ -102,7 +102,7 @@ PINYIN = {
     "阅读": "yuèdú", "茶园": "cháyuán", "茶农": "chánóng", "茶叶": "cháyè", "采摘": "cǎizhāi",
     "合作社": "hézuòshè", "寒潮": "háncháo", "气象台": "qìxiàngtái", "降温": "jiàngwēn",
     "冷空气": "lěngkōngqì", "机器人": "jīqìrén", "垃圾": "lājī", "分类": "fēnlèi", "宿舍": "sùshè",
-    "高铁": "gāotiě", "车站": "chēzhàn", "旅客": "lǚkè", "绿色": "lǜsè", "午餐": "wǔcān",
+    "高铁": "gāotiě", "旅客": "lǚkè", "绿色": "lǜsè", "午餐": "wǔcān",
     "营养师": "yíngyǎngshī", "食堂": "shítáng", "浪费": "làngfèi", "河道": "hédào", "治理": "zhìlǐ",
     "白鹭": "báilù", "水质": "shuǐzhì", "芦苇": "lúwěi", "夜市": "yèshì", "小吃": "xiǎochī",
     "摊位": "tānwèi", "快递": "kuàidì", "驿站": "yìzhàn", "上班族": "shàngbānzú",
@@ -1160,7 +1160,7 @@ def readme(news, pages, wet, wet2, gz, zst, extra, groups, sizes) -> str:
     for f, lines in ALL_FOOTERS.items():
         labels = footer_docs.get(f, [])
         ngroups = len({final[l] for l in labels} - {""})
-        out.append(f"| {site_names[f]} | " + " / ".join(f"`{l}`" for l in lines)
+        out.append(f"| {site_names[f]} | " + " / ".join("`" + l.replace("|", "\\|") + "`" for l in lines)
                    + f" | {len(labels)} pages, {ngroups} unrelated copy groups |")
     out += [
         "",

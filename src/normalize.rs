@@ -246,10 +246,7 @@ fn gloss_end(text: &str, from: usize) -> Option<usize> {
     if inner.is_empty() {
         return None;
     }
-    if inner
-        .chars()
-        .all(|c| matches!(c as u32, 0x3041..=0x30FF))
-    {
+    if inner.chars().all(|c| matches!(c as u32, 0x3041..=0x30FF)) {
         return Some(from + j + clen);
     }
     if is_pinyin(inner) {

@@ -121,6 +121,10 @@ struct Doc {
     error: Option<Box<str>>,
     /// This document's paragraphs in the flat tables.
     paras: Range<usize>,
+    /// This document's kept text pieces in the flat piece table.
+    pieces: Range<usize>,
+    /// WET: the target URI.
+    url: Option<Box<str>>,
     glosses: u32,
     repeated: u32,
     repeated_chars: u64,
@@ -136,7 +140,11 @@ struct Chunk {
     docs: Vec<Doc>,
     hashes: Vec<u64>,
     chars: Vec<u32>,
+    pieces: Vec<Piece>,
 }
+
+/// A kept byte range of a document's text: (paragraph index within the document, start, end).
+type Piece = (u32, u32, u32);
 
 /// A unit of parallel work.
 enum Work {
@@ -197,12 +205,10 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
-    let mut report = pool.install(|| run_in_pool(cfg, progress))?;
-    report.run.threads = threads;
-    Ok(report)
+    pool.install(|| run_in_pool(cfg, progress, threads))
 }
 
-fn run_in_pool(cfg: &Config, progress: &Progress) -> Result<Report> {
+fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Report> {
     let start = Instant::now();
     let mut seconds = BTreeMap::new();
     let mut report = Report {
@@ -269,7 +275,7 @@ fn run_in_pool(cfg: &Config, progress: &Progress) -> Result<Report> {
     let t = Instant::now();
     progress.enter(1, report.inputs.bytes_decompressed);
     let chunks: Vec<Chunk> = work.par_iter().map(|w| pass1(&ctx, w, progress)).collect();
-    let (mut docs, hashes, chars) = merge(chunks);
+    let (mut docs, hashes, chars, pieces) = merge(chunks);
     // A damaged compressed stream is one more unreadable record, at the offset where it broke.
     for (i, o) in opened.iter().enumerate() {
         if let Some(msg) = &o.truncated {
@@ -349,6 +355,8 @@ fn run_in_pool(cfg: &Config, progress: &Progress) -> Result<Report> {
         members: &members,
         bp: &bp,
         facts: &facts,
+        hashes: &hashes,
+        pieces: &pieces,
     };
     for (b, batch) in docs.chunks(EMIT_BATCH).enumerate() {
         let base = b * EMIT_BATCH;
@@ -377,6 +385,7 @@ fn run_in_pool(cfg: &Config, progress: &Progress) -> Result<Report> {
     report.paragraphs.out = paras_out;
     seconds.insert("total", start.elapsed().as_secs_f64());
     report.run.seconds = seconds;
+    report.run.threads = threads;
     let mut report_out = Pending::create(&cfg.out, "report.json")?;
     let mut json = serde_json::to_vec_pretty(&report).expect("the report serializes");
     json.push(b'\n');
@@ -487,6 +496,8 @@ fn invalid_doc(ctx: &Ctx, file: usize, span: Range<usize>, loc: Loc, msg: String
         loc,
         error: Some(msg.into()),
         paras: 0..0,
+        pieces: 0..0,
+        url: None,
         glosses: 0,
         repeated: 0,
         repeated_chars: 0,
@@ -497,91 +508,118 @@ fn invalid_doc(ctx: &Ctx, file: usize, span: Range<usize>, loc: Loc, msg: String
     }
 }
 
-/// Pass 1 over one unit of work: parse, normalize and repair each record.
-fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Chunk {
-    let mut out = Chunk::default();
-    let mut repairer = Repairer::new(ctx.cfg.min_repeat);
-    let mut add = |out: &mut Chunk,
-                   file: usize,
-                   span: Range<usize>,
-                   loc: Loc,
-                   id: Option<&str>,
-                   text: &str,
-                   lossy: bool| {
-        let r = repairer.repair(text);
+/// One readable record, as pass 1 sees it.
+struct Rec<'a> {
+    file: usize,
+    span: Range<usize>,
+    loc: Loc,
+    id: Option<&'a str>,
+    url: Option<&'a str>,
+    text: &'a str,
+    lossy: bool,
+}
+
+/// Pass-1 state of one worker: a repairer and its output buffer, reused across records.
+struct Pass1<'a> {
+    ctx: &'a Ctx<'a>,
+    repairer: Repairer,
+    repaired: Repaired,
+    out: Chunk,
+}
+
+impl Pass1<'_> {
+    /// Normalizes and repairs one record and appends its facts to the chunk.
+    fn add(&mut self, rec: Rec) {
+        let (r, out) = (&mut self.repaired, &mut self.out);
+        self.repairer.repair_into(rec.text, r);
         let start = out.hashes.len();
-        for p in &r.paragraphs {
+        let piece_start = out.pieces.len();
+        for (i, p) in r.paragraphs.iter().enumerate() {
             out.hashes.push(p.hash);
             out.chars.push(p.key_chars);
+            for piece in &r.pieces[p.pieces.clone()] {
+                out.pieces
+                    .push((i as u32, piece.start as u32, piece.end as u32));
+            }
         }
-        let id = match id {
+        let id = match rec.id {
             Some(id) => id.into(),
-            None => ctx.source(file as u32, loc).into(),
+            None => self.ctx.source(rec.file as u32, rec.loc).into(),
         };
         out.docs.push(Doc {
             id,
-            file: file as u32,
-            span,
-            loc,
+            file: rec.file as u32,
+            span: rec.span,
+            loc: rec.loc,
             error: None,
             paras: start..out.hashes.len(),
+            pieces: piece_start..out.pieces.len(),
+            url: rec.url.map(Into::into),
             glosses: r.glosses,
             repeated: r.repeated_paragraphs,
             repeated_chars: r.repeated_chars,
             cut: r.cut_paragraphs,
             lines: r.paragraphs.len() as u32 + r.repeated_paragraphs,
-            text_bytes: text.len() as u64,
-            lossy,
+            text_bytes: rec.text.len() as u64,
+            lossy: rec.lossy,
         });
+    }
+
+    fn invalid(&mut self, file: usize, span: Range<usize>, loc: Loc, msg: String) {
+        let d = invalid_doc(self.ctx, file, span, loc, msg);
+        self.out.docs.push(d);
+    }
+}
+
+/// Pass 1 over one unit of work: parse, normalize and repair each record.
+fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Chunk {
+    let mut p = Pass1 {
+        ctx,
+        repairer: Repairer::new(ctx.cfg.min_repeat),
+        repaired: Repaired::default(),
+        out: Chunk::default(),
     };
-    let bytes;
-    match *w {
+    let bytes = match *w {
         Work::Jsonl {
             file,
             ref range,
             first_line,
         } => {
-            bytes = range.len();
             let data = &ctx.opened[file].data[..];
             for (span, line) in lines(data, range.clone(), first_line) {
+                let loc = Loc::Line(line);
                 with_json_line(
                     &data[span.clone()],
                     &ctx.cfg.fields,
                     |rec, lossy| match rec {
-                        Ok((rec, _)) => add(
-                            &mut out,
+                        Ok((rec, _)) => p.add(Rec {
                             file,
-                            span.clone(),
-                            Loc::Line(line),
-                            rec.id.as_deref(),
-                            &rec.text,
+                            span: span.clone(),
+                            loc,
+                            id: rec.id.as_deref(),
+                            url: None,
+                            text: &rec.text,
                             lossy,
-                        ),
-                        Err(msg) => out.docs.push(invalid_doc(
-                            ctx,
-                            file,
-                            span.clone(),
-                            Loc::Line(line),
-                            msg,
-                        )),
+                        }),
+                        Err(msg) => p.invalid(file, span.clone(), loc, msg),
                     },
                 );
             }
+            range.len()
         }
         Work::Text { file } => {
             let data = &ctx.opened[file].data[..];
-            bytes = data.len();
             let text = String::from_utf8_lossy(data);
-            let id = ctx.files[file].rel.clone();
-            add(
-                &mut out,
+            p.add(Rec {
                 file,
-                0..data.len(),
-                Loc::File,
-                Some(&id),
-                &text,
-                false,
-            );
+                span: 0..data.len(),
+                loc: Loc::File,
+                id: Some(&ctx.files[file].rel),
+                url: None,
+                text: &text,
+                lossy: false,
+            });
+            data.len()
         }
         Work::Wet { file, ref records } => {
             let data = &ctx.opened[file].data[..];
@@ -590,49 +628,50 @@ fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Chunk {
                 n += r.body.len();
                 let loc = Loc::Record(r.ordinal);
                 match &r.error {
-                    Some(msg) => {
-                        out.docs
-                            .push(invalid_doc(ctx, file, r.offset..r.offset, loc, msg.clone()))
-                    }
+                    Some(msg) => p.invalid(file, r.offset..r.offset, loc, msg.clone()),
                     None => {
                         let text = String::from_utf8_lossy(&data[r.body.clone()]);
-                        add(
-                            &mut out,
+                        p.add(Rec {
                             file,
-                            r.body.clone(),
+                            span: r.body.clone(),
                             loc,
-                            r.id.as_deref(),
-                            &text,
-                            false,
-                        );
+                            id: r.id.as_deref(),
+                            url: r.url.as_deref(),
+                            text: &text,
+                            lossy: false,
+                        });
                     }
                 }
             }
-            bytes = n;
+            n
         }
-    }
+    };
     progress.done.fetch_add(bytes as u64, Relaxed);
-    progress.docs.fetch_add(out.docs.len() as u64, Relaxed);
-    out
+    progress.docs.fetch_add(p.out.docs.len() as u64, Relaxed);
+    p.out
 }
 
 /// Concatenates pass-1 chunks (in input order) into one document list and flat tables.
-fn merge(chunks: Vec<Chunk>) -> (Vec<Doc>, Vec<u64>, Vec<u32>) {
+fn merge(chunks: Vec<Chunk>) -> (Vec<Doc>, Vec<u64>, Vec<u32>, Vec<Piece>) {
     let n_docs = chunks.iter().map(|c| c.docs.len()).sum();
     let n_paras = chunks.iter().map(|c| c.hashes.len()).sum();
     let mut docs = Vec::with_capacity(n_docs);
     let mut hashes = Vec::with_capacity(n_paras);
     let mut chars = Vec::with_capacity(n_paras);
+    let mut pieces = Vec::with_capacity(chunks.iter().map(|c| c.pieces.len()).sum());
     for c in chunks {
         let base = hashes.len();
+        let pbase = pieces.len();
         docs.extend(c.docs.into_iter().map(|mut d| {
             d.paras = d.paras.start + base..d.paras.end + base;
+            d.pieces = d.pieces.start + pbase..d.pieces.end + pbase;
             d
         }));
         hashes.extend_from_slice(&c.hashes);
         chars.extend_from_slice(&c.chars);
+        pieces.extend_from_slice(&c.pieces);
     }
-    (docs, hashes, chars)
+    (docs, hashes, chars, pieces)
 }
 
 /// A document's exact key (`None`: nothing left), its rank, and its boilerplate count.
@@ -674,6 +713,8 @@ struct Emit<'a> {
     members: &'a HashMap<usize, Vec<usize>>,
     bp: &'a Boilerplate,
     facts: &'a [(Option<u128>, Rank, u32)],
+    hashes: &'a [u64],
+    pieces: &'a [Piece],
 }
 
 /// One rendered output line.
@@ -731,7 +772,6 @@ impl Emit<'_> {
             },
         };
         let data = &ctx.opened[d.file as usize].data[..];
-        let mut repairer = Repairer::new(ctx.cfg.min_repeat);
         let mut line = Vec::with_capacity(d.span.len() + 256);
         let changed = || Error::Invalid {
             location: source.clone(),
@@ -740,30 +780,15 @@ impl Emit<'_> {
         let (text_bytes, paragraphs) = match ctx.files[d.file as usize].format {
             Format::Jsonl => with_json_line(&data[d.span.clone()], &ctx.cfg.fields, |rec, _| {
                 let (rec, raw) = rec.map_err(|_| changed())?;
-                let text = self
-                    .kept_text(&repairer.repair(&rec.text), &rec.text, d)
-                    .ok_or_else(changed)?;
-                output::splice_jsonl(&mut line, raw, rec.text_span.clone(), &text.0, &info);
-                Ok((text.0.len() as u64, text.1))
+                let (text, n) = self.kept_text(&rec.text, d).ok_or_else(changed)?;
+                output::splice_jsonl(&mut line, raw, rec.text_span.clone(), &text, &info);
+                Ok((text.len() as u64, n))
             })?,
-            format => {
-                let (text, url) = if format == Format::Wet {
-                    let rec = ctx.wet[d.file as usize]
-                        .iter()
-                        .find(|r| r.body == d.span)
-                        .ok_or_else(changed)?;
-                    (
-                        String::from_utf8_lossy(&data[d.span.clone()]),
-                        rec.url.as_deref(),
-                    )
-                } else {
-                    (String::from_utf8_lossy(data), None)
-                };
-                let kept = self
-                    .kept_text(&repairer.repair(&text), &text, d)
-                    .ok_or_else(changed)?;
-                output::plain_line(&mut line, &d.id, url, &kept.0, &info);
-                (kept.0.len() as u64, kept.1)
+            _ => {
+                let text = String::from_utf8_lossy(&data[d.span.clone()]);
+                let (kept, n) = self.kept_text(&text, d).ok_or_else(changed)?;
+                output::plain_line(&mut line, &d.id, d.url.as_deref(), &kept, &info);
+                (kept.len() as u64, n)
             }
         };
         Ok(Rendered {
@@ -774,27 +799,37 @@ impl Emit<'_> {
         })
     }
 
-    /// The emitted text: repaired paragraphs minus boilerplate, joined by newlines; `None` if
-    /// the repair no longer matches pass 1 (the input changed under us).
-    fn kept_text(&self, r: &Repaired, text: &str, d: &Doc) -> Option<(String, u64)> {
-        let hashes: Vec<u64> = r.paragraphs.iter().map(|p| p.hash).collect();
-        if hashes.len() != d.paras.len() {
-            return None;
-        }
+    /// The emitted text: the pieces pass 1 kept, minus boilerplate paragraphs, one paragraph
+    /// per line; `None` if they no longer fit the text (the input changed under us).
+    fn kept_text(&self, text: &str, d: &Doc) -> Option<(String, u64)> {
         let mut out = String::with_capacity(text.len());
         let mut n = 0;
-        for (p, h) in hashes.iter().enumerate() {
-            if self.bp.contains(*h) {
+        let mut current = u32::MAX;
+        for &(para, start, end) in &self.pieces[d.pieces.clone()] {
+            if self.bp.contains(self.hashes[d.paras.start + para as usize]) {
                 continue;
             }
-            if n > 0 {
-                out.push('\n');
+            let piece = text.get(start as usize..end as usize)?;
+            if para != current {
+                trim_end(&mut out);
+                if n > 0 {
+                    out.push('\n');
+                }
+                n += 1;
+                current = para;
+                out.push_str(piece.trim_start());
+            } else {
+                out.push_str(piece);
             }
-            out.push_str(&r.paragraph_text(text, p));
-            n += 1;
         }
+        trim_end(&mut out);
         Some((out, n))
     }
+}
+
+fn trim_end(s: &mut String) {
+    let t = s.trim_end().len();
+    s.truncate(t);
 }
 
 fn fill_report(

@@ -27,8 +27,8 @@ const MIN_GLUE_BYTES: usize = 12;
 /// One kept paragraph of a repaired page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paragraph {
-    /// Byte ranges of the source text that make up the kept paragraph, in order.
-    pub pieces: Vec<Range<usize>>,
+    /// The paragraph's entries in [`Repaired::pieces`].
+    pub pieces: Range<usize>,
     /// xxh3-64 of the paragraph's (remaining) key.
     pub hash: u64,
     /// Key length in characters.
@@ -40,6 +40,8 @@ pub struct Paragraph {
 pub struct Repaired {
     /// The kept paragraphs in page order.
     pub paragraphs: Vec<Paragraph>,
+    /// Byte ranges of the source text that make up the kept paragraphs, in order.
+    pub pieces: Vec<Range<usize>>,
     /// Paragraphs dropped whole because they repeat an earlier one.
     pub repeated_paragraphs: u32,
     /// Characters of source text removed by repair (dropped paragraphs and cut spans).
@@ -54,7 +56,7 @@ impl Repaired {
     /// The text of paragraph `p` of a page repaired from `text`.
     pub fn paragraph_text(&self, text: &str, p: usize) -> String {
         let mut s = String::new();
-        for r in &self.paragraphs[p].pieces {
+        for r in &self.pieces[self.paragraphs[p].pieces.clone()] {
             s.push_str(&text[r.clone()]);
         }
         s.trim().to_owned()
@@ -102,6 +104,10 @@ pub struct Repairer {
     page_key: Vec<u8>,
     /// Anchor hash → first position in `page_key`.
     anchors: HashMap<u64, u32, IdBuild>,
+    /// Anchors of the current paragraph's key: (position, probe hash).
+    para_anchors: Vec<(usize, u64)>,
+    /// Anchor hash → first position earlier in the current paragraph.
+    local: HashMap<u64, usize, IdBuild>,
     cuts: Vec<Range<usize>>,
     rest: Vec<u8>,
 }
@@ -119,10 +125,17 @@ fn window_hash(w: &[u8]) -> u64 {
     v.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29) ^ v
 }
 
-fn is_anchor(key: &[u8], p: usize) -> bool {
-    p >= ANCHOR_WINDOW
-        && p + ANCHOR_PROBE <= key.len()
-        && (window_hash(&key[p - ANCHOR_WINDOW..p]) >> (64 - ANCHOR_BITS)) == 0
+/// The anchors of `key`: positions and the hash of the [`ANCHOR_PROBE`] bytes after each.
+fn anchors_of(key: &[u8], out: &mut Vec<(usize, u64)>) {
+    out.clear();
+    if key.len() < ANCHOR_WINDOW + ANCHOR_PROBE {
+        return;
+    }
+    for p in ANCHOR_WINDOW..=key.len() - ANCHOR_PROBE {
+        if window_hash(&key[p - ANCHOR_WINDOW..p]) >> (64 - ANCHOR_BITS) == 0 {
+            out.push((p, xxh3_64(&key[p..p + ANCHOR_PROBE])));
+        }
+    }
 }
 
 fn edge(b: &[u8]) -> u64 {
@@ -146,12 +159,24 @@ impl Repairer {
 
     /// Repairs one page.
     pub fn repair(&mut self, text: &str) -> Repaired {
+        let mut out = Repaired::default();
+        self.repair_into(text, &mut out);
+        out
+    }
+
+    /// Repairs one page into `out`, reusing its buffers.
+    pub fn repair_into(&mut self, text: &str, out: &mut Repaired) {
+        out.paragraphs.clear();
+        out.pieces.clear();
+        out.repeated_paragraphs = 0;
+        out.repeated_chars = 0;
+        out.cut_paragraphs = 0;
+        out.glosses = 0;
         self.seen.clear();
         self.heads.clear();
         self.tails.clear();
         self.page_key.clear();
         self.anchors.clear();
-        let mut out = Repaired::default();
         let mut line_start = 0;
         let bytes = text.as_bytes();
         while line_start < bytes.len() {
@@ -163,11 +188,10 @@ impl Repairer {
             }
             let line = &text[line_start..end];
             if !line.trim().is_empty() {
-                self.paragraph(line_start, line, &mut out);
+                self.paragraph(line_start, line, out);
             }
             line_start = line_end + 1;
         }
-        out
     }
 
     fn paragraph(&mut self, start: usize, line: &str, out: &mut Repaired) {
@@ -179,6 +203,7 @@ impl Repairer {
             return;
         }
         self.cuts.clear();
+        anchors_of(&self.key.bytes, &mut self.para_anchors);
         let klen = self.key.bytes.len();
         // Glued copies of earlier paragraphs at the start, then at the end.
         let mut lo = 0;
@@ -203,8 +228,9 @@ impl Repairer {
         let own_key = std::mem::take(&mut self.key.bytes);
         let para = if self.cuts.is_empty() {
             self.remember(&own_key, h);
+            out.pieces.push(start..start + line.len());
             Some(Paragraph {
-                pieces: std::iter::once(start..start + line.len()).collect(),
+                pieces: out.pieces.len() - 1..out.pieces.len(),
                 hash: h,
                 key_chars,
             })
@@ -240,7 +266,8 @@ impl Repairer {
             }
         };
         self.rest.clear();
-        let mut pieces = Vec::new();
+        let first = out.pieces.len();
+        let pieces = &mut out.pieces;
         let mut kept_from = 0; // key offset
                                // A kept piece starting the line keeps any text before its first key character.
         let from = |k: usize| if k == 0 { 0 } else { src(k) };
@@ -255,18 +282,24 @@ impl Repairer {
             self.rest.extend_from_slice(&own_key[kept_from..]);
             pieces.push(start + from(kept_from)..start + line.len());
         }
-        out.repeated_chars += text_chars_removed(line, &pieces, start) as u64;
+        out.repeated_chars += text_chars_removed(line, &out.pieces[first..], start) as u64;
         out.cut_paragraphs += 1;
         let rest = std::mem::take(&mut self.rest);
         let rh = xxh3_64(&rest);
         self.remember(own_key, h);
         let result = if rest.is_empty() || self.seen.contains(&rh) {
+            // What is left repeats too: the whole paragraph goes.
             out.repeated_paragraphs += 1;
+            out.repeated_chars += out.pieces[first..]
+                .iter()
+                .map(|r| line[r.start - start..r.end - start].chars().count() as u64)
+                .sum::<u64>();
+            out.pieces.truncate(first);
             None
         } else {
             self.seen.insert(rh);
             Some(Paragraph {
-                pieces,
+                pieces: first..out.pieces.len(),
                 hash: rh,
                 key_chars: char_count(&rest) as u32,
             })
@@ -288,11 +321,8 @@ impl Repairer {
         }
         let base = self.page_key.len();
         self.page_key.extend_from_slice(key);
-        for p in base.max(ANCHOR_WINDOW)..self.page_key.len() {
-            if is_anchor(&self.page_key, p) {
-                let a = xxh3_64(&self.page_key[p..p + ANCHOR_PROBE]);
-                self.anchors.entry(a).or_insert(p as u32);
-            }
+        for &(p, a) in &self.para_anchors {
+            self.anchors.entry(a).or_insert((base + p) as u32);
         }
     }
 
@@ -332,14 +362,13 @@ impl Repairer {
         }
         // Positions in this paragraph are looked up both in earlier paragraphs and earlier
         // in the paragraph itself; the latter are kept in a local table.
-        let mut local: HashMap<u64, usize, IdBuild> = HashMap::default();
-        let mut p = lo.max(lo + ANCHOR_WINDOW);
-        while p + ANCHOR_PROBE <= hi {
-            if !is_anchor(&key[..hi], p) {
-                p += 1;
+        let mut local = std::mem::take(&mut self.local);
+        local.clear();
+        let mut next = lo;
+        for &(p, a) in &self.para_anchors {
+            if p < next || p + ANCHOR_PROBE > hi {
                 continue;
             }
-            let a = xxh3_64(&key[p..p + ANCHOR_PROBE]);
             // Candidate earlier occurrence: in the page so far, else earlier in this paragraph.
             let found = if let Some(&q) = self.anchors.get(&a) {
                 let q = q as usize;
@@ -354,14 +383,14 @@ impl Repairer {
                     .then(|| self.extend_local(key, q, p, lo, hi))
             });
             local.entry(a).or_insert(p);
-            match found {
-                Some(run) if char_count(&key[run.clone()]) >= self.min_repeat => {
-                    p = run.end.max(p + 1);
+            if let Some(run) = found {
+                if char_count(&key[run.clone()]) >= self.min_repeat {
+                    next = run.end.max(p + 1);
                     self.cuts.push(run);
                 }
-                _ => p += 1,
             }
         }
+        self.local = local;
     }
 
     /// Extends a match of `cur[p..]` against `earlier[q..]` (bounded by `earlier_end`)
