@@ -271,71 +271,136 @@ fn pinyin_base(c: char) -> Option<u8> {
     })
 }
 
-const INITIALS: [&[u8]; 23] = [
-    b"zh", b"ch", b"sh", b"b", b"p", b"m", b"f", b"d", b"t", b"n", b"l", b"g", b"k", b"h", b"j",
-    b"q", b"x", b"r", b"z", b"c", b"s", b"y", b"w",
-];
-const FINALS: [&[u8]; 38] = [
-    b"a", b"o", b"e", b"i", b"u", b"v", b"ai", b"ei", b"ui", b"ao", b"ou", b"iu", b"ie", b"ve",
-    b"ue", b"er", b"an", b"en", b"in", b"un", b"vn", b"ang", b"eng", b"ing", b"ong", b"ia", b"iao",
-    b"ian", b"iang", b"iong", b"ua", b"uo", b"uai", b"uan", b"uang", b"van", b"io", b"ueng",
-];
+fn is_initial(s: &[u8]) -> bool {
+    matches!(
+        s,
+        b"zh"
+            | b"ch"
+            | b"sh"
+            | b"b"
+            | b"p"
+            | b"m"
+            | b"f"
+            | b"d"
+            | b"t"
+            | b"n"
+            | b"l"
+            | b"g"
+            | b"k"
+            | b"h"
+            | b"j"
+            | b"q"
+            | b"x"
+            | b"r"
+            | b"z"
+            | b"c"
+            | b"s"
+            | b"y"
+            | b"w"
+    )
+}
+
+fn is_final(s: &[u8]) -> bool {
+    matches!(
+        s,
+        b"a" | b"o"
+            | b"e"
+            | b"i"
+            | b"u"
+            | b"v"
+            | b"ai"
+            | b"ei"
+            | b"ui"
+            | b"ao"
+            | b"ou"
+            | b"iu"
+            | b"ie"
+            | b"ve"
+            | b"ue"
+            | b"er"
+            | b"an"
+            | b"en"
+            | b"in"
+            | b"un"
+            | b"vn"
+            | b"ang"
+            | b"eng"
+            | b"ing"
+            | b"ong"
+            | b"ia"
+            | b"iao"
+            | b"ian"
+            | b"iang"
+            | b"iong"
+            | b"ua"
+            | b"uo"
+            | b"uai"
+            | b"uan"
+            | b"uang"
+            | b"van"
+            | b"io"
+            | b"ueng"
+    )
+}
 
 /// Whether `s` reads as pinyin: letters that split into initial+final syllables, optional tone
 /// digits 1–5, separators, and at least one lowercase letter (acronyms are not glosses).
 fn is_pinyin(s: &str) -> bool {
-    let mut letters = Vec::with_capacity(s.len());
+    let mut word = [0u8; 64];
+    let mut len = 0;
     let mut lower = false;
-    let mut words: Vec<Vec<u8>> = Vec::new();
-    for c in s.chars() {
+    let mut words = 0;
+    for c in s.chars().chain(std::iter::once(' ')) {
         if matches!(c, ' ' | '\'' | '’' | '-') {
-            if !letters.is_empty() {
-                words.push(std::mem::take(&mut letters));
+            if len > 0 {
+                if !segments_into_syllables(&word[..len]) {
+                    return false;
+                }
+                words += 1;
+                len = 0;
             }
             continue;
         }
         if matches!(c, '1'..='5') {
             continue;
         }
-        let b = match pinyin_base(c) {
-            Some(b) => b,
-            None => return false,
+        let Some(b) = pinyin_base(c) else {
+            return false;
         };
         if !c.is_uppercase() {
             lower = true;
         }
-        letters.push(b);
+        if len == word.len() {
+            return false;
+        }
+        word[len] = b;
+        len += 1;
     }
-    if !letters.is_empty() {
-        words.push(letters);
-    }
-    lower && !words.is_empty() && words.iter().all(|w| segments_into_syllables(w))
+    lower && words > 0
 }
 
+/// Whether a word (base letters, at most 63) splits into pinyin syllables.
 fn segments_into_syllables(w: &[u8]) -> bool {
-    let mut ok = vec![false; w.len() + 1];
-    ok[0] = true;
-    for i in 0..w.len() {
-        if !ok[i] {
+    let n = w.len();
+    // Bit i: the first i letters split into syllables.
+    let mut ok: u64 = 1;
+    for i in 0..n {
+        if ok >> i & 1 == 0 {
             continue;
         }
-        let rest = &w[i..];
-        let mut starts: Vec<usize> = vec![0];
-        starts.extend(
-            INITIALS
-                .iter()
-                .filter(|p| rest.starts_with(p))
-                .map(|p| p.len()),
-        );
-        for s in starts {
-            for f in FINALS.iter() {
-                if rest[s..].starts_with(f) {
-                    ok[i + s + f.len()] = true;
+        for ilen in 0..=2 {
+            if i + ilen > n || (ilen > 0 && !is_initial(&w[i..i + ilen])) {
+                continue;
+            }
+            for flen in 1..=4 {
+                let e = i + ilen + flen;
+                if e <= n && is_final(&w[i + ilen..e]) {
+                    ok |= 1 << e;
                 }
             }
         }
     }
-    ok[w.len()]
+    ok >> n & 1 == 1
 }
 
 #[cfg(test)]

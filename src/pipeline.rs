@@ -28,7 +28,9 @@ use crate::report::{self, Report};
 /// Target size of one unit of parallel work (a run of lines or WET records).
 const CHUNK_BYTES: usize = 1 << 20;
 /// Documents rendered in parallel before being written in order.
-const EMIT_BATCH: usize = 4096;
+const EMIT_BATCH: usize = 8192;
+/// Documents one worker renders into one output block.
+const EMIT_BLOCK: usize = 64;
 /// Invalid records listed by location in the report.
 const REPORT_INVALID: usize = 20;
 
@@ -344,10 +346,8 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     // 5. Emit, in input order.
     let t = Instant::now();
     progress.enter(4, docs.len() as u64);
-    let mut canon_out = Pending::create(&cfg.out, "canonical.jsonl")?;
-    let mut dropped_out = Pending::create(&cfg.out, "dropped.jsonl")?;
-    let mut text_out = 0u64;
-    let mut paras_out = 0u64;
+    let canon_out = Pending::create(&cfg.out, "canonical.jsonl")?;
+    let dropped_out = Pending::create(&cfg.out, "dropped.jsonl")?;
     let emit_ctx = Emit {
         ctx: &ctx,
         docs: &docs,
@@ -358,25 +358,51 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
         hashes: &hashes,
         pieces: &pieces,
     };
-    for (b, batch) in docs.chunks(EMIT_BATCH).enumerate() {
-        let base = b * EMIT_BATCH;
-        let rendered: Vec<Result<Rendered>> = (base..base + batch.len())
-            .into_par_iter()
-            .map(|i| emit_ctx.render(i))
-            .collect();
-        for r in rendered {
-            let r = r?;
-            if r.canonical {
-                canon_out.write(&r.line)?;
-                text_out += r.text_bytes;
-                paras_out += r.paragraphs;
-            } else {
-                dropped_out.write(&r.line)?;
+    // Workers render batches in parallel while one thread writes the previous batch.
+    let (canon_out, dropped_out, text_out, paras_out) = std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Block>>(2);
+        let writer = s.spawn(move || -> Result<_> {
+            let (mut c, mut d) = (canon_out, dropped_out);
+            let (mut text, mut paras) = (0u64, 0u64);
+            for blocks in rx {
+                for b in blocks {
+                    c.write(&b.canon)?;
+                    d.write(&b.dropped)?;
+                    text += b.text_bytes;
+                    paras += b.paragraphs;
+                }
             }
+            Ok((c, d, text, paras))
+        });
+        let mut failed = None;
+        for start in (0..docs.len()).step_by(EMIT_BATCH) {
+            let end = (start + EMIT_BATCH).min(docs.len());
+            let blocks: Result<Vec<Block>> = (start..end)
+                .into_par_iter()
+                .step_by(EMIT_BLOCK)
+                .map(|b| emit_ctx.render_block(b..(b + EMIT_BLOCK).min(end)))
+                .collect();
+            match blocks {
+                Ok(blocks) => {
+                    if tx.send(blocks).is_err() {
+                        break; // the writer failed; its error is reported below
+                    }
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+            progress.done.fetch_add((end - start) as u64, Relaxed);
+            progress.docs.fetch_add((end - start) as u64, Relaxed);
         }
-        progress.done.fetch_add(batch.len() as u64, Relaxed);
-        progress.docs.fetch_add(batch.len() as u64, Relaxed);
-    }
+        drop(tx);
+        let written = writer.join().expect("the writer thread does not panic");
+        match failed {
+            Some(e) => Err(e),
+            None => written,
+        }
+    })?;
     seconds.insert("5_emit", t.elapsed().as_secs_f64());
 
     // The books: every input document is either canonical or dropped with a reason.
@@ -476,10 +502,10 @@ fn with_json_line<R>(
     fields: &Fields,
     f: impl for<'x> FnOnce(Result<(JsonRecord<'x>, &'x str), String>, bool) -> R,
 ) -> R {
-    match std::str::from_utf8(bytes) {
+    match simdutf8::basic::from_utf8(bytes) {
         Ok(line) => f(jsonl::parse(line, fields).map(|r| (r, line)), false),
         Err(_) => {
-            let owned = String::from_utf8_lossy(bytes).into_owned();
+            let owned = utf8_lossy(bytes).into_owned();
             f(
                 jsonl::parse(&owned, fields).map(|r| (r, owned.as_str())),
                 true,
@@ -609,7 +635,7 @@ fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Chunk {
         }
         Work::Text { file } => {
             let data = &ctx.opened[file].data[..];
-            let text = String::from_utf8_lossy(data);
+            let text = utf8_lossy(data);
             p.add(Rec {
                 file,
                 span: 0..data.len(),
@@ -630,7 +656,7 @@ fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Chunk {
                 match &r.error {
                     Some(msg) => p.invalid(file, r.offset..r.offset, loc, msg.clone()),
                     None => {
-                        let text = String::from_utf8_lossy(&data[r.body.clone()]);
+                        let text = utf8_lossy(&data[r.body.clone()]);
                         p.add(Rec {
                             file,
                             span: r.body.clone(),
@@ -717,6 +743,15 @@ struct Emit<'a> {
     pieces: &'a [Piece],
 }
 
+/// Rendered output of consecutive documents.
+#[derive(Default)]
+struct Block {
+    canon: Vec<u8>,
+    dropped: Vec<u8>,
+    text_bytes: u64,
+    paragraphs: u64,
+}
+
 /// One rendered output line.
 struct Rendered {
     canonical: bool,
@@ -726,6 +761,21 @@ struct Rendered {
 }
 
 impl Emit<'_> {
+    fn render_block(&self, docs: Range<usize>) -> Result<Block> {
+        let mut b = Block::default();
+        for i in docs {
+            let r = self.render(i)?;
+            if r.canonical {
+                b.canon.extend_from_slice(&r.line);
+                b.text_bytes += r.text_bytes;
+                b.paragraphs += r.paragraphs;
+            } else {
+                b.dropped.extend_from_slice(&r.line);
+            }
+        }
+        Ok(b)
+    }
+
     fn render(&self, i: usize) -> Result<Rendered> {
         let d = &self.docs[i];
         let ctx = self.ctx;
@@ -785,7 +835,7 @@ impl Emit<'_> {
                 Ok((text.len() as u64, n))
             })?,
             _ => {
-                let text = String::from_utf8_lossy(&data[d.span.clone()]);
+                let text = utf8_lossy(&data[d.span.clone()]);
                 let (kept, n) = self.kept_text(&text, d).ok_or_else(changed)?;
                 output::plain_line(&mut line, &d.id, d.url.as_deref(), &kept, &info);
                 (kept.len() as u64, n)
@@ -824,6 +874,14 @@ impl Emit<'_> {
         }
         trim_end(&mut out);
         Some((out, n))
+    }
+}
+
+/// Text from bytes, replacing invalid UTF-8 with U+FFFD (validated with SIMD first).
+fn utf8_lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    match simdutf8::basic::from_utf8(b) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
     }
 }
 

@@ -1,0 +1,52 @@
+# canon — make targets. The two a fresh clone needs: `make dedup` and `make test`.
+CARGO ?= cargo
+CANON := target/release/canon
+CORPUS_BYTES ?= 1G
+CORPUS := corpus/corpus.jsonl
+
+.PHONY: dedup build test bench bench-stages bench-corpus corpus check-sample fmt lint clean
+
+## Build in release mode and deduplicate the sample dumps in data/ into out/.
+dedup: build
+	$(CANON) dedup data/ --out out/
+	@echo "outputs: out/canonical.jsonl out/dropped.jsonl out/report.json"
+
+build:
+	$(CARGO) build --release --locked
+
+## The whole test suite: unit, integration, property and doc tests; benchmarks compiled only.
+test:
+	$(CARGO) test --locked --all-targets
+	$(CARGO) test --locked --doc
+	$(CARGO) bench --locked --no-run
+
+## Criterion benchmarks per stage, then the whole tool on the generated corpus.
+bench: bench-stages bench-corpus
+
+bench-stages:
+	$(CARGO) bench --locked --bench stages
+
+## Whole-tool throughput and peak memory on the generated ~1 GB corpus, 2 threads.
+bench-corpus: build $(CORPUS)
+	scripts/bench_corpus.sh $(CANON) $(CORPUS) 2
+
+## A generated ~1 GB JSON Lines corpus (with ground truth beside it) in corpus/.
+corpus: $(CORPUS)
+
+$(CORPUS):
+	$(CARGO) run --release --locked --example gencorpus -- --bytes $(CORPUS_BYTES) --out $(CORPUS) --seed 42
+
+## Repairs the real sample page from ../shared/samples (not part of the repo) and checks it.
+check-sample: build
+	scripts/check_sample.sh $(CANON) ../shared/samples/hukou-grid-news.txt
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+clean:
+	rm -rf out/ corpus/
+	$(CARGO) clean
