@@ -81,6 +81,20 @@ pub fn key_of(text: &str) -> String {
     k.as_str().to_owned()
 }
 
+/// ASCII byte → its key byte (lowercase letter or digit), 0 for everything else.
+static ASCII_KEY: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        if b.is_ascii_alphanumeric() {
+            t[i] = b.to_ascii_lowercase();
+        }
+        i += 1;
+    }
+    t
+};
+
 struct Builder<'a> {
     key: &'a mut Key,
     with_offsets: bool,
@@ -131,6 +145,26 @@ impl Builder<'_> {
         let mut prev_han = false;
         while i < bytes.len() {
             let b = bytes[i];
+            // Fast path: a run of ASCII, up to a parenthesis (a gloss may open there) or the
+            // last byte before non-ASCII text (which might combine with it).
+            if b < 0x80 && b != b'(' {
+                let start = i;
+                while i + 1 < bytes.len() && bytes[i] != b'(' && bytes[i + 1] < 0x80 {
+                    let k = ASCII_KEY[usize::from(bytes[i])];
+                    if k != 0 {
+                        self.key.bytes.push(k);
+                        if self.with_offsets {
+                            self.key.offsets.push(i as u32);
+                        }
+                        self.key.chars += 1;
+                    }
+                    i += 1;
+                }
+                if i > start {
+                    prev_han = false;
+                    continue;
+                }
+            }
             // An ASCII letter followed by a combining mark must go the slow way (e + ◌́ = é).
             let ascii_fast = b < 0x80
                 && (i + 1 >= bytes.len()
@@ -153,6 +187,19 @@ impl Builder<'_> {
                 }
                 prev_han = false;
                 i += 1;
+                continue;
+            }
+            // Fast path: a run of inert characters (CJK, kana, Hangul), copied as they are.
+            if let Some((end, count, last)) = inert_run(text, i) {
+                self.key.bytes.extend_from_slice(&bytes[i..end]);
+                if self.with_offsets {
+                    for k in (i..end).step_by(3) {
+                        self.key.offsets.extend_from_slice(&[k as u32; 3]);
+                    }
+                }
+                self.key.chars += count;
+                prev_han = char::from_u32(last).is_some_and(is_han);
+                i = end;
                 continue;
             }
             let c = text[i..].chars().next().expect("i is on a char boundary");
@@ -219,6 +266,47 @@ impl Builder<'_> {
             i = end;
         }
     }
+}
+
+/// Decodes the three-byte UTF-8 character at `i`, if there is one.
+#[inline]
+fn decode3(b: &[u8], i: usize) -> Option<u32> {
+    if i + 2 >= b.len() || b[i] & 0xF0 != 0xE0 {
+        return None;
+    }
+    Some(
+        (u32::from(b[i]) & 0x0F) << 12
+            | (u32::from(b[i + 1]) & 0x3F) << 6
+            | (u32::from(b[i + 2]) & 0x3F),
+    )
+}
+
+/// The run of inert (three-byte) characters starting at `i` whose keys are the characters
+/// themselves: (end offset, characters, last character). The run's last character counts
+/// only if the character after it cannot combine with it.
+fn inert_run(text: &str, i: usize) -> Option<(usize, u32, u32)> {
+    let b = text.as_bytes();
+    let (mut j, mut count, mut last, mut before_last) = (i, 0u32, 0u32, 0u32);
+    while let Some(c) = decode3(b, j) {
+        if !char::from_u32(c).is_some_and(is_inert) {
+            break;
+        }
+        before_last = last;
+        last = c;
+        count += 1;
+        j += 3;
+    }
+    if count == 0 {
+        return None;
+    }
+    let next_plain = j >= b.len() || b[j] < 0x80 || text[j..].chars().next().is_some_and(is_plain);
+    if !next_plain {
+        if count == 1 {
+            return None;
+        }
+        return Some((j - 3, count - 1, before_last));
+    }
+    Some((j, count, last))
 }
 
 /// If a romanization gloss starts at byte `from` (just after an opening parenthesis), returns

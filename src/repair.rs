@@ -98,8 +98,11 @@ pub struct Repairer {
     key: Key,
     seen: HashSet<u64, IdBuild>,
     /// First/last 8 key bytes of earlier paragraphs → (key length, key hash).
-    heads: HashMap<u64, Vec<(u32, u64)>, IdBuild>,
-    tails: HashMap<u64, Vec<(u32, u64)>, IdBuild>,
+    /// (Edge → newest entry in `glue`), one map for heads and one for tails.
+    heads: HashMap<u64, u32, IdBuild>,
+    tails: HashMap<u64, u32, IdBuild>,
+    /// Glue candidates as linked lists: (key length, key hash, previous entry or `u32::MAX`).
+    glue: Vec<(u32, u64, u32)>,
     /// Keys of all earlier paragraphs of the page, concatenated.
     page_key: Vec<u8>,
     /// Anchor hash → first position in `page_key`.
@@ -180,6 +183,7 @@ impl Repairer {
         self.seen.clear();
         self.heads.clear();
         self.tails.clear();
+        self.glue.clear();
         self.page_key.clear();
         self.anchors.clear();
         let mut line_start = 0;
@@ -317,12 +321,14 @@ impl Repairer {
     fn remember(&mut self, key: &[u8], h: u64) {
         self.seen.insert(h);
         if key.len() >= MIN_GLUE_BYTES.max(8) {
-            let entry = (key.len() as u32, h);
-            self.heads.entry(edge(&key[..8])).or_default().push(entry);
-            self.tails
-                .entry(edge(&key[key.len() - 8..]))
-                .or_default()
-                .push(entry);
+            for (map, e) in [
+                (&mut self.heads, edge(&key[..8])),
+                (&mut self.tails, edge(&key[key.len() - 8..])),
+            ] {
+                let n = self.glue.len() as u32;
+                let prev = map.insert(e, n).unwrap_or(u32::MAX);
+                self.glue.push((key.len() as u32, h, prev));
+            }
         }
         let base = self.page_key.len();
         self.page_key.extend_from_slice(key);
@@ -344,7 +350,10 @@ impl Repairer {
             (&self.tails, edge(&k[k.len() - 8..]))
         };
         let mut best = None;
-        for &(len, h) in map.get(&e)?.iter() {
+        let mut at = *map.get(&e)?;
+        while at != u32::MAX {
+            let (len, h, prev) = self.glue[at as usize];
+            at = prev;
             let len = len as usize;
             if len >= k.len() || best.is_some_and(|b| b >= len) {
                 continue;
