@@ -182,7 +182,7 @@ fn boilerplate_find(c: &mut Criterion) {
                 hashes: &hashes,
                 chars: &chars,
             };
-            boilerplate::find(&p, 5).groups.len()
+            boilerplate::find(&p, 5, None).groups.len()
         })
     });
     group.finish();

@@ -6,7 +6,7 @@
 //! group of its copies when most of its text is shared with other documents; the group is
 //! named by its longest shared paragraph, which all copies of one article have in common.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
 
 use rayon::prelude::*;
@@ -50,10 +50,14 @@ impl Boilerplate {
 enum Group {
     Doc(usize),
     Shared(u64),
+    Cluster(u32),
 }
 
 /// Finds the boilerplate paragraphs: those in at least `min_docs` copy groups.
-pub fn find(p: &Paragraphs, min_docs: usize) -> Boilerplate {
+///
+/// `clusters[d]`, where given and not `u32::MAX`, names a near-duplicate cluster that
+/// document `d` belongs to; the cluster is then its copy group.
+pub fn find(p: &Paragraphs, min_docs: usize, clusters: Option<&[u32]>) -> Boilerplate {
     let min_docs = min_docs.max(2);
     // Raw document frequency of every paragraph that occurs more than once.
     let mut all = p.hashes.to_vec();
@@ -74,11 +78,14 @@ pub fn find(p: &Paragraphs, min_docs: usize) -> Boilerplate {
         .docs
         .par_iter()
         .enumerate()
-        .map(|(d, r)| group_of(d, &p.hashes[r.clone()], &p.chars[r.clone()], &raw))
+        .map(|(d, r)| match clusters.map(|c| c[d]) {
+            Some(c) if c != u32::MAX => Group::Cluster(c),
+            _ => group_of(d, &p.hashes[r.clone()], &p.chars[r.clone()], &raw),
+        })
         .collect();
     let grouped_docs = groups
         .iter()
-        .filter(|g| matches!(g, Group::Shared(_)))
+        .filter(|g| !matches!(g, Group::Doc(_)))
         .count();
     // Distinct groups per candidate paragraph.
     let mut pairs: Vec<(u64, Group)> = p
@@ -137,9 +144,17 @@ fn group_of(doc: usize, hashes: &[u64], chars: &[u32], df: &impl Fn(u64) -> u32)
     }
 }
 
-/// The set of boilerplate hashes, for callers that only need membership.
-pub fn hash_set(b: &Boilerplate) -> HashSet<u64> {
-    b.groups.keys().copied().collect()
+impl Boilerplate {
+    /// Keeps only the paragraphs that are boilerplate in `other` too (with its counts);
+    /// returns how many were dropped from the set.
+    pub fn retain_in(&mut self, other: &Boilerplate) -> usize {
+        let before = self.groups.len();
+        self.groups.retain(|h, _| other.groups.contains_key(h));
+        for (h, n) in self.groups.iter_mut() {
+            *n = other.groups[h];
+        }
+        before - self.groups.len()
+    }
 }
 
 #[cfg(test)]
@@ -165,6 +180,7 @@ mod tests {
                 chars: &chars,
             },
             min_docs,
+            None,
         )
     }
 
@@ -200,6 +216,30 @@ mod tests {
         let b = run(&docs, 5);
         assert!(b.groups.is_empty(), "{:?}", b.groups);
         assert_eq!(b.grouped_docs, 6);
+    }
+
+    #[test]
+    fn near_duplicate_clusters_are_one_group() {
+        // An article edited differently on six sites: paragraphs 1 and 2 are the same in all
+        // copies, the rest differ, so the copies do not share most of their text; only the
+        // near-duplicate clusters say they are one article.
+        let docs: Vec<Vec<(u64, u32)>> = (0..6u64)
+            .map(|s| vec![(1, 40), (2, 40), (100 + s, 90), (200 + s, 90), (300 + s, 90)])
+            .collect();
+        assert!(run(&docs, 5).contains(1), "without clusters the shared lines look like boilerplate");
+        let mut ranges = Vec::new();
+        let (mut hashes, mut chars) = (Vec::new(), Vec::new());
+        for d in &docs {
+            let s = hashes.len();
+            for &(h, c) in d {
+                hashes.push(h);
+                chars.push(c);
+            }
+            ranges.push(s..hashes.len());
+        }
+        let p = Paragraphs { docs: &ranges, hashes: &hashes, chars: &chars };
+        let clusters = vec![7u32; 6];
+        assert!(!find(&p, 5, Some(&clusters)).contains(1));
     }
 
     #[test]

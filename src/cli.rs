@@ -62,6 +62,21 @@ struct DedupArgs {
     /// A paragraph in at least this many unrelated documents is boilerplate.
     #[arg(long, default_value_t = canon::boilerplate::DEFAULT_MIN_DOCS, value_name = "N")]
     boilerplate_min_docs: usize,
+    /// Documents at or above this Jaccard similarity (of shingle sets) are near-duplicates.
+    #[arg(long, default_value_t = canon::near::DEFAULT_THRESHOLD, value_name = "J")]
+    near_threshold: f64,
+    /// Shingle size: characters for Chinese, Japanese, Korean, Thai; words count as two.
+    #[arg(long, default_value_t = canon::shingle::DEFAULT_SIZE, value_name = "N")]
+    shingle: usize,
+    /// LSH bands (default: derived from --near-threshold, with --rows).
+    #[arg(long, value_name = "B", requires = "rows")]
+    bands: Option<usize>,
+    /// Signature rows per LSH band (default: derived from --near-threshold, with --bands).
+    #[arg(long, value_name = "R", requires = "bands")]
+    rows: Option<usize>,
+    /// Skip the near-duplicate stage (exact duplicates only).
+    #[arg(long)]
+    no_near: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -131,6 +146,25 @@ fn dedup(args: DedupArgs) -> Result<(), Failure> {
     cfg.min_repeat = args.min_repeat;
     cfg.boilerplate_min_docs = args.boilerplate_min_docs;
     cfg.strict = args.strict;
+    if !(0.0..=1.0).contains(&args.near_threshold) || args.near_threshold == 0.0 {
+        return Err(Failure::Usage("--near-threshold must be in (0, 1]".into()));
+    }
+    if args.shingle == 0 {
+        return Err(Failure::Usage("--shingle must be at least 1".into()));
+    }
+    cfg.near = if args.no_near {
+        None
+    } else {
+        let mut nc = canon::near::NearConfig::new(args.near_threshold);
+        nc.shingle = args.shingle;
+        if let (Some(bands), Some(rows)) = (args.bands, args.rows) {
+            if bands == 0 || rows == 0 || bands * rows > 1024 {
+                return Err(Failure::Usage("--bands × --rows must be between 1 and 1024".into()));
+            }
+            nc.banding = canon::lsh::Banding { bands, rows };
+        }
+        Some(nc)
+    };
 
     let progress = Arc::new(Progress::default());
     let show = !args.quiet
@@ -228,6 +262,25 @@ fn summary(r: &Report, cfg: &Config) {
         r.run.threads,
         cfg.out.display()
     );
+    if r.near.enabled {
+        let n = &r.near;
+        let curve: Vec<String> = n
+            .s_curve
+            .iter()
+            .map(|p| format!("{:.2}:{:.3}", p.jaccard, p.candidate_probability))
+            .collect();
+        eprintln!(
+            "canon: near-duplicates at Jaccard >= {}: {} bands x {} rows, P(candidate) {}",
+            n.threshold,
+            n.bands,
+            n.rows,
+            curve.join(" ")
+        );
+        eprintln!(
+            "canon: {} candidate pairs, {} verified ({} on exact Jaccard), {} rejected; {} documents folded, longest chain {}",
+            n.candidate_pairs, n.verified_pairs, n.exact_checked_pairs, n.rejected_pairs, n.near_duplicates, n.longest_chain
+        );
+    }
     if r.invalid.count > 0 {
         eprintln!(
             "canon: {} invalid records, first at {}: {}",

@@ -66,6 +66,75 @@ pub fn exact(keys: &[Option<u128>], ranks: &[Rank]) -> Vec<Option<usize>> {
     canonical
 }
 
+/// Disjoint sets over `0..n` (union by size, path halving).
+#[derive(Debug, Clone)]
+pub struct UnionFind {
+    parent: Vec<u32>,
+    size: Vec<u32>,
+}
+
+impl UnionFind {
+    /// `n` singletons.
+    pub fn new(n: usize) -> UnionFind {
+        UnionFind {
+            parent: (0..n as u32).collect(),
+            size: vec![1; n],
+        }
+    }
+
+    /// The representative of `x`'s set.
+    pub fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] as usize != x {
+            let p = self.parent[x] as usize;
+            self.parent[x] = self.parent[p];
+            x = p;
+        }
+        x
+    }
+
+    /// Merges the sets of `a` and `b`; returns whether they were different.
+    pub fn union(&mut self, a: usize, b: usize) -> bool {
+        let (mut a, mut b) = (self.find(a), self.find(b));
+        if a == b {
+            return false;
+        }
+        if self.size[a] < self.size[b] {
+            std::mem::swap(&mut a, &mut b);
+        }
+        self.parent[b] = a as u32;
+        self.size[a] += self.size[b];
+        true
+    }
+}
+
+/// Hops from each node to `root` over `edges` (undirected), for the nodes of one component;
+/// `None` for nodes not reached. `nodes` must contain `root`.
+pub fn hops(root: usize, nodes: &[usize], edges: &[(usize, usize)]) -> Vec<Option<u32>> {
+    use std::collections::{HashMap, VecDeque};
+    let index: HashMap<usize, usize> = nodes.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+    let mut adj = vec![Vec::new(); nodes.len()];
+    for &(a, b) in edges {
+        if let (Some(&x), Some(&y)) = (index.get(&a), index.get(&b)) {
+            adj[x].push(y);
+            adj[y].push(x);
+        }
+    }
+    let mut dist = vec![None; nodes.len()];
+    let start = index[&root];
+    dist[start] = Some(0);
+    let mut queue = VecDeque::from([start]);
+    while let Some(x) = queue.pop_front() {
+        let d = dist[x].expect("queued nodes have a distance");
+        for &y in &adj[x] {
+            if dist[y].is_none() {
+                dist[y] = Some(d + 1);
+                queue.push_back(y);
+            }
+        }
+    }
+    dist
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +169,37 @@ mod tests {
         ];
         let c = exact(&keys, &ranks);
         assert_eq!(c, vec![Some(2), Some(1), Some(2), None, Some(2)]);
+    }
+
+    #[test]
+    fn hops_follow_the_chain() {
+        let d = hops(10, &[10, 11, 12, 13], &[(10, 11), (12, 11), (13, 12)]);
+        assert_eq!(d, vec![Some(0), Some(1), Some(2), Some(3)]);
+    }
+
+    proptest::proptest! {
+        /// Union-find agrees with a naive model that relabels whole sets.
+        #[test]
+        fn union_find_matches_naive_model(n in 1usize..40, ops in proptest::collection::vec((0usize..40, 0usize..40), 0..80)) {
+            let mut uf = UnionFind::new(n);
+            let mut label: Vec<usize> = (0..n).collect();
+            for (a, b) in ops {
+                let (a, b) = (a % n, b % n);
+                let merged = uf.union(a, b);
+                let (la, lb) = (label[a], label[b]);
+                proptest::prop_assert_eq!(merged, la != lb);
+                for l in label.iter_mut() {
+                    if *l == lb {
+                        *l = la;
+                    }
+                }
+            }
+            for a in 0..n {
+                for b in 0..n {
+                    proptest::prop_assert_eq!(uf.find(a) == uf.find(b), label[a] == label[b]);
+                }
+            }
+        }
     }
 
     #[test]

@@ -23,11 +23,15 @@ pub mod boilerplate;
 pub mod cluster;
 pub mod error;
 pub mod input;
+pub mod lsh;
+pub mod minhash;
+pub mod near;
 pub mod normalize;
 pub mod output;
 pub mod pipeline;
 pub mod repair;
 pub mod report;
+pub mod shingle;
 
 pub use error::{Error, Result};
 pub use input::Format;

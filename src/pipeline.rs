@@ -16,11 +16,13 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::Xxh3Default;
 
 use crate::boilerplate::{self, Boilerplate};
-use crate::cluster::{self, Rank};
+use crate::cluster::{self, Rank, UnionFind};
 use crate::error::{Error, Result};
 use crate::input::jsonl::{self, Fields, JsonRecord};
 use crate::input::wet::{self, WetRecord};
 use crate::input::{self, Format, InputFile, Opened};
+use crate::near::{self, Near, NearConfig};
+use crate::shingle::Shingler;
 use crate::output::{self, CanonInfo, DroppedLine, Pending, Removed};
 use crate::repair::{self, Repaired, Repairer};
 use crate::report::{self, Report};
@@ -53,6 +55,8 @@ pub struct Config {
     pub boilerplate_min_docs: usize,
     /// Unreadable records stop the run instead of being listed as invalid.
     pub strict: bool,
+    /// Near-duplicate detection (`None`: `--no-near`).
+    pub near: Option<NearConfig>,
 }
 
 impl Config {
@@ -70,6 +74,7 @@ impl Config {
             min_repeat: repair::DEFAULT_MIN_REPEAT,
             boilerplate_min_docs: boilerplate::DEFAULT_MIN_DOCS,
             strict: false,
+            near: Some(NearConfig::new(near::DEFAULT_THRESHOLD)),
         }
     }
 }
@@ -185,10 +190,12 @@ impl Ctx<'_> {
 }
 
 /// What the emit stage decided for one document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Fate {
     Kept,
     Exact(usize),
+    /// Folded into a document at this similarity, this many verified hops away.
+    Near(usize, f64, u32),
     Empty,
     Invalid,
 }
@@ -299,49 +306,132 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     }
     seconds.insert("2_repair", t.elapsed().as_secs_f64());
 
-    // 3. Boilerplate: paragraphs in many unrelated documents.
+    // 3. Boilerplate: paragraphs in many unrelated documents (first count: documents that
+    //    share most of their paragraphs are one copy group).
     let t = Instant::now();
     progress.enter(2, 0);
     let ranges: Vec<Range<usize>> = docs.iter().map(|d| d.paras.clone()).collect();
-    let bp = boilerplate::find(
-        &boilerplate::Paragraphs {
-            docs: &ranges,
-            hashes: &hashes,
-            chars: &chars,
-        },
-        cfg.boilerplate_min_docs,
-    );
+    let tables = boilerplate::Paragraphs {
+        docs: &ranges,
+        hashes: &hashes,
+        chars: &chars,
+    };
+    let mut bp = boilerplate::find(&tables, cfg.boilerplate_min_docs, None);
     seconds.insert("3_boilerplate", t.elapsed().as_secs_f64());
 
-    // 4. Exact duplicates: same key sequence after repair and boilerplate removal; then the
-    //    canonical document of each cluster by the documented total order.
+    // 4. Exact keys (same key sequence after repair and boilerplate removal), then
+    //    near-duplicates among the best document of each exact cluster.
     let t = Instant::now();
     progress.enter(3, 0);
-    let facts: Vec<(Option<u128>, Rank, u32)> = docs
-        .par_iter()
-        .enumerate()
-        .map(|(i, d)| doc_key(i, d, &hashes, &chars, &bp))
-        .collect();
-    let keys: Vec<Option<u128>> = facts.iter().map(|f| f.0).collect();
-    let ranks: Vec<Rank> = facts.iter().map(|f| f.1).collect();
-    let canonical = cluster::exact(&keys, &ranks);
-    let fates: Vec<Fate> = docs
-        .iter()
-        .enumerate()
-        .map(|(i, d)| match (&d.error, canonical[i]) {
-            (Some(_), _) => Fate::Invalid,
-            (None, None) => Fate::Empty,
-            (None, Some(c)) if c == i => Fate::Kept,
-            (None, Some(c)) => Fate::Exact(c),
+    let mut facts = facts_of(&docs, &hashes, &chars, &bp);
+    let exact_first = cluster::exact(&keys_of(&facts), &ranks_of(&facts));
+    seconds.insert("4_exact", t.elapsed().as_secs_f64());
+    let signed: Vec<usize> = (0..docs.len()).filter(|&i| exact_first[i] == Some(i)).collect();
+    let near = match &cfg.near {
+        Some(nc) => {
+            let sh = Shingles { ctx: &ctx, docs: &docs, hashes: &hashes, pieces: &pieces, bp: &bp, size: nc.shingle };
+            near::find(docs.len(), &signed, &|d, set| sh.of(d, set), nc, &cfg.out)?
+        }
+        None => Near::none(),
+    };
+    seconds.insert("4a_signatures", near.seconds[0]);
+    seconds.insert("4b_banding", near.seconds[1]);
+    seconds.insert("4c_verification", near.seconds[2]);
+
+    // 4d. Boilerplate, second count: a near-duplicate cluster is one copy group too, so an
+    //     article republished with edits keeps the paragraphs its copies share.
+    let t = Instant::now();
+    let mut restored = 0;
+    if !near.pairs.is_empty() {
+        let mut uf = UnionFind::new(docs.len());
+        for (i, c) in exact_first.iter().enumerate() {
+            if let Some(c) = *c {
+                uf.union(i, c);
+            }
+        }
+        for p in &near.pairs {
+            uf.union(p.a, p.b);
+        }
+        let mut in_near = vec![false; docs.len()];
+        for p in &near.pairs {
+            let r = uf.find(p.a);
+            in_near[r] = true;
+        }
+        let clusters: Vec<u32> = (0..docs.len())
+            .map(|d| {
+                let r = uf.find(d);
+                if in_near[r] {
+                    r as u32
+                } else {
+                    u32::MAX
+                }
+            })
+            .collect();
+        let second = boilerplate::find(&tables, cfg.boilerplate_min_docs, Some(&clusters));
+        restored = bp.retain_in(&second);
+        if restored > 0 {
+            facts = facts_of(&docs, &hashes, &chars, &bp);
+        }
+    }
+
+    // 5. Clusters: exact groups joined by verified near pairs; one canonical document per
+    //    cluster by the documented total order.
+    let keys = keys_of(&facts);
+    let ranks = ranks_of(&facts);
+    let exact = cluster::exact(&keys, &ranks);
+    let mut uf = UnionFind::new(docs.len());
+    for (i, c) in exact.iter().enumerate() {
+        if let Some(c) = *c {
+            uf.union(i, c);
+        }
+    }
+    for p in &near.pairs {
+        uf.union(p.a, p.b);
+    }
+    let mut best: HashMap<usize, usize> = HashMap::new();
+    for i in (0..docs.len()).filter(|&i| keys[i].is_some()) {
+        let r = uf.find(i);
+        let b = best.entry(r).or_insert(i);
+        if ranks[i] < ranks[*b] {
+            *b = i;
+        }
+    }
+    // Near members: similarity to the canonical document and hops along verified pairs.
+    let chains = near_chains(&near, &exact_first, &mut uf, &best);
+    let fates: Vec<Fate> = (0..docs.len())
+        .map(|i| {
+            if docs[i].error.is_some() {
+                return Fate::Invalid;
+            }
+            if keys[i].is_none() {
+                return Fate::Empty;
+            }
+            let c = best[&uf.find(i)];
+            if c == i {
+                Fate::Kept
+            } else if keys[c] == keys[i] {
+                Fate::Exact(c)
+            } else {
+                let (rep_i, rep_c) = (exact_first[i].unwrap_or(i), exact_first[c].unwrap_or(c));
+                let key = (rep_i.min(rep_c), rep_i.max(rep_c));
+                let direct = near.pairs.binary_search_by(|p| (p.a, p.b).cmp(&key));
+                let similarity = match direct {
+                    Ok(k) => near.pairs[k].similarity,
+                    Err(_) if rep_i == rep_c => 1.0,
+                    Err(_) => near.estimate(rep_i, rep_c).unwrap_or(0.0),
+                };
+                Fate::Near(c, similarity, chains.get(&rep_i).copied().unwrap_or(0))
+            }
         })
         .collect();
     let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
     for (i, f) in fates.iter().enumerate() {
-        if let Fate::Exact(c) = *f {
+        if let Fate::Exact(c) | Fate::Near(c, ..) = *f {
             members.entry(c).or_default().push(i);
         }
     }
-    seconds.insert("4_cluster", t.elapsed().as_secs_f64());
+    seconds.insert("4d_cluster", t.elapsed().as_secs_f64());
+    report.near = near_report(cfg, &near, &signed, &fates, &chains, restored);
 
     // 5. Emit, in input order.
     let t = Instant::now();
@@ -700,6 +790,159 @@ fn merge(chunks: Vec<Chunk>) -> (Vec<Doc>, Vec<u64>, Vec<u32>, Vec<Piece>) {
     (docs, hashes, chars, pieces)
 }
 
+type Facts = (Option<u128>, Rank, u32);
+
+/// Exact key, rank and boilerplate count of every document.
+fn facts_of(docs: &[Doc], hashes: &[u64], chars: &[u32], bp: &Boilerplate) -> Vec<Facts> {
+    docs.par_iter()
+        .enumerate()
+        .map(|(i, d)| doc_key(i, d, hashes, chars, bp))
+        .collect()
+}
+
+fn keys_of(facts: &[Facts]) -> Vec<Option<u128>> {
+    facts.iter().map(|f| f.0).collect()
+}
+
+fn ranks_of(facts: &[Facts]) -> Vec<Rank> {
+    facts.iter().map(|f| f.1).collect()
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+/// Gives the shingle set of a document: its kept, non-boilerplate paragraphs, re-read from
+/// the mapped input.
+struct Shingles<'a> {
+    ctx: &'a Ctx<'a>,
+    docs: &'a [Doc],
+    hashes: &'a [u64],
+    pieces: &'a [Piece],
+    bp: &'a Boilerplate,
+    size: usize,
+}
+
+impl Shingles<'_> {
+    /// The shingles of document `i`; a set (sorted, deduplicated) if `as_set`, otherwise a
+    /// bag (MinHash does not care about order or repeats).
+    fn of(&self, i: usize, as_set: bool) -> Vec<u32> {
+        let d = &self.docs[i];
+        let mut out = Vec::new();
+        with_doc_text(self.ctx, d, |text| {
+            let mut sh = Shingler::new(self.size);
+            let mut para = String::new();
+            let mut current = u32::MAX;
+            for &(p, start, end) in &self.pieces[d.pieces.clone()] {
+                if self.bp.contains(self.hashes[d.paras.start + p as usize]) {
+                    continue;
+                }
+                if p != current && !para.is_empty() {
+                    sh.paragraph(&para, &mut out);
+                    para.clear();
+                }
+                current = p;
+                para.push_str(text.get(start as usize..end as usize).unwrap_or(""));
+            }
+            if !para.is_empty() {
+                sh.paragraph(&para, &mut out);
+            }
+        });
+        if as_set {
+            out.sort_unstable();
+            out.dedup();
+        }
+        out
+    }
+}
+
+/// Calls `f` with a readable document's text, re-read from its mapped input.
+fn with_doc_text<R>(ctx: &Ctx, d: &Doc, f: impl FnOnce(&str) -> R) -> Option<R> {
+    let data = &ctx.opened[d.file as usize].data[..];
+    match ctx.files[d.file as usize].format {
+        Format::Jsonl => with_json_line(&data[d.span.clone()], &ctx.cfg.fields, |rec, _| {
+            rec.ok().map(|(r, _)| f(&r.text))
+        }),
+        _ => Some(f(&utf8_lossy(&data[d.span.clone()]))),
+    }
+}
+
+/// For each signed document in a near-duplicate cluster: hops along verified pairs from the
+/// signed document of its cluster's canonical document.
+fn near_chains(
+    near: &Near,
+    exact_first: &[Option<usize>],
+    uf: &mut UnionFind,
+    best: &HashMap<usize, usize>,
+) -> HashMap<usize, u32> {
+    let mut by_root: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+    for p in &near.pairs {
+        by_root.entry(uf.find(p.a)).or_default().push((p.a, p.b));
+    }
+    let mut roots: Vec<usize> = by_root.keys().copied().collect();
+    roots.sort_unstable();
+    let mut out = HashMap::new();
+    for r in roots {
+        let edges = &by_root[&r];
+        let mut nodes: Vec<usize> = edges.iter().flat_map(|&(a, b)| [a, b]).collect();
+        let c = best[&r];
+        let root = exact_first[c].unwrap_or(c);
+        nodes.push(root);
+        nodes.sort_unstable();
+        nodes.dedup();
+        for (n, h) in nodes.iter().zip(cluster::hops(root, &nodes, edges)) {
+            out.insert(*n, h.unwrap_or(0));
+        }
+    }
+    out
+}
+
+fn near_report(
+    cfg: &Config,
+    near: &Near,
+    signed: &[usize],
+    fates: &[Fate],
+    chains: &HashMap<usize, u32>,
+    restored: usize,
+) -> report::NearReport {
+    let Some(nc) = cfg.near else {
+        return report::NearReport::default();
+    };
+    let mut lowest = 1.0f64;
+    let mut near_docs = 0;
+    for f in fates {
+        if let Fate::Near(_, s, _) = f {
+            near_docs += 1;
+            lowest = lowest.min(*s);
+        }
+    }
+    report::NearReport {
+        enabled: true,
+        threshold: nc.threshold,
+        shingle: nc.shingle,
+        bands: nc.banding.bands,
+        rows: nc.banding.rows,
+        s_curve: nc
+            .banding
+            .s_curve()
+            .into_iter()
+            .map(|(j, p)| report::CurvePoint {
+                jaccard: round4(j),
+                candidate_probability: round4(p),
+            })
+            .collect(),
+        signed_documents: signed.len() as u64,
+        candidate_pairs: near.candidates as u64,
+        verified_pairs: near.pairs.len() as u64,
+        rejected_pairs: near.rejected as u64,
+        exact_checked_pairs: near.exact_checked as u64,
+        near_duplicates: near_docs,
+        lowest_similarity: (near_docs > 0).then_some(round4(lowest)),
+        longest_chain: chains.values().copied().max().unwrap_or(0),
+        boilerplate_restored: restored as u64,
+    }
+}
+
 /// A document's exact key (`None`: nothing left), its rank, and its boilerplate count.
 fn doc_key(
     i: usize,
@@ -804,6 +1047,13 @@ impl Emit<'_> {
             Fate::Invalid => return Ok(dropped("invalid", None, d.error.as_deref())),
             Fate::Empty => return Ok(dropped("empty", None, None)),
             Fate::Exact(c) => return Ok(dropped("exact", Some(c), None)),
+            Fate::Near(c, sim, chain) => {
+                let mut r = dropped("near", Some(c), None);
+                // Append similarity and chain to the dropped line: `...}\n` → `...,"similarity":..}`.
+                r.line.truncate(r.line.len() - 2);
+                r.line.extend_from_slice(format!(",\"similarity\":{},\"chain\":{chain}}}\n", round4(sim)).as_bytes());
+                return Ok(r);
+            }
             Fate::Kept => {}
         }
         let dups: Vec<&str> = self
@@ -901,13 +1151,14 @@ fn fill_report(
 ) {
     let r = report;
     r.documents.input = docs.len() as u64;
-    for reason in ["exact", "empty", "invalid"] {
+    for reason in ["exact", "near", "empty", "invalid"] {
         r.documents.dropped.insert(reason, 0);
     }
     for (i, (d, f)) in docs.iter().zip(fates).enumerate() {
         match f {
             Fate::Kept => r.documents.canonical += 1,
             Fate::Exact(_) => *r.documents.dropped.entry("exact").or_default() += 1,
+            Fate::Near(..) => *r.documents.dropped.entry("near").or_default() += 1,
             Fate::Empty => *r.documents.dropped.entry("empty").or_default() += 1,
             Fate::Invalid => {
                 *r.documents.dropped.entry("invalid").or_default() += 1;
@@ -934,7 +1185,7 @@ fn fill_report(
     r.paragraphs.boilerplate_distinct = bp.groups.len() as u64;
     r.paragraphs.shared_distinct = bp.shared_paragraphs as u64;
     r.paragraphs.grouped_documents = bp.grouped_docs as u64;
-    r.clusters.exact = members.len() as u64;
+    r.clusters.clusters = members.len() as u64;
     r.clusters.largest = members
         .values()
         .map(|m| m.len() as u64 + 1)

@@ -24,6 +24,8 @@ pub struct Report {
     pub paragraphs: Paragraphs,
     /// Duplicate clusters.
     pub clusters: Clusters,
+    /// The near-duplicate stage.
+    pub near: NearReport,
     /// Records that could not be read.
     pub invalid: Invalid,
     /// Timings: the only part that differs between identical runs.
@@ -112,10 +114,55 @@ pub struct Paragraphs {
 /// Duplicate clusters.
 #[derive(Debug, Default, Serialize)]
 pub struct Clusters {
-    /// Clusters of two or more documents.
-    pub exact: u64,
+    /// Clusters of two or more documents (exact and near members).
+    pub clusters: u64,
     /// Documents in the largest cluster.
     pub largest: u64,
+}
+
+/// The near-duplicate stage.
+#[derive(Debug, Default, Serialize)]
+pub struct NearReport {
+    /// Whether it ran (`--no-near` turns it off).
+    pub enabled: bool,
+    /// `--near-threshold` (Jaccard).
+    pub threshold: f64,
+    /// `--shingle`.
+    pub shingle: usize,
+    /// LSH bands.
+    pub bands: usize,
+    /// Rows per band.
+    pub rows: usize,
+    /// Probability that a pair at each Jaccard similarity becomes a candidate.
+    pub s_curve: Vec<CurvePoint>,
+    /// Documents signed (the best document of each exact cluster).
+    pub signed_documents: u64,
+    /// Pairs sharing at least one band.
+    pub candidate_pairs: u64,
+    /// Candidates verified at or above the threshold.
+    pub verified_pairs: u64,
+    /// Candidates rejected by verification.
+    pub rejected_pairs: u64,
+    /// Candidates decided on the exact Jaccard of their shingle sets.
+    pub exact_checked_pairs: u64,
+    /// Documents dropped as near-duplicates.
+    pub near_duplicates: u64,
+    /// Lowest similarity of a dropped near-duplicate to its canonical document.
+    pub lowest_similarity: Option<f64>,
+    /// Longest chain of verified pairs from a canonical document to a member.
+    pub longest_chain: u32,
+    /// Paragraphs that looked like boilerplate until near-duplicate clusters were counted as
+    /// one copy group each.
+    pub boilerplate_restored: u64,
+}
+
+/// One point of the S-curve.
+#[derive(Debug, Serialize)]
+pub struct CurvePoint {
+    /// Jaccard similarity of a pair.
+    pub jaccard: f64,
+    /// Probability it becomes a candidate.
+    pub candidate_probability: f64,
 }
 
 /// Unreadable records.

@@ -1,0 +1,217 @@
+//! Near-duplicate stage: sign documents (MinHash over shingles), band the signatures into
+//! candidate pairs, and verify every candidate before it may be merged.
+//!
+//! Verification: the signature estimate decides pairs far from the threshold (more than three
+//! standard errors away); pairs closer to it are decided on the exact Jaccard similarity of
+//! their shingle sets. No pair is merged on a band collision alone. Signatures live in a
+//! temporary file in the output directory, so only band hashes (8 bytes per band per
+//! document) are held in memory while banding.
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use memmap2::Mmap;
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::lsh::{self, Banding};
+use crate::minhash::MinHasher;
+use crate::shingle;
+
+/// Default `--near-threshold` (Jaccard similarity of shingle sets).
+pub const DEFAULT_THRESHOLD: f64 = 0.8;
+/// Most permutations a derived banding may use.
+pub const MAX_PERMS: usize = 128;
+/// Documents signed per batch (their signatures are written before the next batch).
+const SIGN_BATCH: usize = 16_384;
+
+/// Options of the near-duplicate stage.
+#[derive(Debug, Clone, Copy)]
+pub struct NearConfig {
+    /// Pairs at or above this Jaccard similarity are near-duplicates.
+    pub threshold: f64,
+    /// Shingle size (see [`crate::shingle`]).
+    pub shingle: usize,
+    /// Bands × rows.
+    pub banding: Banding,
+    /// Seed of the MinHash permutations.
+    pub seed: u64,
+}
+
+impl NearConfig {
+    /// The defaults: threshold 0.8, shingle 5, banding derived from the threshold.
+    pub fn new(threshold: f64) -> NearConfig {
+        NearConfig {
+            threshold,
+            shingle: shingle::DEFAULT_SIZE,
+            banding: Banding::for_threshold(threshold, MAX_PERMS),
+            seed: 0x6361_6E6F_6E21,
+        }
+    }
+}
+
+/// A verified pair of documents.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pair {
+    /// Document indices, `a < b`.
+    pub a: usize,
+    /// See `a`.
+    pub b: usize,
+    /// Jaccard similarity: exact if `exact`, else the signature estimate.
+    pub similarity: f64,
+    /// Whether `similarity` was computed on the shingle sets.
+    pub exact: bool,
+}
+
+/// What the stage found.
+pub struct Near {
+    /// Verified pairs, sorted.
+    pub pairs: Vec<Pair>,
+    /// Candidate pairs from banding.
+    pub candidates: usize,
+    /// Candidates rejected by verification.
+    pub rejected: usize,
+    /// Candidates decided on exact Jaccard.
+    pub exact_checked: usize,
+    /// Seconds for signatures, banding, verification.
+    pub seconds: [f64; 3],
+    perms: usize,
+    /// Signed document → row in `sigs`.
+    row: Vec<u32>,
+    sigs: Option<Mmap>,
+}
+
+impl Near {
+    /// Nothing found (the stage is off or there is nothing to compare).
+    pub fn none() -> Near {
+        Near {
+            pairs: Vec::new(),
+            candidates: 0,
+            rejected: 0,
+            exact_checked: 0,
+            seconds: [0.0; 3],
+            perms: 0,
+            row: Vec::new(),
+            sigs: None,
+        }
+    }
+
+    fn sig(&self, doc: usize) -> Option<&[u8]> {
+        let r = *self.row.get(doc)?;
+        let sigs = self.sigs.as_ref()?;
+        (r != u32::MAX).then(|| &sigs[r as usize * self.perms * 4..(r as usize + 1) * self.perms * 4])
+    }
+
+    /// Signature estimate of the Jaccard similarity of two signed documents.
+    pub fn estimate(&self, a: usize, b: usize) -> Option<f64> {
+        Some(estimate_bytes(self.sig(a)?, self.sig(b)?))
+    }
+}
+
+fn estimate_bytes(a: &[u8], b: &[u8]) -> f64 {
+    let n = a.len() / 4;
+    if n == 0 {
+        return 0.0;
+    }
+    let eq = a.chunks_exact(4).zip(b.chunks_exact(4)).filter(|(x, y)| x == y).count();
+    eq as f64 / n as f64
+}
+
+/// Runs the stage over the documents `signed` (indices below `n_docs`); `shingles(doc, true)`
+/// gives a document's sorted, deduplicated shingle set, `shingles(doc, false)` the same
+/// shingles in any order, possibly repeated.
+///
+/// # Errors
+/// The temporary signature file cannot be written or mapped.
+pub fn find(
+    n_docs: usize,
+    signed: &[usize],
+    shingles: &(impl Fn(usize, bool) -> Vec<u32> + Sync),
+    cfg: &NearConfig,
+    tmp_dir: &Path,
+) -> Result<Near> {
+    let perms = cfg.banding.bands * cfg.banding.rows;
+    let hasher = MinHasher::new(perms, cfg.seed);
+    let mut near = Near::none();
+    near.perms = perms;
+    if signed.len() < 2 || perms == 0 {
+        return Ok(near);
+    }
+
+    // Signatures, in batches; band hashes stay in memory, signatures go to a file.
+    let t = Instant::now();
+    let file = tempfile::tempfile_in(tmp_dir).map_err(|e| Error::io(tmp_dir, e))?;
+    let mut w = BufWriter::with_capacity(1 << 20, file);
+    let mut bands: Vec<u64> = Vec::with_capacity(signed.len() * cfg.banding.bands);
+    for batch in signed.chunks(SIGN_BATCH) {
+        let out: Vec<(Vec<u32>, Vec<u64>)> = batch
+            .par_iter()
+            .map(|&d| {
+                let set = shingles(d, false);
+                let mut sig = vec![0u32; perms];
+                hasher.sign(&set, &mut sig);
+                let mut bh = Vec::with_capacity(cfg.banding.bands);
+                lsh::band_hashes(&sig, cfg.banding, &mut bh);
+                (sig, bh)
+            })
+            .collect();
+        for (sig, bh) in out {
+            for v in sig {
+                w.write_all(&v.to_le_bytes()).map_err(|e| Error::io(tmp_dir, e))?;
+            }
+            bands.extend(bh);
+        }
+    }
+    let file = w.into_inner().map_err(|e| Error::io(tmp_dir, e.into_error()))?;
+    // SAFETY: an unnamed temporary file of canon's own, complete and never written again.
+    near.sigs = Some(unsafe { Mmap::map(&file) }.map_err(|e| Error::io(tmp_dir, e))?);
+    near.row = vec![u32::MAX; n_docs];
+    for (r, &d) in signed.iter().enumerate() {
+        near.row[d] = r as u32;
+    }
+    near.seconds[0] = t.elapsed().as_secs_f64();
+
+    // Banding.
+    let t = Instant::now();
+    let skip = vec![false; signed.len()];
+    let candidates = lsh::candidates(&bands, cfg.banding.bands, &skip);
+    drop(bands);
+    near.candidates = candidates.len();
+    near.seconds[1] = t.elapsed().as_secs_f64();
+
+    // Verification.
+    let t = Instant::now();
+    let sigma = (cfg.threshold * (1.0 - cfg.threshold) / perms as f64).sqrt();
+    let margin = 3.0 * sigma;
+    let decided: Vec<(Option<Pair>, bool)> = candidates
+        .par_iter()
+        .map(|&(ra, rb)| {
+            let (a, b) = (signed[ra as usize], signed[rb as usize]);
+            let est = near.estimate(a, b).unwrap_or(0.0);
+            if est >= cfg.threshold + margin {
+                return (Some(Pair { a, b, similarity: est, exact: false }), false);
+            }
+            if est < cfg.threshold - margin {
+                return (None, false);
+            }
+            let j = shingle::jaccard(&shingles(a, true), &shingles(b, true));
+            let pair = (j >= cfg.threshold).then_some(Pair { a, b, similarity: j, exact: true });
+            (pair, true)
+        })
+        .collect();
+    for (p, exact) in decided {
+        near.exact_checked += usize::from(exact);
+        match p {
+            Some(p) => near.pairs.push(Pair {
+                a: p.a.min(p.b),
+                b: p.a.max(p.b),
+                ..p
+            }),
+            None => near.rejected += 1,
+        }
+    }
+    near.pairs.sort_by(|x, y| (x.a, x.b).cmp(&(y.a, y.b)));
+    near.seconds[2] = t.elapsed().as_secs_f64();
+    Ok(near)
+}

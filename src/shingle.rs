@@ -1,0 +1,246 @@
+//! Shingles for near-duplicate detection, built from normalized keys in one pass for any script.
+//!
+//! Tokens: every character of a script written without spaces (Han, kana, Hangul, Thai, Lao,
+//! Khmer, Myanmar) is a token; letters and digits of other scripts form word tokens, split
+//! where the source text had anything that is not in the key (spaces, punctuation). A shingle
+//! is the shortest run of consecutive tokens of total weight ≥ `size`, where a character token
+//! weighs 1 and a word 2: with the default size 5 that is a character 5-gram in Chinese and a
+//! word 3-gram in English, and mixed text gets both. Shingles never span paragraphs.
+
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::normalize::Key;
+
+/// Default `--shingle`: character 5-grams for unspaced scripts, word 3-grams otherwise.
+pub const DEFAULT_SIZE: usize = 5;
+
+/// Scripts written without spaces between words: each character is a token.
+fn is_unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF          // Thai, Lao
+        | 0x1000..=0x109F        // Myanmar
+        | 0x1780..=0x17FF        // Khmer
+        | 0x1100..=0x11FF        // Hangul jamo
+        | 0x3040..=0x30FF        // kana
+        | 0x3130..=0x318F        // Hangul compatibility jamo
+        | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F // Han
+        | 0xAC00..=0xD7AF        // Hangul syllables
+        | 0x3005..=0x3007)
+}
+
+/// Thai and Lao vowel signs and tone marks that attach to the previous character.
+fn is_attached_mark(c: char) -> bool {
+    matches!(c as u32, 0x0E31 | 0x0E34..=0x0E3A | 0x0E47..=0x0E4E | 0x0EB1 | 0x0EB4..=0x0EBC | 0x0EC8..=0x0ECD)
+}
+
+fn mix(h: u64) -> u64 {
+    let h = (h ^ (h >> 33)).wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    let h = (h ^ (h >> 33)).wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+    h ^ (h >> 33)
+}
+
+/// Turns paragraphs into shingle hashes; holds scratch buffers.
+pub struct Shingler {
+    size: usize,
+    key: Key,
+    /// Tokens of the current paragraph: (hash, weight).
+    tokens: Vec<(u64, u8)>,
+    word: Vec<u8>,
+}
+
+impl Shingler {
+    /// A shingler for shingles of total weight `size` (at least 1).
+    pub fn new(size: usize) -> Shingler {
+        Shingler {
+            size: size.max(1),
+            key: Key::new(),
+            tokens: Vec::new(),
+            word: Vec::new(),
+        }
+    }
+
+    /// Appends the 32-bit shingle hashes of one paragraph to `out` (not deduplicated).
+    pub fn paragraph(&mut self, text: &str, out: &mut Vec<u32>) {
+        self.tokenize(text);
+        let t = &self.tokens;
+        if t.is_empty() {
+            return;
+        }
+        let size = self.size;
+        let total: usize = t.iter().map(|&(_, w)| usize::from(w)).sum();
+        if total <= size {
+            out.push(shingle(t));
+            return;
+        }
+        let mut end = 0;
+        let mut weight = 0usize;
+        for start in 0..t.len() {
+            while end < t.len() && weight < size {
+                weight += usize::from(t[end].1);
+                end += 1;
+            }
+            if weight < size {
+                break;
+            }
+            out.push(shingle(&t[start..end]));
+            weight -= usize::from(t[start].1);
+        }
+    }
+
+    /// The tokens of one paragraph, into `self.tokens`.
+    fn tokenize(&mut self, text: &str) {
+        self.tokens.clear();
+        self.word.clear();
+        self.key.build(text, true);
+        let key = self.key.as_str();
+        let offsets = &self.key.offsets;
+        // Source offset just past the previous key character: a word continues only if the
+        // next key character starts right there (nothing was dropped in between).
+        let mut prev_end = usize::MAX;
+        for (k, c) in key.char_indices() {
+            let src = offsets[k] as usize;
+            let src_len = utf8_len(text.as_bytes()[src]);
+            let adjacent = src == prev_end;
+            let same_segment = k > 0 && offsets[k - 1] as usize == src;
+            if is_unspaced(c) {
+                flush(&mut self.tokens, &mut self.word);
+                if is_attached_mark(c) {
+                    if let Some(last) = self.tokens.last_mut() {
+                        last.0 = mix(last.0 ^ u64::from(c as u32));
+                        prev_end = src + src_len;
+                        continue;
+                    }
+                }
+                self.tokens.push((mix(u64::from(c as u32) ^ 0x5851_F42D_4C95_7F2D), 1));
+            } else {
+                if !(adjacent || same_segment) {
+                    flush(&mut self.tokens, &mut self.word);
+                }
+                let mut buf = [0u8; 4];
+                self.word.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+            prev_end = src + src_len;
+        }
+        flush(&mut self.tokens, &mut self.word);
+    }
+
+}
+
+/// Ends the current word token, if any.
+fn flush(tokens: &mut Vec<(u64, u8)>, word: &mut Vec<u8>) {
+    if !word.is_empty() {
+        tokens.push((xxh3_64(word), 2));
+        word.clear();
+    }
+}
+
+/// The hash of a run of tokens: token hashes (already mixed) rotated by position, combined,
+/// and mixed once.
+fn shingle(tokens: &[(u64, u8)]) -> u32 {
+    let mut h = 0x243F_6A88_85A3_08D3u64;
+    for (i, &(t, _)) in tokens.iter().enumerate() {
+        h ^= t.rotate_left(11 * i as u32 + 1);
+    }
+    let h = mix(h);
+    (h ^ (h >> 32)) as u32
+}
+
+/// Length of the UTF-8 sequence starting with byte `b`.
+fn utf8_len(b: u8) -> usize {
+    match b {
+        0..=0x7F => 1,
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => 4,
+    }
+}
+
+/// The shingle set (sorted, deduplicated) of paragraphs.
+pub fn set_of<'a>(size: usize, paragraphs: impl IntoIterator<Item = &'a str>) -> Vec<u32> {
+    let mut s = Shingler::new(size);
+    let mut out = Vec::new();
+    for p in paragraphs {
+        s.paragraph(p, &mut out);
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Exact Jaccard similarity of two sorted, deduplicated sets.
+pub fn jaccard(a: &[u32], b: &[u32]) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let (mut i, mut j, mut inter) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    inter as f64 / (a.len() + b.len() - inter) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(text: &str) -> usize {
+        let mut out = Vec::new();
+        Shingler::new(DEFAULT_SIZE).paragraph(text, &mut out);
+        out.len()
+    }
+
+    #[test]
+    fn chinese_uses_character_five_grams() {
+        // 11 characters (punctuation is not a token) → 7 five-grams.
+        assert_eq!(count("今天天气，很好我们去公园"), 7);
+        // Glosses and punctuation do not change the shingles.
+        assert_eq!(set_of(5, ["记者(jìzhě)今天在城市采访"]), set_of(5, ["记者今天在城市采访"]));
+    }
+
+    #[test]
+    fn english_uses_word_three_grams() {
+        // 6 words → 4 word 3-grams; case and punctuation do not matter.
+        assert_eq!(count("The quick brown fox jumps over"), 4);
+        assert_eq!(set_of(5, ["The quick, brown fox!"]), set_of(5, ["the QUICK brown   fox"]));
+        // Words are not split inside: "brownfox" is one token, not "brown"+"fox".
+        assert_ne!(set_of(5, ["the quick brownfox jumps"]), set_of(5, ["the quick brown fox jumps"]));
+    }
+
+    #[test]
+    fn mixed_text_gets_both_kinds() {
+        // 4 Han characters (weight 4) and 2 words (weight 4) → windows of weight ≥ 5.
+        let n = count("我们使用 machine learning 方法");
+        assert!(n >= 3, "{n}");
+        assert_ne!(set_of(5, ["我们使用 machine learning 方法"]), set_of(5, ["我们使用 machine learnings 方法"]));
+    }
+
+    #[test]
+    fn emoji_and_short_text() {
+        // Emoji are not in keys; a text shorter than one shingle still gives one shingle.
+        assert_eq!(set_of(5, ["好的 👍"]).len(), 1);
+        assert_eq!(set_of(5, ["好的 👍"]), set_of(5, ["好的"]));
+        assert!(set_of(5, ["", "   "]).is_empty());
+    }
+
+    #[test]
+    fn thai_marks_attach_to_their_consonant() {
+        let s = set_of(5, ["ภาษาไทยง่ายมาก"]);
+        assert!(!s.is_empty());
+        assert_ne!(s, set_of(5, ["ภาษาไทยงายมาก"]));
+    }
+
+    #[test]
+    fn jaccard_of_sets() {
+        assert_eq!(jaccard(&[1, 2, 3], &[2, 3, 4]), 0.5);
+        assert_eq!(jaccard(&[], &[]), 1.0);
+        assert_eq!(jaccard(&[1], &[]), 0.0);
+    }
+}
