@@ -224,9 +224,20 @@ mod tests {
         // copies, the rest differ, so the copies do not share most of their text; only the
         // near-duplicate clusters say they are one article.
         let docs: Vec<Vec<(u64, u32)>> = (0..6u64)
-            .map(|s| vec![(1, 40), (2, 40), (100 + s, 90), (200 + s, 90), (300 + s, 90)])
+            .map(|s| {
+                vec![
+                    (1, 40),
+                    (2, 40),
+                    (100 + s, 90),
+                    (200 + s, 90),
+                    (300 + s, 90),
+                ]
+            })
             .collect();
-        assert!(run(&docs, 5).contains(1), "without clusters the shared lines look like boilerplate");
+        assert!(
+            run(&docs, 5).contains(1),
+            "without clusters the shared lines look like boilerplate"
+        );
         let mut ranges = Vec::new();
         let (mut hashes, mut chars) = (Vec::new(), Vec::new());
         for d in &docs {
@@ -237,7 +248,11 @@ mod tests {
             }
             ranges.push(s..hashes.len());
         }
-        let p = Paragraphs { docs: &ranges, hashes: &hashes, chars: &chars };
+        let p = Paragraphs {
+            docs: &ranges,
+            hashes: &hashes,
+            chars: &chars,
+        };
         let clusters = vec![7u32; 6];
         assert!(!find(&p, 5, Some(&clusters)).contains(1));
     }

@@ -25,6 +25,17 @@ struct Cli {
 enum Command {
     /// Repair pages, remove boilerplate, fold duplicates and write canonical documents.
     Dedup(DedupArgs),
+    /// Explain what a run did to one input document (reads only the output directory).
+    Explain(ExplainArgs),
+}
+
+#[derive(Parser)]
+struct ExplainArgs {
+    /// The output directory of a `canon dedup` run.
+    #[arg(short, long, value_name = "DIR")]
+    out: PathBuf,
+    /// The document id.
+    id: String,
 }
 
 #[derive(Parser)]
@@ -117,7 +128,22 @@ pub fn main() -> Result<(), Failure> {
     };
     match cli.command {
         Command::Dedup(args) => dedup(args),
+        Command::Explain(args) => explain(args),
     }
+}
+
+fn explain(args: ExplainArgs) -> Result<(), Failure> {
+    let found = canon::explain::explain(&args.out, &args.id).map_err(Failure::Run)?;
+    if found.is_empty() {
+        return Err(Failure::Run(canon::Error::Invalid {
+            location: args.out.display().to_string(),
+            message: format!("no document with id `{}` in this run", args.id),
+        }));
+    }
+    for f in found {
+        print!("{f}");
+    }
+    Ok(())
 }
 
 fn dedup(args: DedupArgs) -> Result<(), Failure> {
@@ -159,7 +185,9 @@ fn dedup(args: DedupArgs) -> Result<(), Failure> {
         nc.shingle = args.shingle;
         if let (Some(bands), Some(rows)) = (args.bands, args.rows) {
             if bands == 0 || rows == 0 || bands * rows > 1024 {
-                return Err(Failure::Usage("--bands × --rows must be between 1 and 1024".into()));
+                return Err(Failure::Usage(
+                    "--bands × --rows must be between 1 and 1024".into(),
+                ));
             }
             nc.banding = canon::lsh::Banding { bands, rows };
         }

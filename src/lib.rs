@@ -22,6 +22,7 @@
 pub mod boilerplate;
 pub mod cluster;
 pub mod error;
+pub mod explain;
 pub mod input;
 pub mod lsh;
 pub mod minhash;

@@ -50,19 +50,32 @@ impl Banding {
                 if b.candidate_probability(threshold) < 0.99 {
                     continue;
                 }
-                let cost = (b.candidate_probability((threshold - 0.2).max(0.0)), bands * rows);
+                let cost = (
+                    b.candidate_probability((threshold - 0.2).max(0.0)),
+                    bands * rows,
+                );
                 if best.is_none_or(|(c, p, _)| (cost.0, cost.1) < (c, p)) {
                     best = Some((cost.0, cost.1, b));
                 }
             }
         }
-        best.map_or(Banding { bands: max_perms.max(1), rows: 1 }, |b| b.2)
+        best.map_or(
+            Banding {
+                bands: max_perms.max(1),
+                rows: 1,
+            },
+            |b| b.2,
+        )
     }
 }
 
 /// The band hashes of one signature, appended to `out`.
 pub fn band_hashes(sig: &[u32], banding: Banding, out: &mut Vec<u64>) {
-    for (band, rows) in sig.chunks_exact(banding.rows).take(banding.bands).enumerate() {
+    for (band, rows) in sig
+        .chunks_exact(banding.rows)
+        .take(banding.bands)
+        .enumerate()
+    {
         let mut bytes = [0u8; 4 * 64];
         let n = rows.len().min(64);
         for (i, r) in rows[..n].iter().enumerate() {
@@ -75,12 +88,16 @@ pub fn band_hashes(sig: &[u32], banding: Banding, out: &mut Vec<u64>) {
 /// Candidate pairs `(a, b)` with `a < b`, sorted and deduplicated, from per-document band
 /// hashes (`hashes[doc * bands + band]`). Documents flagged in `skip` take no part.
 pub fn candidates(hashes: &[u64], bands: usize, skip: &[bool]) -> Vec<(u32, u32)> {
-    let n = if bands == 0 { 0 } else { hashes.len() / bands };
+    let n = hashes.len().checked_div(bands).unwrap_or(0);
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut column: Vec<(u64, u32)> = Vec::with_capacity(n);
     for band in 0..bands {
         column.clear();
-        column.extend((0..n).filter(|&d| !skip[d]).map(|d| (hashes[d * bands + band], d as u32)));
+        column.extend(
+            (0..n)
+                .filter(|&d| !skip[d])
+                .map(|d| (hashes[d * bands + band], d as u32)),
+        );
         column.par_sort_unstable();
         for run in column.chunk_by(|a, b| a.0 == b.0) {
             if run.len() < 2 {

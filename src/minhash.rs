@@ -99,7 +99,9 @@ mod tests {
     #[test]
     fn portable_and_dispatched_kernels_agree() {
         let m = MinHasher::new(64, 7);
-        let shingles: Vec<u32> = (0..1000u32).map(|i| i.wrapping_mul(2_654_435_761)).collect();
+        let shingles: Vec<u32> = (0..1000u32)
+            .map(|i| i.wrapping_mul(2_654_435_761))
+            .collect();
         let (mut a, mut b) = (vec![0; 64], vec![0; 64]);
         m.sign(&shingles, &mut a);
         sign_portable(&m.xors, &m.muls, &shingles, &mut b);

@@ -100,7 +100,8 @@ impl Near {
     fn sig(&self, doc: usize) -> Option<&[u8]> {
         let r = *self.row.get(doc)?;
         let sigs = self.sigs.as_ref()?;
-        (r != u32::MAX).then(|| &sigs[r as usize * self.perms * 4..(r as usize + 1) * self.perms * 4])
+        (r != u32::MAX)
+            .then(|| &sigs[r as usize * self.perms * 4..(r as usize + 1) * self.perms * 4])
     }
 
     /// Signature estimate of the Jaccard similarity of two signed documents.
@@ -114,7 +115,11 @@ fn estimate_bytes(a: &[u8], b: &[u8]) -> f64 {
     if n == 0 {
         return 0.0;
     }
-    let eq = a.chunks_exact(4).zip(b.chunks_exact(4)).filter(|(x, y)| x == y).count();
+    let eq = a
+        .chunks_exact(4)
+        .zip(b.chunks_exact(4))
+        .filter(|(x, y)| x == y)
+        .count();
     eq as f64 / n as f64
 }
 
@@ -158,12 +163,15 @@ pub fn find(
             .collect();
         for (sig, bh) in out {
             for v in sig {
-                w.write_all(&v.to_le_bytes()).map_err(|e| Error::io(tmp_dir, e))?;
+                w.write_all(&v.to_le_bytes())
+                    .map_err(|e| Error::io(tmp_dir, e))?;
             }
             bands.extend(bh);
         }
     }
-    let file = w.into_inner().map_err(|e| Error::io(tmp_dir, e.into_error()))?;
+    let file = w
+        .into_inner()
+        .map_err(|e| Error::io(tmp_dir, e.into_error()))?;
     // SAFETY: an unnamed temporary file of canon's own, complete and never written again.
     near.sigs = Some(unsafe { Mmap::map(&file) }.map_err(|e| Error::io(tmp_dir, e))?);
     near.row = vec![u32::MAX; n_docs];
@@ -190,13 +198,26 @@ pub fn find(
             let (a, b) = (signed[ra as usize], signed[rb as usize]);
             let est = near.estimate(a, b).unwrap_or(0.0);
             if est >= cfg.threshold + margin {
-                return (Some(Pair { a, b, similarity: est, exact: false }), false);
+                return (
+                    Some(Pair {
+                        a,
+                        b,
+                        similarity: est,
+                        exact: false,
+                    }),
+                    false,
+                );
             }
             if est < cfg.threshold - margin {
                 return (None, false);
             }
             let j = shingle::jaccard(&shingles(a, true), &shingles(b, true));
-            let pair = (j >= cfg.threshold).then_some(Pair { a, b, similarity: j, exact: true });
+            let pair = (j >= cfg.threshold).then_some(Pair {
+                a,
+                b,
+                similarity: j,
+                exact: true,
+            });
             (pair, true)
         })
         .collect();
@@ -211,7 +232,7 @@ pub fn find(
             None => near.rejected += 1,
         }
     }
-    near.pairs.sort_by(|x, y| (x.a, x.b).cmp(&(y.a, y.b)));
+    near.pairs.sort_by_key(|p| (p.a, p.b));
     near.seconds[2] = t.elapsed().as_secs_f64();
     Ok(near)
 }

@@ -30,6 +30,13 @@ impl Pending {
             .suffix(".tmp")
             .tempfile_in(dir)
             .map_err(|e| Error::io(dir, e))?;
+        // Outputs are for others to read: not the 0600 of temporary files.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
+                .map_err(|e| Error::io(tmp.path(), e))?;
+        }
         let file = tmp.reopen().map_err(|e| Error::io(tmp.path(), e))?;
         Ok(Pending {
             writer: BufWriter::with_capacity(1 << 20, file),
@@ -134,6 +141,39 @@ pub struct DroppedLine<'a> {
     /// Why the record could not be read (`invalid` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<&'a str>,
+}
+
+/// One line of `explain.jsonl.zst`: everything `canon explain` says about a document.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct ExplainLine<'a> {
+    /// The document's id.
+    #[serde(borrow)]
+    pub id: &'a str,
+    /// Where it was read.
+    pub source: String,
+    /// `kept`, `exact`, `near`, `empty` or `invalid`.
+    pub fate: &'a str,
+    /// The canonical document it was folded into.
+    #[serde(borrow)]
+    pub kept_id: Option<&'a str>,
+    /// Where that document was read.
+    pub kept_source: Option<String>,
+    /// Jaccard similarity to the canonical document (1 for exact duplicates).
+    pub similarity: Option<f64>,
+    /// Verified pairs between it and the canonical document.
+    pub chain: Option<u32>,
+    /// Documents in its cluster.
+    pub cluster_size: usize,
+    /// Why it could not be read.
+    #[serde(borrow)]
+    pub error: Option<&'a str>,
+    /// Paragraphs left after repair (boilerplate included).
+    pub paragraphs_kept: usize,
+    /// Repair removals: (line, `repeat`, line repeated) or (line, `cut`, characters cut).
+    #[serde(borrow)]
+    pub repair: Vec<(u32, &'a str, u32)>,
+    /// Boilerplate paragraphs: (line, paragraph hash; see `boilerplate.jsonl`).
+    pub boilerplate: Vec<(u32, String)>,
 }
 
 /// Splices `text` into a JSON object line in place of the raw value at `span`, and appends

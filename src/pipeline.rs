@@ -22,10 +22,10 @@ use crate::input::jsonl::{self, Fields, JsonRecord};
 use crate::input::wet::{self, WetRecord};
 use crate::input::{self, Format, InputFile, Opened};
 use crate::near::{self, Near, NearConfig};
-use crate::shingle::Shingler;
 use crate::output::{self, CanonInfo, DroppedLine, Pending, Removed};
-use crate::repair::{self, Repaired, Repairer};
+use crate::repair::{self, Event, Removal, Repaired, Repairer};
 use crate::report::{self, Report};
+use crate::shingle::Shingler;
 
 /// Target size of one unit of parallel work (a run of lines or WET records).
 const CHUNK_BYTES: usize = 1 << 20;
@@ -130,6 +130,8 @@ struct Doc {
     paras: Range<usize>,
     /// This document's kept text pieces in the flat piece table.
     pieces: Range<usize>,
+    /// What repair removed, in the flat event table.
+    events: Range<usize>,
     /// WET: the target URI.
     url: Option<Box<str>>,
     glosses: u32,
@@ -147,7 +149,10 @@ struct Chunk {
     docs: Vec<Doc>,
     hashes: Vec<u64>,
     chars: Vec<u32>,
+    /// Line number of each paragraph within its document, parallel to `hashes`.
+    lines: Vec<u32>,
     pieces: Vec<Piece>,
+    events: Vec<Event>,
 }
 
 /// A kept byte range of a document's text: (paragraph index within the document, start, end).
@@ -284,7 +289,14 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     let t = Instant::now();
     progress.enter(1, report.inputs.bytes_decompressed);
     let chunks: Vec<Chunk> = work.par_iter().map(|w| pass1(&ctx, w, progress)).collect();
-    let (mut docs, hashes, chars, pieces) = merge(chunks);
+    let Chunk {
+        mut docs,
+        hashes,
+        chars,
+        lines: para_lines,
+        pieces,
+        events,
+    } = merge(chunks);
     // A damaged compressed stream is one more unreadable record, at the offset where it broke.
     for (i, o) in opened.iter().enumerate() {
         if let Some(msg) = &o.truncated {
@@ -326,10 +338,19 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     let mut facts = facts_of(&docs, &hashes, &chars, &bp);
     let exact_first = cluster::exact(&keys_of(&facts), &ranks_of(&facts));
     seconds.insert("4_exact", t.elapsed().as_secs_f64());
-    let signed: Vec<usize> = (0..docs.len()).filter(|&i| exact_first[i] == Some(i)).collect();
+    let signed: Vec<usize> = (0..docs.len())
+        .filter(|&i| exact_first[i] == Some(i))
+        .collect();
     let near = match &cfg.near {
         Some(nc) => {
-            let sh = Shingles { ctx: &ctx, docs: &docs, hashes: &hashes, pieces: &pieces, bp: &bp, size: nc.shingle };
+            let sh = Shingles {
+                ctx: &ctx,
+                docs: &docs,
+                hashes: &hashes,
+                pieces: &pieces,
+                bp: &bp,
+                size: nc.shingle,
+            };
             near::find(docs.len(), &signed, &|d, set| sh.of(d, set), nc, &cfg.out)?
         }
         None => Near::none(),
@@ -438,6 +459,7 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     progress.enter(4, docs.len() as u64);
     let canon_out = Pending::create(&cfg.out, "canonical.jsonl")?;
     let dropped_out = Pending::create(&cfg.out, "dropped.jsonl")?;
+    let explain_out = Pending::create(&cfg.out, "explain.jsonl.zst")?;
     let emit_ctx = Emit {
         ctx: &ctx,
         docs: &docs,
@@ -447,22 +469,25 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
         facts: &facts,
         hashes: &hashes,
         pieces: &pieces,
+        lines: &para_lines,
+        events: &events,
     };
     // Workers render batches in parallel while one thread writes the previous batch.
-    let (canon_out, dropped_out, text_out, paras_out) = std::thread::scope(|s| {
+    let (canon_out, dropped_out, explain_out, text_out, paras_out) = std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Block>>(2);
         let writer = s.spawn(move || -> Result<_> {
-            let (mut c, mut d) = (canon_out, dropped_out);
+            let (mut c, mut d, mut x) = (canon_out, dropped_out, explain_out);
             let (mut text, mut paras) = (0u64, 0u64);
             for blocks in rx {
                 for b in blocks {
                     c.write(&b.canon)?;
                     d.write(&b.dropped)?;
+                    x.write(&b.explain)?;
                     text += b.text_bytes;
                     paras += b.paragraphs;
                 }
             }
-            Ok((c, d, text, paras))
+            Ok((c, d, x, text, paras))
         });
         let mut failed = None;
         for start in (0..docs.len()).step_by(EMIT_BATCH) {
@@ -506,9 +531,67 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     let mut json = serde_json::to_vec_pretty(&report).expect("the report serializes");
     json.push(b'\n');
     report_out.write(&json)?;
-    output::commit(vec![canon_out, dropped_out, report_out])?;
+    let bp_out = boilerplate_table(&ctx, &docs, &hashes, &pieces, &bp)?;
+    output::commit(vec![
+        canon_out,
+        dropped_out,
+        explain_out,
+        bp_out,
+        report_out,
+    ])?;
     progress.enter(5, 0);
     Ok(report)
+}
+
+/// `boilerplate.jsonl`: each boilerplate paragraph once, with its hash (as named in
+/// `explain.jsonl.zst`), the number of unrelated documents it occurs in, and its text as it
+/// first appears in input order. Sorted by hash.
+fn boilerplate_table(
+    ctx: &Ctx,
+    docs: &[Doc],
+    hashes: &[u64],
+    pieces: &[Piece],
+    bp: &Boilerplate,
+) -> Result<Pending> {
+    let mut first: HashMap<u64, (usize, u32)> = HashMap::new();
+    for (i, d) in docs.iter().enumerate() {
+        for p in d.paras.clone() {
+            if bp.contains(hashes[p]) {
+                first
+                    .entry(hashes[p])
+                    .or_insert((i, (p - d.paras.start) as u32));
+            }
+        }
+    }
+    let mut rows: Vec<(u64, u32, String)> = first
+        .par_iter()
+        .map(|(&h, &(i, para))| {
+            let d = &docs[i];
+            let text = with_doc_text(ctx, d, |text| {
+                let mut s = String::new();
+                for &(p, a, b) in &pieces[d.pieces.clone()] {
+                    if p == para {
+                        s.push_str(text.get(a as usize..b as usize).unwrap_or(""));
+                    }
+                }
+                s.trim().to_owned()
+            });
+            (h, bp.groups[&h], text.unwrap_or_default())
+        })
+        .collect();
+    rows.sort_unstable_by_key(|r| r.0);
+    let mut out = Pending::create(&ctx.cfg.out, "boilerplate.jsonl")?;
+    let mut buf = Vec::new();
+    for (h, n, text) in rows {
+        buf.clear();
+        buf.extend_from_slice(
+            format!("{{\"hash\":\"{h:016x}\",\"documents\":{n},\"text\":").as_bytes(),
+        );
+        output::json_string(&mut buf, &text);
+        buf.extend_from_slice(b"}\n");
+        out.write(&buf)?;
+    }
+    Ok(out)
 }
 
 fn format_name(f: Format) -> &'static str {
@@ -613,6 +696,7 @@ fn invalid_doc(ctx: &Ctx, file: usize, span: Range<usize>, loc: Loc, msg: String
         error: Some(msg.into()),
         paras: 0..0,
         pieces: 0..0,
+        events: 0..0,
         url: None,
         glosses: 0,
         repeated: 0,
@@ -650,9 +734,12 @@ impl Pass1<'_> {
         self.repairer.repair_into(rec.text, r);
         let start = out.hashes.len();
         let piece_start = out.pieces.len();
+        let event_start = out.events.len();
+        out.events.extend_from_slice(&r.events);
         for (i, p) in r.paragraphs.iter().enumerate() {
             out.hashes.push(p.hash);
             out.chars.push(p.key_chars);
+            out.lines.push(p.line);
             for piece in &r.pieces[p.pieces.clone()] {
                 out.pieces
                     .push((i as u32, piece.start as u32, piece.end as u32));
@@ -670,6 +757,7 @@ impl Pass1<'_> {
             error: None,
             paras: start..out.hashes.len(),
             pieces: piece_start..out.pieces.len(),
+            events: event_start..out.events.len(),
             url: rec.url.map(Into::into),
             glosses: r.glosses,
             repeated: r.repeated_paragraphs,
@@ -768,26 +856,39 @@ fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Chunk {
 }
 
 /// Concatenates pass-1 chunks (in input order) into one document list and flat tables.
-fn merge(chunks: Vec<Chunk>) -> (Vec<Doc>, Vec<u64>, Vec<u32>, Vec<Piece>) {
+fn merge(chunks: Vec<Chunk>) -> Chunk {
     let n_docs = chunks.iter().map(|c| c.docs.len()).sum();
     let n_paras = chunks.iter().map(|c| c.hashes.len()).sum();
     let mut docs = Vec::with_capacity(n_docs);
     let mut hashes = Vec::with_capacity(n_paras);
     let mut chars = Vec::with_capacity(n_paras);
+    let mut lines = Vec::with_capacity(n_paras);
     let mut pieces = Vec::with_capacity(chunks.iter().map(|c| c.pieces.len()).sum());
+    let mut events = Vec::with_capacity(chunks.iter().map(|c| c.events.len()).sum());
     for c in chunks {
         let base = hashes.len();
         let pbase = pieces.len();
+        let ebase = events.len();
         docs.extend(c.docs.into_iter().map(|mut d| {
             d.paras = d.paras.start + base..d.paras.end + base;
             d.pieces = d.pieces.start + pbase..d.pieces.end + pbase;
+            d.events = d.events.start + ebase..d.events.end + ebase;
             d
         }));
         hashes.extend_from_slice(&c.hashes);
         chars.extend_from_slice(&c.chars);
+        lines.extend_from_slice(&c.lines);
         pieces.extend_from_slice(&c.pieces);
+        events.extend_from_slice(&c.events);
     }
-    (docs, hashes, chars, pieces)
+    Chunk {
+        docs,
+        hashes,
+        chars,
+        lines,
+        pieces,
+        events,
+    }
 }
 
 type Facts = (Option<u128>, Rank, u32);
@@ -984,6 +1085,8 @@ struct Emit<'a> {
     facts: &'a [(Option<u128>, Rank, u32)],
     hashes: &'a [u64],
     pieces: &'a [Piece],
+    lines: &'a [u32],
+    events: &'a [Event],
 }
 
 /// Rendered output of consecutive documents.
@@ -991,6 +1094,8 @@ struct Emit<'a> {
 struct Block {
     canon: Vec<u8>,
     dropped: Vec<u8>,
+    /// One zstd frame of explain lines.
+    explain: Vec<u8>,
     text_bytes: u64,
     paragraphs: u64,
 }
@@ -1004,9 +1109,55 @@ struct Rendered {
 }
 
 impl Emit<'_> {
+    /// Appends the explain line of document `i`: its fate and what was removed from it.
+    fn explain(&self, i: usize, out: &mut Vec<u8>) {
+        let d = &self.docs[i];
+        let ctx = self.ctx;
+        let (fate, kept, similarity, chain) = match self.fates[i] {
+            Fate::Kept => ("kept", None, None, None),
+            Fate::Exact(c) => ("exact", Some(c), Some(1.0), None),
+            Fate::Near(c, s, h) => ("near", Some(c), Some(round4(s)), Some(h)),
+            Fate::Empty => ("empty", None, None, None),
+            Fate::Invalid => ("invalid", None, None, None),
+        };
+        let canonical = kept.unwrap_or(i);
+        let cluster_size = self.members.get(&canonical).map_or(1, |m| m.len() + 1);
+        let repair = self.events[d.events.clone()]
+            .iter()
+            .map(|e| match e.removal {
+                Removal::Repeat { of } => (e.line, "repeat", of),
+                Removal::Cut { chars } => (e.line, "cut", chars),
+            })
+            .collect();
+        let boilerplate = d
+            .paras
+            .clone()
+            .filter(|&p| self.bp.contains(self.hashes[p]))
+            .map(|p| (self.lines[p], format!("{:016x}", self.hashes[p])))
+            .collect();
+        let line = output::ExplainLine {
+            id: &d.id,
+            source: ctx.source(d.file, d.loc),
+            fate,
+            kept_id: kept.map(|k| &*self.docs[k].id),
+            kept_source: kept.map(|k| ctx.source(self.docs[k].file, self.docs[k].loc)),
+            similarity,
+            chain,
+            cluster_size,
+            error: d.error.as_deref(),
+            paragraphs_kept: d.paras.len(),
+            repair,
+            boilerplate,
+        };
+        output::json_value(out, &line);
+        out.push(b'\n');
+    }
+
     fn render_block(&self, docs: Range<usize>) -> Result<Block> {
         let mut b = Block::default();
+        let mut explain = Vec::new();
         for i in docs {
+            self.explain(i, &mut explain);
             let r = self.render(i)?;
             if r.canonical {
                 b.canon.extend_from_slice(&r.line);
@@ -1016,6 +1167,8 @@ impl Emit<'_> {
                 b.dropped.extend_from_slice(&r.line);
             }
         }
+        b.explain =
+            zstd::bulk::compress(&explain, 3).map_err(|e| Error::io(&self.ctx.cfg.out, e))?;
         Ok(b)
     }
 
@@ -1051,7 +1204,9 @@ impl Emit<'_> {
                 let mut r = dropped("near", Some(c), None);
                 // Append similarity and chain to the dropped line: `...}\n` → `...,"similarity":..}`.
                 r.line.truncate(r.line.len() - 2);
-                r.line.extend_from_slice(format!(",\"similarity\":{},\"chain\":{chain}}}\n", round4(sim)).as_bytes());
+                r.line.extend_from_slice(
+                    format!(",\"similarity\":{},\"chain\":{chain}}}\n", round4(sim)).as_bytes(),
+                );
                 return Ok(r);
             }
             Fate::Kept => {}

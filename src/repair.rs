@@ -6,7 +6,7 @@
 //! least `min_repeat` key characters already seen earlier in the page is cut. Pages are only
 //! ever shortened, never reordered, and repair is deterministic, so the emit stage can redo it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::ops::Range;
 
@@ -31,6 +31,8 @@ pub struct Paragraph {
     pub pieces: Range<usize>,
     /// xxh3-64 of the paragraph's (remaining) key.
     pub hash: u64,
+    /// 1-based line number in the page.
+    pub line: u32,
     /// Key length in characters.
     pub key_chars: u32,
 }
@@ -50,6 +52,33 @@ pub struct Repaired {
     pub cut_paragraphs: u32,
     /// Romanization glosses seen in kept paragraphs.
     pub glosses: u32,
+    /// What was removed, line by line, in page order.
+    pub events: Vec<Event>,
+}
+
+/// One removal by repair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event {
+    /// 1-based line number in the page.
+    pub line: u32,
+    /// What happened to it.
+    pub removal: Removal,
+}
+
+/// Kinds of removal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// The paragraph (or what was left of it after a cut) repeats line `of` and was dropped;
+    /// `of` is 0 when a cut left nothing.
+    Repeat {
+        /// Line it repeats.
+        of: u32,
+    },
+    /// Characters cut from the paragraph: a glued copy of an earlier paragraph or a repeated run.
+    Cut {
+        /// Characters removed.
+        chars: u32,
+    },
 }
 
 impl Repaired {
@@ -96,7 +125,10 @@ type IdBuild = BuildHasherDefault<IdHasher>;
 pub struct Repairer {
     min_repeat: usize,
     key: Key,
-    seen: HashSet<u64, IdBuild>,
+    /// Key hash → line where it first occurred.
+    seen: HashMap<u64, u32, IdBuild>,
+    /// Line number of the paragraph being repaired.
+    line: u32,
     /// First/last 8 key bytes of earlier paragraphs → (key length, key hash).
     /// (Edge → newest entry in `glue`), one map for heads and one for tails.
     heads: HashMap<u64, u32, IdBuild>,
@@ -180,6 +212,7 @@ impl Repairer {
         out.repeated_chars = 0;
         out.cut_paragraphs = 0;
         out.glosses = 0;
+        out.events.clear();
         self.seen.clear();
         self.heads.clear();
         self.tails.clear();
@@ -188,7 +221,9 @@ impl Repairer {
         self.anchors.clear();
         let mut line_start = 0;
         let bytes = text.as_bytes();
+        self.line = 0;
         while line_start < bytes.len() {
+            self.line += 1;
             let line_end =
                 memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
             let mut end = line_end;
@@ -206,9 +241,13 @@ impl Repairer {
     fn paragraph(&mut self, start: usize, line: &str, out: &mut Repaired) {
         self.key.build(line, false);
         let h = xxh3_64(&self.key.bytes);
-        if self.seen.contains(&h) {
+        if let Some(&of) = self.seen.get(&h) {
             out.repeated_paragraphs += 1;
             out.repeated_chars += line.chars().count() as u64;
+            out.events.push(Event {
+                line: self.line,
+                removal: Removal::Repeat { of },
+            });
             return;
         }
         self.cuts.clear();
@@ -241,6 +280,7 @@ impl Repairer {
             Some(Paragraph {
                 pieces: out.pieces.len() - 1..out.pieces.len(),
                 hash: h,
+                line: self.line,
                 key_chars,
             })
         } else {
@@ -291,14 +331,27 @@ impl Repairer {
             self.rest.extend_from_slice(&own_key[kept_from..]);
             pieces.push(start + from(kept_from)..start + line.len());
         }
-        out.repeated_chars += text_chars_removed(line, &out.pieces[first..], start) as u64;
+        let removed = text_chars_removed(line, &out.pieces[first..], start);
+        out.repeated_chars += removed as u64;
         out.cut_paragraphs += 1;
+        out.events.push(Event {
+            line: self.line,
+            removal: Removal::Cut {
+                chars: removed as u32,
+            },
+        });
         let rest = std::mem::take(&mut self.rest);
         let rh = xxh3_64(&rest);
         self.remember(own_key, h);
-        let result = if rest.is_empty() || self.seen.contains(&rh) {
+        let result = if rest.is_empty() || self.seen.contains_key(&rh) {
             // What is left repeats too: the whole paragraph goes.
             out.repeated_paragraphs += 1;
+            out.events.push(Event {
+                line: self.line,
+                removal: Removal::Repeat {
+                    of: self.seen.get(&rh).copied().unwrap_or(0),
+                },
+            });
             out.repeated_chars += out.pieces[first..]
                 .iter()
                 .map(|r| line[r.start - start..r.end - start].chars().count() as u64)
@@ -306,10 +359,11 @@ impl Repairer {
             out.pieces.truncate(first);
             None
         } else {
-            self.seen.insert(rh);
+            self.seen.entry(rh).or_insert(self.line);
             Some(Paragraph {
                 pieces: first..out.pieces.len(),
                 hash: rh,
+                line: self.line,
                 key_chars: char_count(&rest) as u32,
             })
         };
@@ -319,7 +373,7 @@ impl Repairer {
 
     /// Records a paragraph's key as seen: its hash, its edges for glue lookups, its anchors.
     fn remember(&mut self, key: &[u8], h: u64) {
-        self.seen.insert(h);
+        self.seen.entry(h).or_insert(self.line);
         if key.len() >= MIN_GLUE_BYTES.max(8) {
             for (map, e) in [
                 (&mut self.heads, edge(&key[..8])),
@@ -534,6 +588,29 @@ mod tests {
         let page = format!("{body}{body}\n");
         let (text, _) = repair(&page);
         assert_eq!(text, body);
+    }
+
+    #[test]
+    fn events_say_which_line_repeats_which() {
+        let t = "Title of the page here\nTitle of the page here\n\nTitle of the page hereBody text that is long enough.\n";
+        let (_, r) = repair(t);
+        assert_eq!(
+            r.events,
+            vec![
+                Event {
+                    line: 2,
+                    removal: Removal::Repeat { of: 1 }
+                },
+                Event {
+                    line: 4,
+                    removal: Removal::Cut { chars: 22 }
+                },
+            ]
+        );
+        assert_eq!(
+            r.paragraphs.iter().map(|p| p.line).collect::<Vec<_>>(),
+            vec![1, 4]
+        );
     }
 
     #[test]

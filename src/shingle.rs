@@ -111,19 +111,20 @@ impl Shingler {
                         continue;
                     }
                 }
-                self.tokens.push((mix(u64::from(c as u32) ^ 0x5851_F42D_4C95_7F2D), 1));
+                self.tokens
+                    .push((mix(u64::from(c as u32) ^ 0x5851_F42D_4C95_7F2D), 1));
             } else {
                 if !(adjacent || same_segment) {
                     flush(&mut self.tokens, &mut self.word);
                 }
                 let mut buf = [0u8; 4];
-                self.word.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                self.word
+                    .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
             }
             prev_end = src + src_len;
         }
         flush(&mut self.tokens, &mut self.word);
     }
-
 }
 
 /// Ends the current word token, if any.
@@ -202,16 +203,25 @@ mod tests {
         // 11 characters (punctuation is not a token) → 7 five-grams.
         assert_eq!(count("今天天气，很好我们去公园"), 7);
         // Glosses and punctuation do not change the shingles.
-        assert_eq!(set_of(5, ["记者(jìzhě)今天在城市采访"]), set_of(5, ["记者今天在城市采访"]));
+        assert_eq!(
+            set_of(5, ["记者(jìzhě)今天在城市采访"]),
+            set_of(5, ["记者今天在城市采访"])
+        );
     }
 
     #[test]
     fn english_uses_word_three_grams() {
         // 6 words → 4 word 3-grams; case and punctuation do not matter.
         assert_eq!(count("The quick brown fox jumps over"), 4);
-        assert_eq!(set_of(5, ["The quick, brown fox!"]), set_of(5, ["the QUICK brown   fox"]));
+        assert_eq!(
+            set_of(5, ["The quick, brown fox!"]),
+            set_of(5, ["the QUICK brown   fox"])
+        );
         // Words are not split inside: "brownfox" is one token, not "brown"+"fox".
-        assert_ne!(set_of(5, ["the quick brownfox jumps"]), set_of(5, ["the quick brown fox jumps"]));
+        assert_ne!(
+            set_of(5, ["the quick brownfox jumps"]),
+            set_of(5, ["the quick brown fox jumps"])
+        );
     }
 
     #[test]
@@ -219,7 +229,10 @@ mod tests {
         // 4 Han characters (weight 4) and 2 words (weight 4) → windows of weight ≥ 5.
         let n = count("我们使用 machine learning 方法");
         assert!(n >= 3, "{n}");
-        assert_ne!(set_of(5, ["我们使用 machine learning 方法"]), set_of(5, ["我们使用 machine learnings 方法"]));
+        assert_ne!(
+            set_of(5, ["我们使用 machine learning 方法"]),
+            set_of(5, ["我们使用 machine learnings 方法"])
+        );
     }
 
     #[test]
