@@ -188,6 +188,55 @@ fn boilerplate_find(c: &mut Criterion) {
     group.finish();
 }
 
+fn near_stages(c: &mut Criterion) {
+    let mut g = Gen(6);
+    let zh: Vec<String> = (0..2000).map(|_| g.zh_paragraph()).collect();
+    let en: Vec<String> = (0..2000).map(|_| g.en_paragraph()).collect();
+    let mut group = c.benchmark_group("shingle");
+    for (name, paras) in [("zh", &zh), ("en", &en)] {
+        let bytes: usize = paras.iter().map(String::len).sum();
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(name, |b| {
+            let mut s = canon::shingle::Shingler::new(canon::shingle::DEFAULT_SIZE);
+            let mut out = Vec::new();
+            b.iter(|| {
+                out.clear();
+                for p in paras {
+                    s.paragraph(black_box(p), &mut out);
+                }
+                out.len()
+            })
+        });
+    }
+    group.finish();
+
+    // Signatures: throughput in shingle × permutation per second.
+    let shingles: Vec<u32> = (0..1000).map(|_| g.next() as u32).collect();
+    let hasher = canon::minhash::MinHasher::new(96, 1);
+    let mut sig = vec![0u32; 96];
+    let mut group = c.benchmark_group("minhash");
+    group.throughput(Throughput::Elements((shingles.len() * 96) as u64));
+    group.bench_function("sign_1000_shingles_96_perms", |b| {
+        b.iter(|| {
+            hasher.sign(black_box(&shingles), &mut sig);
+            sig[0]
+        })
+    });
+    group.finish();
+
+    // Banding: 200k documents × 16 bands.
+    let docs = 200_000;
+    let bands: Vec<u64> = (0..docs * 16).map(|_| g.next() % 5_000_000).collect();
+    let skip = vec![false; docs];
+    let mut group = c.benchmark_group("lsh");
+    group.throughput(Throughput::Elements(docs as u64));
+    group.sample_size(10);
+    group.bench_function("candidates_200k_docs_16_bands", |b| {
+        b.iter(|| canon::lsh::candidates(&bands, 16, &skip).len())
+    });
+    group.finish();
+}
+
 fn pipeline(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("corpus.jsonl");
@@ -232,6 +281,7 @@ criterion_group!(
     repair,
     jsonl_parse,
     boilerplate_find,
+    near_stages,
     pipeline
 );
 criterion_main!(benches);

@@ -46,12 +46,13 @@ impl Key {
         self.bytes.clear();
         self.offsets.clear();
         self.chars = 0;
-        self.glosses = 0;
-        let mut b = Builder {
-            key: self,
-            with_offsets,
-        };
-        b.run(text);
+        self.glosses = walk(
+            text,
+            &mut KeySink {
+                key: self,
+                with_offsets,
+            },
+        );
         if self.bytes.is_empty() {
             for (i, c) in text.char_indices() {
                 if !c.is_whitespace() {
@@ -95,9 +96,60 @@ static ASCII_KEY: [u8; 128] = {
     t
 };
 
-struct Builder<'a> {
+/// Receives what [`walk`] finds in a text: key characters and the gaps between them.
+pub(crate) trait Sink {
+    /// An ASCII letter or digit (lowercased) at source offset `src`.
+    fn ascii(&mut self, b: u8, src: usize);
+    /// A run of inert three-byte characters (CJK, kana, Hangul), copied as they are, starting
+    /// at source offset `src`.
+    fn run(&mut self, bytes: &[u8], src: usize);
+    /// Any other key character; all characters of one normalized segment share `src`.
+    fn char(&mut self, c: char, src: usize);
+    /// Source text not in the key (space, punctuation, a gloss) separates what comes next.
+    fn gap(&mut self);
+}
+
+/// Builds [`Key`]s.
+struct KeySink<'a> {
     key: &'a mut Key,
     with_offsets: bool,
+}
+
+impl Sink for KeySink<'_> {
+    #[inline]
+    fn ascii(&mut self, b: u8, src: usize) {
+        self.key.bytes.push(b);
+        if self.with_offsets {
+            self.key.offsets.push(src as u32);
+        }
+        self.key.chars += 1;
+    }
+
+    #[inline]
+    fn run(&mut self, bytes: &[u8], src: usize) {
+        self.key.bytes.extend_from_slice(bytes);
+        if self.with_offsets {
+            for k in (src..src + bytes.len()).step_by(3) {
+                self.key.offsets.extend_from_slice(&[k as u32; 3]);
+            }
+        }
+        self.key.chars += (bytes.len() / 3) as u32;
+    }
+
+    fn char(&mut self, c: char, src: usize) {
+        let mut buf = [0u8; 4];
+        let s = c.encode_utf8(&mut buf);
+        self.key.bytes.extend_from_slice(s.as_bytes());
+        if self.with_offsets {
+            self.key
+                .offsets
+                .extend(std::iter::repeat_n(src as u32, s.len()));
+        }
+        self.key.chars += 1;
+    }
+
+    #[inline]
+    fn gap(&mut self) {}
 }
 
 /// Character classes that never compose with a neighbour and that NFKC and case folding leave
@@ -125,147 +177,131 @@ fn is_han(c: char) -> bool {
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F | 0x3005 | 0x3007)
 }
 
-impl Builder<'_> {
-    fn push_char(&mut self, c: char, src: usize) {
-        let mut buf = [0u8; 4];
-        let s = c.encode_utf8(&mut buf);
-        self.key.bytes.extend_from_slice(s.as_bytes());
-        if self.with_offsets {
-            self.key
-                .offsets
-                .extend(std::iter::repeat_n(src as u32, s.len()));
-        }
-        self.key.chars += 1;
-    }
-
-    fn run(&mut self, text: &str) {
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        // Whether the previous source character was Han (a gloss may follow it).
-        let mut prev_han = false;
-        while i < bytes.len() {
-            let b = bytes[i];
-            // Fast path: a run of ASCII, up to a parenthesis (a gloss may open there) or the
-            // last byte before non-ASCII text (which might combine with it).
-            if b < 0x80 && b != b'(' {
-                let start = i;
-                while i + 1 < bytes.len() && bytes[i] != b'(' && bytes[i + 1] < 0x80 {
-                    let k = ASCII_KEY[usize::from(bytes[i])];
-                    if k != 0 {
-                        self.key.bytes.push(k);
-                        if self.with_offsets {
-                            self.key.offsets.push(i as u32);
-                        }
-                        self.key.chars += 1;
-                    }
-                    i += 1;
-                }
-                if i > start {
-                    prev_han = false;
-                    continue;
-                }
-            }
-            // An ASCII letter followed by a combining mark must go the slow way (e + ◌́ = é).
-            let ascii_fast = b < 0x80
-                && (i + 1 >= bytes.len()
-                    || bytes[i + 1] < 0x80
-                    || text[i + 1..].chars().next().is_some_and(is_plain));
-            if ascii_fast {
-                if b.is_ascii_alphanumeric() {
-                    self.key.bytes.push(b.to_ascii_lowercase());
-                    if self.with_offsets {
-                        self.key.offsets.push(i as u32);
-                    }
-                    self.key.chars += 1;
-                } else if b == b'(' && prev_han {
-                    if let Some(end) = gloss_end(text, i + 1) {
-                        self.key.glosses += 1;
-                        i = end;
-                        prev_han = false;
-                        continue;
-                    }
-                }
-                prev_han = false;
-                i += 1;
-                continue;
-            }
-            // Fast path: a run of inert characters (CJK, kana, Hangul), copied as they are.
-            if let Some((end, count, last)) = inert_run(text, i) {
-                self.key.bytes.extend_from_slice(&bytes[i..end]);
-                if self.with_offsets {
-                    for k in (i..end).step_by(3) {
-                        self.key.offsets.extend_from_slice(&[k as u32; 3]);
-                    }
-                }
-                self.key.chars += count;
-                prev_han = char::from_u32(last).is_some_and(is_han);
-                i = end;
-                continue;
-            }
-            let c = text[i..].chars().next().expect("i is on a char boundary");
-            let len = c.len_utf8();
-            let next = text[i + len..].chars().next();
-            let next_is_plain = next.is_none_or(is_plain);
-            if is_inert(c) && next_is_plain {
-                self.key.bytes.extend_from_slice(&bytes[i..i + len]);
-                if self.with_offsets {
-                    self.key.offsets.extend(std::iter::repeat_n(i as u32, len));
-                }
-                self.key.chars += 1;
-                prev_han = is_han(c);
-                i += len;
-                continue;
-            }
-            if is_fast_drop(c) {
-                prev_han = false;
-                i += len;
-                continue;
-            }
-            // Full-width ASCII forms map to ASCII; the full-width parenthesis opens glosses too.
-            if (0xFF01..=0xFF5E).contains(&(c as u32)) && next_is_plain {
-                let a = char::from_u32(c as u32 - 0xFEE0).expect("maps into ASCII");
-                if a.is_ascii_alphanumeric() {
-                    self.push_char(a.to_ascii_lowercase(), i);
-                } else if a == '(' && prev_han {
-                    if let Some(end) = gloss_end(text, i + len) {
-                        self.key.glosses += 1;
-                        i = end;
-                        prev_han = false;
-                        continue;
-                    }
-                }
-                prev_han = false;
-                i += len;
-                continue;
-            }
-            // Slow path: a run of characters that may interact under NFKC (a base character
-            // and what follows it up to the next plain character) goes through ICU.
+/// Walks `text`, feeding its key characters and gaps to `sink`; returns the number of
+/// romanization glosses skipped.
+pub(crate) fn walk<S: Sink>(text: &str, sink: &mut S) -> u32 {
+    let mut glosses = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    // Whether the previous source character was Han (a gloss may follow it).
+    let mut prev_han = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // Fast path: a run of ASCII, up to a parenthesis (a gloss may open there) or the last
+        // byte before non-ASCII text (which might combine with it).
+        if b < 0x80 && b != b'(' {
             let start = i;
-            let mut end = i + len;
-            while let Some(n) = text[end..].chars().next() {
-                if is_plain(n) {
-                    break;
+            while i + 1 < bytes.len() && bytes[i] != b'(' && bytes[i + 1] < 0x80 {
+                match ASCII_KEY[usize::from(bytes[i])] {
+                    0 => sink.gap(),
+                    k => sink.ascii(k, i),
                 }
-                end += n.len_utf8();
+                i += 1;
             }
-            let segment = &text[start..end];
-            let nfkc = NFKC.normalize(segment);
-            let folded = FOLD.fold_string(&nfkc);
-            // Case folding can denormalize (rarely); normalize once more to be stable.
-            let stable = NFKC.normalize(&folded);
-            for k in stable.chars() {
-                let gc = GC.get(k);
-                if GeneralCategoryGroup::Letter.contains(gc)
-                    || GeneralCategoryGroup::Number.contains(gc)
-                    || GeneralCategoryGroup::Mark.contains(gc)
-                {
-                    self.push_char(k, start);
-                }
+            if i > start {
+                prev_han = false;
+                continue;
             }
-            prev_han = segment.chars().last().is_some_and(is_han);
-            i = end;
         }
+        // An ASCII letter followed by a combining mark must go the slow way (e + ◌́ = é).
+        let ascii_fast = b < 0x80
+            && (i + 1 >= bytes.len()
+                || bytes[i + 1] < 0x80
+                || text[i + 1..].chars().next().is_some_and(is_plain));
+        if ascii_fast {
+            if b.is_ascii_alphanumeric() {
+                sink.ascii(b.to_ascii_lowercase(), i);
+            } else {
+                sink.gap();
+                if b == b'(' && prev_han {
+                    if let Some(end) = gloss_end(text, i + 1) {
+                        glosses += 1;
+                        i = end;
+                        prev_han = false;
+                        continue;
+                    }
+                }
+            }
+            prev_han = false;
+            i += 1;
+            continue;
+        }
+        // Fast path: a run of inert characters (CJK, kana, Hangul), copied as they are.
+        if let Some((end, _, last)) = inert_run(text, i) {
+            sink.run(&bytes[i..end], i);
+            prev_han = char::from_u32(last).is_some_and(is_han);
+            i = end;
+            continue;
+        }
+        let c = text[i..].chars().next().expect("i is on a char boundary");
+        let len = c.len_utf8();
+        let next = text[i + len..].chars().next();
+        let next_is_plain = next.is_none_or(is_plain);
+        if is_inert(c) && next_is_plain {
+            sink.run(&bytes[i..i + len], i);
+            prev_han = is_han(c);
+            i += len;
+            continue;
+        }
+        if is_fast_drop(c) {
+            sink.gap();
+            prev_han = false;
+            i += len;
+            continue;
+        }
+        // Full-width ASCII forms map to ASCII; the full-width parenthesis opens glosses too.
+        if (0xFF01..=0xFF5E).contains(&(c as u32)) && next_is_plain {
+            let a = (c as u32 - 0xFEE0) as u8;
+            if a.is_ascii_alphanumeric() {
+                sink.ascii(a.to_ascii_lowercase(), i);
+            } else {
+                sink.gap();
+                if a == b'(' && prev_han {
+                    if let Some(end) = gloss_end(text, i + len) {
+                        glosses += 1;
+                        i = end;
+                        prev_han = false;
+                        continue;
+                    }
+                }
+            }
+            prev_han = false;
+            i += len;
+            continue;
+        }
+        // Slow path: a run of characters that may interact under NFKC (a base character and
+        // what follows it up to the next plain character) goes through ICU.
+        let start = i;
+        let mut end = i + len;
+        while let Some(n) = text[end..].chars().next() {
+            if is_plain(n) {
+                break;
+            }
+            end += n.len_utf8();
+        }
+        let segment = &text[start..end];
+        let nfkc = NFKC.normalize(segment);
+        let folded = FOLD.fold_string(&nfkc);
+        // Case folding can denormalize (rarely); normalize once more to be stable.
+        let stable = NFKC.normalize(&folded);
+        let mut any = false;
+        for k in stable.chars() {
+            let gc = GC.get(k);
+            if GeneralCategoryGroup::Letter.contains(gc)
+                || GeneralCategoryGroup::Number.contains(gc)
+                || GeneralCategoryGroup::Mark.contains(gc)
+            {
+                sink.char(k, start);
+                any = true;
+            }
+        }
+        if !any {
+            sink.gap();
+        }
+        prev_han = segment.chars().last().is_some_and(is_han);
+        i = end;
     }
+    glosses
 }
 
 /// Decodes the three-byte UTF-8 character at `i`, if there is one.

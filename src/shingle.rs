@@ -7,9 +7,7 @@
 //! weighs 1 and a word 2: with the default size 5 that is a character 5-gram in Chinese and a
 //! word 3-gram in English, and mixed text gets both. Shingles never span paragraphs.
 
-use xxhash_rust::xxh3::xxh3_64;
-
-use crate::normalize::Key;
+use crate::normalize::{walk, Sink};
 
 /// Default `--shingle`: character 5-grams for unspaced scripts, word 3-grams otherwise.
 pub const DEFAULT_SIZE: usize = 5;
@@ -42,10 +40,85 @@ fn mix(h: u64) -> u64 {
 /// Turns paragraphs into shingle hashes; holds scratch buffers.
 pub struct Shingler {
     size: usize,
-    key: Key,
     /// Tokens of the current paragraph: (hash, weight).
     tokens: Vec<(u64, u8)>,
-    word: Vec<u8>,
+}
+
+/// Collects tokens from the normalizer's walk over a paragraph.
+struct Tokens<'a> {
+    tokens: &'a mut Vec<(u64, u8)>,
+    /// FNV-1a state of the word being read, and its length in bytes.
+    word: u64,
+    word_len: usize,
+}
+
+const FNV_OFFSET: u64 = 0xCBF2_9CE4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01B3;
+
+impl Tokens<'_> {
+    #[inline]
+    fn flush(&mut self) {
+        if self.word_len > 0 {
+            self.tokens.push((mix(self.word), 2));
+            self.word = FNV_OFFSET;
+            self.word_len = 0;
+        }
+    }
+
+    #[inline]
+    fn word_byte(&mut self, b: u8) {
+        self.word = (self.word ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+        self.word_len += 1;
+    }
+
+    #[inline]
+    fn char_token(&mut self, c: u32) {
+        self.tokens.push((
+            (u64::from(c) | 1 << 40).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            1,
+        ));
+    }
+}
+
+impl Sink for Tokens<'_> {
+    #[inline]
+    fn ascii(&mut self, b: u8, _src: usize) {
+        self.word_byte(b);
+    }
+
+    #[inline]
+    fn run(&mut self, bytes: &[u8], _src: usize) {
+        self.flush();
+        for c in bytes.chunks_exact(3) {
+            let v = (u32::from(c[0]) & 0x0F) << 12
+                | (u32::from(c[1]) & 0x3F) << 6
+                | (u32::from(c[2]) & 0x3F);
+            self.char_token(v);
+        }
+    }
+
+    fn char(&mut self, c: char, _src: usize) {
+        if is_unspaced(c) {
+            self.flush();
+            if is_attached_mark(c) {
+                if let Some(last) = self.tokens.last_mut() {
+                    last.0 = mix(last.0 ^ u64::from(c as u32));
+                    return;
+                }
+            }
+            self.char_token(c as u32);
+        } else {
+            let mut buf = [0u8; 4];
+            for &b in c.encode_utf8(&mut buf).as_bytes() {
+                self.word_byte(b);
+            }
+        }
+    }
+
+    #[inline]
+    fn gap(&mut self) {
+        self.flush();
+    }
 }
 
 impl Shingler {
@@ -53,15 +126,20 @@ impl Shingler {
     pub fn new(size: usize) -> Shingler {
         Shingler {
             size: size.max(1),
-            key: Key::new(),
             tokens: Vec::new(),
-            word: Vec::new(),
         }
     }
 
     /// Appends the 32-bit shingle hashes of one paragraph to `out` (not deduplicated).
     pub fn paragraph(&mut self, text: &str, out: &mut Vec<u32>) {
-        self.tokenize(text);
+        self.tokens.clear();
+        let mut sink = Tokens {
+            tokens: &mut self.tokens,
+            word: FNV_OFFSET,
+            word_len: 0,
+        };
+        walk(text, &mut sink);
+        sink.flush();
         let t = &self.tokens;
         if t.is_empty() {
             return;
@@ -86,53 +164,6 @@ impl Shingler {
             weight -= usize::from(t[start].1);
         }
     }
-
-    /// The tokens of one paragraph, into `self.tokens`.
-    fn tokenize(&mut self, text: &str) {
-        self.tokens.clear();
-        self.word.clear();
-        self.key.build(text, true);
-        let key = self.key.as_str();
-        let offsets = &self.key.offsets;
-        // Source offset just past the previous key character: a word continues only if the
-        // next key character starts right there (nothing was dropped in between).
-        let mut prev_end = usize::MAX;
-        for (k, c) in key.char_indices() {
-            let src = offsets[k] as usize;
-            let src_len = utf8_len(text.as_bytes()[src]);
-            let adjacent = src == prev_end;
-            let same_segment = k > 0 && offsets[k - 1] as usize == src;
-            if is_unspaced(c) {
-                flush(&mut self.tokens, &mut self.word);
-                if is_attached_mark(c) {
-                    if let Some(last) = self.tokens.last_mut() {
-                        last.0 = mix(last.0 ^ u64::from(c as u32));
-                        prev_end = src + src_len;
-                        continue;
-                    }
-                }
-                self.tokens
-                    .push((mix(u64::from(c as u32) ^ 0x5851_F42D_4C95_7F2D), 1));
-            } else {
-                if !(adjacent || same_segment) {
-                    flush(&mut self.tokens, &mut self.word);
-                }
-                let mut buf = [0u8; 4];
-                self.word
-                    .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
-            prev_end = src + src_len;
-        }
-        flush(&mut self.tokens, &mut self.word);
-    }
-}
-
-/// Ends the current word token, if any.
-fn flush(tokens: &mut Vec<(u64, u8)>, word: &mut Vec<u8>) {
-    if !word.is_empty() {
-        tokens.push((xxh3_64(word), 2));
-        word.clear();
-    }
 }
 
 /// The hash of a run of tokens: token hashes (already mixed) rotated by position, combined,
@@ -144,16 +175,6 @@ fn shingle(tokens: &[(u64, u8)]) -> u32 {
     }
     let h = mix(h);
     (h ^ (h >> 32)) as u32
-}
-
-/// Length of the UTF-8 sequence starting with byte `b`.
-fn utf8_len(b: u8) -> usize {
-    match b {
-        0..=0x7F => 1,
-        0xC0..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        _ => 4,
-    }
 }
 
 /// The shingle set (sorted, deduplicated) of paragraphs.
