@@ -239,7 +239,7 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
 
     // 1. Read: find files, map or decompress them, cut them into units of work.
     progress.enter(0, 0);
-    let (files, skipped) = input::discover(&cfg.inputs, cfg.format)?;
+    let (files, skipped) = input::discover(&cfg.inputs, cfg.format, Some(&cfg.out))?;
     if files.is_empty() {
         let what = cfg
             .inputs
@@ -459,7 +459,9 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     progress.enter(4, docs.len() as u64);
     let canon_out = Pending::create(&cfg.out, "canonical.jsonl")?;
     let dropped_out = Pending::create(&cfg.out, "dropped.jsonl")?;
-    let explain_out = Pending::create(&cfg.out, "explain.jsonl.zst")?;
+    let mut explain_out = Pending::create(&cfg.out, "explain.jsonl.zst")?;
+    // An empty frame first: the file is a valid zstd stream even when there are no documents.
+    explain_out.write(&zstd::bulk::compress(&[], 3).map_err(|e| Error::io(&cfg.out, e))?)?;
     let emit_ctx = Emit {
         ctx: &ctx,
         docs: &docs,
@@ -645,7 +647,12 @@ fn lines(
     range: Range<usize>,
     first_line: u64,
 ) -> impl Iterator<Item = (Range<usize>, u64)> + '_ {
-    let mut pos = range.start;
+    // A byte-order mark at the start of the file is not part of the first record.
+    let mut pos = if range.start == 0 {
+        bom_len(data)
+    } else {
+        range.start
+    };
     let mut line = first_line;
     std::iter::from_fn(move || {
         while pos < range.end {
@@ -813,10 +820,11 @@ fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Chunk {
         }
         Work::Text { file } => {
             let data = &ctx.opened[file].data[..];
-            let text = utf8_lossy(data);
+            let start = bom_len(data);
+            let text = utf8_lossy(&data[start..]);
             p.add(Rec {
                 file,
-                span: 0..data.len(),
+                span: start..data.len(),
                 loc: Loc::File,
                 id: Some(&ctx.files[file].rel),
                 url: None,
@@ -1279,6 +1287,15 @@ impl Emit<'_> {
         }
         trim_end(&mut out);
         Some((out, n))
+    }
+}
+
+/// Length of a UTF-8 byte-order mark at the start of `data` (0 or 3).
+fn bom_len(data: &[u8]) -> usize {
+    if data.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
     }
 }
 

@@ -360,6 +360,9 @@ impl Repairer {
             None
         } else {
             self.seen.entry(rh).or_insert(self.line);
+            // What is left is what the page shows: later glued copies of it are cut too,
+            // which keeps repair idempotent.
+            self.add_glue(&rest, rh);
             Some(Paragraph {
                 pieces: first..out.pieces.len(),
                 hash: rh,
@@ -374,6 +377,16 @@ impl Repairer {
     /// Records a paragraph's key as seen: its hash, its edges for glue lookups, its anchors.
     fn remember(&mut self, key: &[u8], h: u64) {
         self.seen.entry(h).or_insert(self.line);
+        self.add_glue(key, h);
+        let base = self.page_key.len();
+        self.page_key.extend_from_slice(key);
+        for &(p, a) in &self.para_anchors {
+            self.anchors.entry(a).or_insert((base + p) as u32);
+        }
+    }
+
+    /// Makes a paragraph key a candidate for glued prefixes and suffixes of later paragraphs.
+    fn add_glue(&mut self, key: &[u8], h: u64) {
         if key.len() >= MIN_GLUE_BYTES.max(8) {
             for (map, e) in [
                 (&mut self.heads, edge(&key[..8])),
@@ -383,11 +396,6 @@ impl Repairer {
                 let prev = map.insert(e, n).unwrap_or(u32::MAX);
                 self.glue.push((key.len() as u32, h, prev));
             }
-        }
-        let base = self.page_key.len();
-        self.page_key.extend_from_slice(key);
-        for &(p, a) in &self.para_anchors {
-            self.anchors.entry(a).or_insert((base + p) as u32);
         }
     }
 

@@ -91,14 +91,17 @@ pub fn sniff(path: &Path, forced: Option<Format>) -> Option<(Format, Compression
 
 /// Expands the command-line inputs into files: directories are walked recursively in sorted
 /// path order and files of unknown type in them are returned as skipped; an explicit file of
-/// unknown type is a usage error.
+/// unknown type is a usage error. A directory walk does not enter `exclude` (the output
+/// directory, so that a run never reads an earlier run's outputs).
 ///
 /// # Errors
 /// A path that does not exist or cannot be read, or an explicit file canon cannot read.
 pub fn discover(
     inputs: &[PathBuf],
     forced: Option<Format>,
+    exclude: Option<&Path>,
 ) -> Result<(Vec<InputFile>, Vec<PathBuf>)> {
+    let exclude = exclude.and_then(|p| std::fs::canonicalize(p).ok());
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     for input in inputs {
@@ -106,7 +109,13 @@ pub fn discover(
         if meta.is_dir() {
             let walk = walkdir::WalkDir::new(input)
                 .follow_links(true)
-                .sort_by(|a, b| a.file_name().cmp(b.file_name()));
+                .sort_by(|a, b| a.file_name().cmp(b.file_name()))
+                .into_iter()
+                .filter_entry(|e| {
+                    !(e.file_type().is_dir()
+                        && exclude.is_some()
+                        && std::fs::canonicalize(e.path()).ok() == exclude)
+                });
             for entry in walk {
                 let entry = entry.map_err(|e| {
                     let path = e.path().unwrap_or(input).to_path_buf();

@@ -1,0 +1,603 @@
+//! Properties, checked on pages built at random from a pool of real paragraphs (repeated,
+//! glued, doubled, glossed, indented, CRLF) and on arbitrary text:
+//! - repair only removes: what it keeps is, paragraph by paragraph and in order, pieces of the
+//!   input lines, and it accounts for every removed character;
+//! - repair is idempotent (on scraper-shaped pages; on arbitrary pages it is not yet, see
+//!   `regression_glue_to_remainder_of_cut_paragraph`);
+//! - whole runs on random small corpora (JSON Lines, WET or text pages) keep the books, give
+//!   every document the fate its content calls for, and emit the repaired text.
+
+use std::collections::HashMap;
+
+use proptest::prelude::*;
+
+use canon::repair::{Repaired, Repairer};
+
+use crate::fixtures::*;
+use crate::util::*;
+
+const MIN_REPEAT: usize = canon::repair::DEFAULT_MIN_REPEAT;
+
+/// `cases` cases (kept small so the suite stays fast), unless `PROPTEST_CASES` asks for more.
+fn config(cases: u32) -> ProptestConfig {
+    let env = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok());
+    ProptestConfig {
+        cases: env.unwrap_or(cases),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// Paragraphs pages are built from: titles, body paragraphs, footers, short lines.
+fn pool() -> Vec<String> {
+    let mut v = Vec::new();
+    for a in all_articles() {
+        v.extend(a.lines());
+    }
+    v.extend(FOOTER_A.iter().chain(&FOOTER_B).map(|s| s.to_string()));
+    v.extend(
+        [
+            "好的",
+            "OK",
+            "——",
+            "😀 😀",
+            "(GDP)",
+            "第1页",
+            "Ⅻ ﬁne Straße",
+            "1. 2. 3.",
+        ]
+        .map(String::from),
+    );
+    v
+}
+
+/// One line of a generated page.
+#[derive(Debug, Clone)]
+enum Piece {
+    /// A pool paragraph.
+    Para(usize),
+    /// Two pool paragraphs glued into one line (a title stuck to a paragraph).
+    Glued(usize, usize),
+    /// A pool paragraph twice in one line.
+    Doubled(usize),
+    /// A pool paragraph with a pinyin gloss after its first Han character.
+    Glossed(usize),
+    /// A pool paragraph with an indent.
+    Indented(usize, &'static str),
+    /// A blank or whitespace-only line.
+    Blank(&'static str),
+    /// Arbitrary text.
+    Free(String),
+}
+
+fn piece() -> impl Strategy<Value = Piece> {
+    let n = pool().len();
+    prop_oneof![
+        6 => (0..n).prop_map(Piece::Para),
+        2 => (0..n, 0..n).prop_map(|(a, b)| Piece::Glued(a, b)),
+        1 => (0..n).prop_map(Piece::Doubled),
+        1 => (0..n).prop_map(Piece::Glossed),
+        1 => (0..n, prop::sample::select(vec!["  ", "\u{3000}\u{3000}", "\t"]))
+            .prop_map(|(a, i)| Piece::Indented(a, i)),
+        1 => prop::sample::select(vec!["", " ", "\u{3000}", "\t \t"]).prop_map(Piece::Blank),
+        1 => "[a-z 好的记者(jìzhě),。\u{3000}]{0,40}".prop_map(Piece::Free),
+    ]
+}
+
+fn render(pieces: &[Piece], crlf: bool) -> String {
+    let pool = pool();
+    let mut s = String::new();
+    for p in pieces {
+        let line = match p {
+            Piece::Para(i) => pool[*i].clone(),
+            Piece::Glued(a, b) => format!("{}{}", pool[*a], pool[*b]),
+            Piece::Doubled(i) => format!("{0}{0}", pool[*i]),
+            Piece::Glossed(i) => {
+                let t = &pool[*i];
+                match t
+                    .char_indices()
+                    .find(|(_, c)| ('\u{4e00}'..='\u{9fff}').contains(c))
+                {
+                    Some((at, c)) => {
+                        let at = at + c.len_utf8();
+                        format!("{}(hǎo){}", &t[..at], &t[at..])
+                    }
+                    None => t.clone(),
+                }
+            }
+            Piece::Indented(i, ind) => format!("{ind}{}", pool[*i]),
+            Piece::Blank(b) => b.to_string(),
+            Piece::Free(f) => f.clone(),
+        };
+        s.push_str(&line);
+        s.push_str(if crlf { "\r\n" } else { "\n" });
+    }
+    s
+}
+
+/// A page built from the pool.
+fn page() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec(piece(), 0..14),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(pieces, crlf, final_newline)| {
+            let mut s = render(&pieces, crlf);
+            if !final_newline {
+                let t = s.trim_end_matches(['\r', '\n']).len();
+                s.truncate(t);
+            }
+            s
+        })
+}
+
+/// Pool pages and, less often, arbitrary text with repeats.
+fn any_page() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => page(),
+        1 => "(?s).{0,300}",
+        1 => (prop::collection::vec("[^\n]{0,60}", 1..6), prop::collection::vec(0usize..6, 0..12))
+            .prop_map(|(parts, picks)| {
+                // Lines made of repeated parts, so repeats and runs occur often.
+                let mut s = String::new();
+                for (k, i) in picks.iter().enumerate() {
+                    s.push_str(&parts[i % parts.len()]);
+                    s.push_str(&parts[(i + k) % parts.len()]);
+                    s.push('\n');
+                }
+                s
+            }),
+    ]
+}
+
+/// The lines repair looks at: `(start offset, line without its line end)`, non-blank only.
+fn paragraphs(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for raw in text.split('\n') {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        if !line.trim().is_empty() {
+            out.push((start, line));
+        }
+        start += raw.len() + 1;
+    }
+    out
+}
+
+fn repair(text: &str) -> (Repaired, String) {
+    let r = Repairer::new(MIN_REPEAT).repair(text);
+    let t = r.text(text);
+    (r, t)
+}
+
+/// Whether `needle`'s characters occur in `hay` in order.
+fn is_subsequence(needle: &str, hay: &str) -> bool {
+    let mut h = hay.chars();
+    needle.chars().all(|c| h.any(|x| x == c))
+}
+
+/// The repair invariants for one page.
+fn check_repair(text: &str) -> Result<(), TestCaseError> {
+    let (r, out) = repair(text);
+    let lines = paragraphs(text);
+    // Each input paragraph is kept (as one output paragraph) or counted as repeated.
+    prop_assert_eq!(
+        r.paragraphs.len() + r.repeated_paragraphs as usize,
+        lines.len()
+    );
+    // Pieces: in bounds, on character boundaries, in order, never overlapping, each inside
+    // one line; a paragraph's pieces come from one line; paragraphs from increasing lines.
+    let mut prev_end = 0;
+    let mut prev_line = None;
+    let mut kept_chars = 0u64;
+    for p in &r.paragraphs {
+        prop_assert!(!p.pieces.is_empty());
+        let mut line_of = None;
+        for piece in &r.pieces[p.pieces.clone()] {
+            prop_assert!(piece.start >= prev_end && piece.start < piece.end);
+            prop_assert!(
+                text.get(piece.clone()).is_some(),
+                "piece off a char boundary"
+            );
+            let li = lines
+                .iter()
+                .position(|(s, l)| *s <= piece.start && piece.end <= s + l.len());
+            prop_assert!(li.is_some(), "piece {:?} spans lines", piece);
+            prop_assert!(line_of.is_none() || line_of == li, "paragraph spans lines");
+            line_of = li;
+            prev_end = piece.end;
+            kept_chars += text[piece.clone()].chars().count() as u64;
+        }
+        prop_assert!(prev_line < line_of, "paragraphs out of order");
+        prev_line = line_of;
+    }
+    // Every removed character is counted.
+    let total: u64 = lines.iter().map(|(_, l)| l.chars().count() as u64).sum();
+    prop_assert_eq!(r.repeated_chars, total - kept_chars);
+    // The text: one line per kept paragraph, each made of its line's characters in order,
+    // and the line itself (trimmed) when nothing was cut.
+    let emitted: Vec<&str> = if out.is_empty() {
+        vec![]
+    } else {
+        out.split('\n').collect()
+    };
+    prop_assert_eq!(emitted.len(), r.paragraphs.len());
+    let mut li = 0;
+    for e in &emitted {
+        prop_assert!(!e.trim().is_empty());
+        while li < lines.len() && !is_subsequence(e, lines[li].1) {
+            li += 1;
+        }
+        prop_assert!(
+            li < lines.len(),
+            "{:?} is not from an input line, in order",
+            e
+        );
+        li += 1;
+    }
+    if r.cut_paragraphs == 0 {
+        let mut li = 0;
+        for e in &emitted {
+            while li < lines.len() && lines[li].1.trim() != *e {
+                li += 1;
+            }
+            prop_assert!(li < lines.len(), "{:?} is not an input line, in order", e);
+            li += 1;
+        }
+    }
+    prop_assert!(out.chars().count() <= text.chars().count());
+    Ok(())
+}
+
+/// How a scraper broke a page.
+#[derive(Debug, Clone, Copy)]
+enum Layout {
+    /// Title twice, title glued to the first paragraph, the body twice ([`broken_page`]).
+    Broken,
+    /// Title, then the whole body twice in one line.
+    BodyTwiceInOneLine,
+    /// Title, then each paragraph twice in its own line.
+    ParagraphsDoubled,
+}
+
+/// A page of an article as a broken scraper saved it, and what repair should make of it
+/// (`None` where short repeats may legitimately stay).
+fn scraped_page() -> impl Strategy<Value = (String, Option<String>)> {
+    let n = all_articles().len();
+    (
+        0..n,
+        any::<bool>(),
+        any::<bool>(),
+        0usize..4,
+        prop::sample::select(vec![
+            Layout::Broken,
+            Layout::BodyTwiceInOneLine,
+            Layout::ParagraphsDoubled,
+        ]),
+        any::<bool>(),
+    )
+        .prop_map(|(i, gloss1, gloss2, footer, layout, crlf)| {
+            let a = all_articles()[i];
+            let footer: &[&str] = [&FOOTER_A[..], &FOOTER_B, &FOOTER_EN, &[]][footer];
+            let plain: Vec<String> = a.lines()[1..].to_vec();
+            let g = |on: bool| {
+                if on {
+                    gloss_all(a.paras, &COMMON_GLOSSES)
+                } else {
+                    plain.clone()
+                }
+            };
+            let (first, second) = (g(gloss1), g(gloss2));
+            let foot = footer.iter().map(|f| format!("{f}\n")).collect::<String>();
+            let (page, expected) = match layout {
+                Layout::Broken => (
+                    broken_page(a.title, &first, &second, footer),
+                    Some(format!("{}\n{}\n{foot}", a.title, first.join("\n"))),
+                ),
+                Layout::BodyTwiceInOneLine => (
+                    format!(
+                        "{}\n{}{}\n\n{foot}",
+                        a.title,
+                        first.concat(),
+                        second.concat()
+                    ),
+                    Some(format!("{}\n{}\n{foot}", a.title, first.concat())),
+                ),
+                Layout::ParagraphsDoubled => {
+                    let body: String = first
+                        .iter()
+                        .zip(&second)
+                        .map(|(x, y)| format!("{x}{y}\n"))
+                        .collect();
+                    (format!("{}\n{body}{foot}", a.title), None)
+                }
+            };
+            let page = if crlf {
+                page.replace('\n', "\r\n")
+            } else {
+                page
+            };
+            (page, expected.map(|e| e.trim_end().to_owned()))
+        })
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    #[test]
+    fn repair_keeps_pieces_of_the_input_in_order(text in any_page()) {
+        check_repair(&text)?;
+    }
+
+    #[test]
+    fn scraped_pages_are_repaired_to_one_copy((page, expected) in scraped_page()) {
+        check_repair(&page)?;
+        let (_, once) = repair(&page);
+        if let Some(e) = expected {
+            prop_assert_eq!(&once, &e);
+        }
+        let (r2, twice) = repair(&once);
+        prop_assert_eq!(&twice, &once);
+        prop_assert_eq!(r2.repeated_chars, 0);
+    }
+
+    #[test]
+    fn repair_is_idempotent(text in any_page()) {
+        let (_, once) = repair(&text);
+        let (r2, twice) = repair(&once);
+        prop_assert_eq!(&twice, &once);
+        prop_assert_eq!(r2.repeated_paragraphs, 0);
+        prop_assert_eq!(r2.repeated_chars, 0);
+        // The library's convenience function agrees.
+        prop_assert_eq!(canon::pipeline::repair_text(&text, MIN_REPEAT), once);
+    }
+}
+
+/// A paragraph that had an earlier paragraph cut off (here: a footer line with the body glued
+/// after it) is kept as its remainder; the remainder must be a glue candidate for later lines
+/// too, or repairing the output again would cut what the first pass left (found by proptest).
+#[test]
+fn regression_glue_to_remainder_of_cut_paragraph() {
+    let body = "第一段比较长的正文内容";
+    let page = format!("{body}\n相关推荐{body}\n一条新闻标题相关推荐\n");
+    let (_, once) = repair(&page);
+    let (_, twice) = repair(&once);
+    assert_eq!(twice, once);
+}
+
+/// One record of a generated corpus.
+#[derive(Debug, Clone)]
+enum Record {
+    /// A page, with or without an id, with or without site A's footer.
+    Page {
+        text: String,
+        id: bool,
+        footer: bool,
+    },
+    /// A copy of an earlier record's page (by index modulo the pages so far).
+    Copy(usize),
+    /// A line that is not a valid record.
+    Invalid(&'static str),
+    /// A blank line (not a record).
+    Blank,
+}
+
+fn record() -> impl Strategy<Value = Record> {
+    prop_oneof![
+        6 => (any_page(), prop::bool::weighted(0.85), prop::bool::weighted(0.5))
+            .prop_map(|(text, id, footer)| Record::Page { text, id, footer }),
+        3 => any::<usize>().prop_map(Record::Copy),
+        1 => prop::sample::select(vec![
+            r#"{"id":"x","text":"#,
+            "[1]",
+            r#"{"text":7}"#,
+            r#"{"id":"no text"}"#,
+        ])
+        .prop_map(Record::Invalid),
+        1 => Just(Record::Blank),
+    ]
+}
+
+/// What a generated corpus should produce, per record: its id and its page text (`None`:
+/// invalid).
+struct Expect {
+    id: String,
+    text: Option<String>,
+}
+
+/// How a generated corpus is stored.
+#[derive(Debug, Clone, Copy)]
+enum Container {
+    /// JSON Lines files, records dealt round-robin.
+    Jsonl,
+    /// WET files (after a `warcinfo` record), records dealt round-robin; invalid and blank
+    /// records are left out.
+    Wet,
+    /// One text file per page; invalid and blank records are left out.
+    Txt,
+}
+
+/// Writes the records into `fx`'s input directory; returns what each document should be.
+fn write_corpus(
+    fx: &Fixture,
+    records: &[Record],
+    container: Container,
+    files: usize,
+) -> Vec<Expect> {
+    let ext = match container {
+        Container::Jsonl => "jsonl",
+        Container::Wet => "wet",
+        Container::Txt => "txt",
+    };
+    let paths: Vec<_> = (0..files)
+        .map(|f| fx.path(&format!("part-{f}.{ext}")))
+        .collect();
+    let mut data: Vec<String> = match container {
+        Container::Wet => vec![warcinfo(); files],
+        _ => vec![String::new(); files],
+    };
+    // Position within each file: JSON line, or WET record (the warcinfo record is #1).
+    let mut pos = vec![
+        match container {
+            Container::Wet => 1,
+            _ => 0,
+        };
+        files
+    ];
+    let mut pages: Vec<String> = Vec::new();
+    let mut expect = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        let f = i % files;
+        let text_and_id = match r {
+            Record::Page { text, id, footer } => {
+                let mut t = text.clone();
+                if *footer {
+                    t.push('\n');
+                    t.push_str(&FOOTER_A.join("\n"));
+                }
+                Some((t, *id))
+            }
+            Record::Copy(k) if !pages.is_empty() => Some((pages[k % pages.len()].clone(), true)),
+            Record::Copy(_) => Some((String::new(), true)),
+            _ => None,
+        };
+        match (container, r, text_and_id) {
+            (Container::Jsonl, _, None) => {
+                pos[f] += 1;
+                if let Record::Invalid(raw) = r {
+                    data[f].push_str(raw);
+                    let id = format!("{}:{}", paths[f].display(), pos[f]);
+                    expect.push(Expect { id, text: None });
+                }
+                data[f].push('\n');
+            }
+            (Container::Jsonl, _, Some((text, has_id))) => {
+                pos[f] += 1;
+                pages.push(text.clone());
+                let member = if has_id {
+                    format!("\"id\":\"doc-{i}\",")
+                } else {
+                    String::new()
+                };
+                data[f].push_str(&format!("{{{member}\"text\":{},\"i\":{i}}}\n", js(&text)));
+                let id = if has_id {
+                    format!("doc-{i}")
+                } else {
+                    format!("{}:{}", paths[f].display(), pos[f])
+                };
+                expect.push(Expect {
+                    id,
+                    text: Some(text),
+                });
+            }
+            (Container::Wet, _, Some((text, has_id))) => {
+                pos[f] += 1;
+                pages.push(text.clone());
+                let urn = has_id.then(|| urn(i as u32));
+                data[f].push_str(&wet_record(
+                    "conversion",
+                    urn.as_deref(),
+                    Some("https://p/"),
+                    &text,
+                ));
+                let id = urn.unwrap_or_else(|| format!("{}#{}", paths[f].display(), pos[f]));
+                expect.push(Expect {
+                    id,
+                    text: Some(text),
+                });
+            }
+            (Container::Txt, _, Some((text, _))) => {
+                pages.push(text.clone());
+                let name = format!("page-{i:03}.txt");
+                fx.write(&name, &text);
+                // A byte-order mark at the start of a file is not text.
+                let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
+                expect.push(Expect {
+                    id: name,
+                    text: Some(text),
+                });
+            }
+            (_, _, None) => {}
+        }
+    }
+    if !matches!(container, Container::Txt) {
+        for (p, d) in paths.iter().zip(&data) {
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, d).unwrap();
+        }
+    } else if expect.is_empty() {
+        fx.write("placeholder.jsonl", ""); // canon needs an input file
+    }
+    expect
+}
+
+proptest! {
+    #![proptest_config(config(40))]
+
+    #[test]
+    fn books_balance_on_random_corpora(
+        records in prop::collection::vec(record(), 0..24),
+        container in prop::sample::select(vec![Container::Jsonl, Container::Wet, Container::Txt]),
+        files in 1usize..4,
+        min_docs in 2usize..6,
+        threads in 1usize..4,
+    ) {
+        let fx = Fixture::new();
+        let expect = write_corpus(&fx, &records, container, files);
+        let mut cfg = canon::Config::new(vec![fx.input()], fx.out());
+        cfg.threads = threads;
+        cfg.boilerplate_min_docs = min_docs;
+        let report = canon::run(&cfg, &canon::Progress::default()).expect("the run succeeds");
+        let out = Outputs::read(&fx.out());
+        out.check_books();
+        prop_assert_eq!(report.documents.input as usize, expect.len());
+
+        // Every record has the fate its content calls for.
+        let fates = out.fates();
+        prop_assert_eq!(fates.len(), expect.len());
+        let mut by_text: HashMap<&str, Vec<&str>> = HashMap::new();
+        for e in &expect {
+            let fate = fates.get(&e.id).map(String::as_str);
+            match &e.text {
+                None => prop_assert_eq!(fate, Some("invalid")),
+                Some(t) => {
+                    prop_assert!(matches!(fate, Some("canonical" | "exact" | "near" | "empty")), "{:?}", fate);
+                    if canon::pipeline::repair_text(t, MIN_REPEAT).is_empty() {
+                        prop_assert_eq!(fate, Some("empty"));
+                    }
+                    by_text.entry(t).or_default().push(&e.id);
+                    if fate == Some("canonical") {
+                        // What is kept is the repaired page minus some paragraphs
+                        // (boilerplate), in order.
+                        let repaired = canon::pipeline::repair_text(t, MIN_REPEAT);
+                        let kept = out.text(&e.id);
+                        let mut rest = repaired.split('\n');
+                        for p in kept.split('\n') {
+                            prop_assert!(rest.any(|q| q == p), "{:?} not in {:?}", p, repaired);
+                        }
+                        let c = &out.kept(&e.id)["canon"];
+                        if c["removed"]["boilerplate_paragraphs"] == 0 {
+                            prop_assert_eq!(kept, repaired.as_str());
+                        }
+                    }
+                }
+            }
+        }
+        // Identical pages end up together: all empty, or all in one cluster.
+        let clusters = out.clusters();
+        for ids in by_text.values().filter(|v| v.len() > 1) {
+            let empty = ids.iter().filter(|id| fates[**id] == "empty").count();
+            if empty > 0 {
+                prop_assert_eq!(empty, ids.len());
+            } else {
+                let c = clusters.iter().find(|c| c.iter().any(|x| x == ids[0])).unwrap();
+                for id in ids {
+                    prop_assert!(c.iter().any(|x| x == id), "{} not with {}", id, ids[0]);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! canon's integration and property tests, compiled into a single test binary (the layout
+//! ripgrep uses: one binary links once and runs every suite in parallel).
+//!
+//! Run with `cargo test --test tests`.
+//!
+//! The suites live in `tests/suite/` rather than next to this file: Cargo would build every
+//! `tests/*.rs` as a test binary of its own (the manifest does not set `autotests = false`),
+//! and they are modules of this one.
+
+// Shared helpers: temporary fixture directories, running the built `canon` binary, parsing its
+// outputs, and the bookkeeping checks every run must pass.
+#[path = "suite/util.rs"]
+mod util;
+
+// Fixture text (original Chinese and English articles) and builders: clean pages, pages broken
+// the way a bad scraper breaks them, JSON lines, WET records, gzip/zstd, a tiny PRNG.
+#[path = "suite/fixtures.rs"]
+mod fixtures;
+
+// A mixed corpus (two JSONL news sites, a folder of text pages, a WET file) with every kind of
+// document fate: the books balance, reasons and cluster links are right, footers go, broken
+// pages come out repaired, and JSONL lines keep their other fields byte for byte. Also the
+// canonical order, boilerplate and repair options, near-duplicates and `canon explain`.
+#[path = "suite/books.rs"]
+mod books;
+
+// Input formats and their variants: gzip (multi-member), zstd, WET ids and URLs, text page ids,
+// `--format`, `--text-field` / `--id-field`, ids that are numbers or missing, CRLF, no final
+// newline, empty and blank files, skipped files, chunk boundaries of large files.
+#[path = "suite/formats.rs"]
+mod formats;
+
+// Damaged input: bad JSON lines, invalid UTF-8, truncated gzip, bad WET lengths, `--strict`,
+// and the command-line failures (exit statuses, messages, no half-written outputs).
+#[path = "suite/malformed.rs"]
+mod malformed;
+
+// Same input, same output: thread counts, directory vs listed files, input order.
+#[path = "suite/determinism.rs"]
+mod determinism;
+
+// proptest properties of repair (only removes, keeps order, idempotent) and of whole runs on
+// random small corpora (the books always balance). `PROPTEST_CASES=N` runs more cases.
+#[path = "suite/properties.rs"]
+mod properties;
