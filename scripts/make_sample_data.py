@@ -703,7 +703,7 @@ def news_docs() -> list[Doc]:
     docs = [
         a_doc(1, "nightbus", "same article as siteB-0001 (A: glossed, doubled, glued title)"),
         b_doc(1, "nightbus", "same article as siteA-0001, clean"),
-        a_doc(2, "library", "near-duplicate of siteB-0014 (B has one extra paragraph): both kept", escaped=True),
+        a_doc(2, "library", "near-duplicate of siteB-0014 (B has one extra paragraph): folded as near, kept with --no-near", escaped=True),
         b_doc(2, "festival_full", "full-width digits/Latin/punctuation + ideographic-space indent; = siteB-0003",
               indent="\u3000\u3000"),
         a3,
@@ -735,7 +735,7 @@ def news_docs() -> list[Doc]:
         a_doc(13, "cold", "republished article (copy 3/6), doubled but without glosses", gloss=False),
         b_doc(13, "birds", "English; same article as siteE-0009 (in compressed/more.jsonl.zst)"),
         a_doc(14, "nightmarket", "contains U+1F44D (escaped as a surrogate pair \\ud83d\\udc4d)", escaped=True),
-        b_doc(14, "library", "near-duplicate of siteA-0002: one extra paragraph, so NOT a duplicate",
+        b_doc(14, "library", "near-duplicate of siteA-0002: one extra paragraph, so not an exact duplicate",
               escaped=True, text=clean_page(Article(ART["library"].title, ART["library"].paras + [LIBRARY_UPDATE]),
                                             FOOTER_B),
               expected=ART["library"].lines() + [LIBRARY_UPDATE]),
@@ -1186,8 +1186,9 @@ def readme(news, pages, wet, wet2, gz, zst, extra, groups, sizes) -> str:
         out.append("- " + ", ".join(fmt(l) for l in g))
     out += [
         "",
-        "Every other document is unique. In particular `siteA-0002` and `siteB-0014` (same article,",
-        "but B has one more paragraph) are a near-duplicate, not a duplicate: both are kept.",
+        "Every other document is unique as an exact copy. `siteA-0002` and `siteB-0014` (same article,",
+        "but B has one more paragraph) are not exact duplicates; the near-duplicate stage folds",
+        "`siteA-0002` into `siteB-0014` (Jaccard about 0.89); with `--no-near` both are kept.",
         "`siteA-0010` is footer lines only and ends up empty.",
         "",
         "## Cases by document",
