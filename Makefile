@@ -4,7 +4,7 @@ CANON := target/release/canon
 CORPUS_BYTES ?= 1G
 CORPUS := corpus/corpus.jsonl
 
-.PHONY: dedup build test bench bench-stages bench-corpus corpus check-sample fmt lint clean
+.PHONY: dedup build test bench bench-stages bench-corpus corpus eval check-sample fmt lint clean
 
 ## Build in release mode and deduplicate the sample dumps in data/ into out/.
 dedup: build
@@ -26,8 +26,10 @@ bench: bench-stages bench-corpus
 bench-stages:
 	$(CARGO) bench --locked --bench stages
 
-## Whole-tool throughput and peak memory on the generated ~1 GB corpus, 2 threads.
+## Whole-tool throughput and peak memory on the generated ~1 GB corpus, 2 threads: the exact
+## path alone (--no-near), then the whole job.
 bench-corpus: build $(CORPUS)
+	scripts/bench_corpus.sh $(CANON) $(CORPUS) 2 --no-near
 	scripts/bench_corpus.sh $(CANON) $(CORPUS) 2
 
 ## A generated ~1 GB JSON Lines corpus (with ground truth beside it) in corpus/.
@@ -35,6 +37,12 @@ corpus: $(CORPUS)
 
 $(CORPUS):
 	$(CARGO) run --release --locked --example gencorpus -- --bytes $(CORPUS_BYTES) --out $(CORPUS) --seed 42
+
+## Deduplicate the generated corpus into corpus/out/ and score it against the ground truth
+## (tables on stdout, numbers in corpus/out/eval.json).
+eval: build $(CORPUS)
+	$(CANON) dedup $(CORPUS) --out corpus/out --threads 2
+	$(CARGO) run --release --locked --example evaluate -- --corpus $(CORPUS) --truth $(CORPUS).truth.tsv --out corpus/out
 
 ## Repairs the real sample page from ../shared/samples (not part of the repo) and checks it.
 check-sample: build

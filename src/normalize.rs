@@ -203,6 +203,18 @@ pub(crate) fn walk<S: Sink>(text: &str, sink: &mut S) -> u32 {
                 continue;
             }
         }
+        // A parenthesis right after a Han character may open a gloss, whatever follows it
+        // (`(ěi)` starts with a non-ASCII letter).
+        if prev_han && (b == b'(' || text[i..].starts_with('（')) {
+            let open = if b == b'(' { 1 } else { '（'.len_utf8() };
+            if let Some(end) = gloss_end(text, i + open) {
+                sink.gap();
+                glosses += 1;
+                i = end;
+                prev_han = false;
+                continue;
+            }
+        }
         // An ASCII letter followed by a combining mark must go the slow way (e + ◌́ = é).
         let ascii_fast = b < 0x80
             && (i + 1 >= bytes.len()
@@ -575,6 +587,9 @@ mod tests {
         assert_eq!(key_of("北京(Beijing)"), "北京");
         assert_eq!(key_of("词(ci2 hui4)"), "词");
         assert_eq!(key_of("西安(xi'an)"), "西安");
+        // Glosses that start with a non-ASCII letter (found by `make eval`).
+        assert_eq!(key_of("皬(ěi)晥"), "皬晥");
+        assert_eq!(key_of("芃（ǚ）晥"), "芃晥");
     }
 
     #[test]

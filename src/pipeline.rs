@@ -419,7 +419,7 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     }
     // Near members: similarity to the canonical document and hops along verified pairs.
     let chains = near_chains(&near, &exact_first, &mut uf, &best);
-    let fates: Vec<Fate> = (0..docs.len())
+    let mut fates: Vec<Fate> = (0..docs.len())
         .map(|i| {
             if docs[i].error.is_some() {
                 return Fate::Invalid;
@@ -436,15 +436,35 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
                 let (rep_i, rep_c) = (exact_first[i].unwrap_or(i), exact_first[c].unwrap_or(c));
                 let key = (rep_i.min(rep_c), rep_i.max(rep_c));
                 let direct = near.pairs.binary_search_by(|p| (p.a, p.b).cmp(&key));
+                // Known exactly only for a pair verified on its shingle sets; NaN: compute below.
                 let similarity = match direct {
-                    Ok(k) => near.pairs[k].similarity,
-                    Err(_) if rep_i == rep_c => 1.0,
-                    Err(_) => near.estimate(rep_i, rep_c).unwrap_or(0.0),
+                    Ok(k) if near.pairs[k].exact => near.pairs[k].similarity,
+                    _ => f64::NAN,
                 };
                 Fate::Near(c, similarity, chains.get(&rep_i).copied().unwrap_or(0))
             }
         })
         .collect();
+    // The reported similarity of a near-duplicate is the exact Jaccard similarity of its
+    // shingle set and its canonical document's, not an estimate.
+    if let Some(nc) = &cfg.near {
+        let sh = Shingles {
+            ctx: &ctx,
+            docs: &docs,
+            hashes: &hashes,
+            pieces: &pieces,
+            bp: &bp,
+            size: nc.shingle,
+        };
+        fates.par_iter_mut().enumerate().for_each(|(i, f)| {
+            if let Fate::Near(c, s, h) = *f {
+                if s.is_nan() {
+                    let j = crate::shingle::jaccard(&sh.of(i, true), &sh.of(c, true));
+                    *f = Fate::Near(c, j, h);
+                }
+            }
+        });
+    }
     let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
     for (i, f) in fates.iter().enumerate() {
         if let Fate::Exact(c) | Fate::Near(c, ..) = *f {

@@ -20,9 +20,10 @@ use crate::normalize::Key;
 /// short enough to catch a repeated sentence.
 pub const DEFAULT_MIN_REPEAT: usize = 50;
 
-/// Earlier paragraphs shorter than this (in key bytes) are not cut off as glued prefixes or
-/// suffixes: a two-character line would otherwise eat into unrelated text.
-const MIN_GLUE_BYTES: usize = 12;
+/// Earlier paragraphs shorter than this (in key bytes: 8 ASCII letters or 3 CJK characters)
+/// are not cut off as glued prefixes or suffixes: a two-character line would otherwise eat
+/// into unrelated text. (12 missed short English titles such as "Some is may to".)
+const MIN_GLUE_BYTES: usize = 8;
 
 /// One kept paragraph of a repaired page.
 #[derive(Debug, Clone, PartialEq, Eq)]
