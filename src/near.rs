@@ -40,6 +40,11 @@ pub struct NearConfig {
 }
 
 impl NearConfig {
+    /// The MinHash permutations of this configuration.
+    pub fn hasher(&self) -> MinHasher {
+        MinHasher::new(self.banding.bands * self.banding.rows, self.seed)
+    }
+
     /// The defaults: threshold 0.8, shingle 5, banding derived from the threshold.
     pub fn new(threshold: f64) -> NearConfig {
         NearConfig {
@@ -123,21 +128,22 @@ fn estimate_bytes(a: &[u8], b: &[u8]) -> f64 {
     eq as f64 / n as f64
 }
 
-/// Runs the stage over the documents `signed` (indices below `n_docs`); `shingles(doc, true)`
-/// gives a document's sorted, deduplicated shingle set, `shingles(doc, false)` the same
-/// shingles in any order, possibly repeated.
+/// Runs the stage over the documents `signed` (indices below `n_docs`); `sign(doc, out)`
+/// writes a document's signature (made with [`NearConfig::hasher`]), `shingles(doc)` gives
+/// its sorted, deduplicated shingle set (for pairs too close to the threshold to decide on
+/// signatures).
 ///
 /// # Errors
 /// The temporary signature file cannot be written or mapped.
 pub fn find(
     n_docs: usize,
     signed: &[usize],
-    shingles: &(impl Fn(usize, bool) -> Vec<u32> + Sync),
+    sign: &(impl Fn(usize, &mut [u32]) + Sync),
+    shingles: &(impl Fn(usize) -> Vec<u32> + Sync),
     cfg: &NearConfig,
     tmp_dir: &Path,
 ) -> Result<Near> {
     let perms = cfg.banding.bands * cfg.banding.rows;
-    let hasher = MinHasher::new(perms, cfg.seed);
     let mut near = Near::none();
     near.perms = perms;
     if signed.len() < 2 || perms == 0 {
@@ -153,9 +159,8 @@ pub fn find(
         let out: Vec<(Vec<u32>, Vec<u64>)> = batch
             .par_iter()
             .map(|&d| {
-                let set = shingles(d, false);
                 let mut sig = vec![0u32; perms];
-                hasher.sign(&set, &mut sig);
+                sign(d, &mut sig);
                 let mut bh = Vec::with_capacity(cfg.banding.bands);
                 lsh::band_hashes(&sig, cfg.banding, &mut bh);
                 (sig, bh)
@@ -211,7 +216,7 @@ pub fn find(
             if est < cfg.threshold - margin {
                 return (None, false);
             }
-            let j = shingle::jaccard(&shingles(a, true), &shingles(b, true));
+            let j = shingle::jaccard(&shingles(a), &shingles(b));
             let pair = (j >= cfg.threshold).then_some(Pair {
                 a,
                 b,

@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::input::jsonl::{self, Fields, JsonRecord};
 use crate::input::wet::{self, WetRecord};
 use crate::input::{self, Format, InputFile, Opened};
+use crate::minhash::MinHasher;
 use crate::near::{self, Near, NearConfig};
 use crate::output::{self, CanonInfo, DroppedLine, Pending, Removed};
 use crate::repair::{self, Event, Removal, Repaired, Repairer};
@@ -132,6 +133,8 @@ struct Doc {
     pieces: Range<usize>,
     /// What repair removed, in the flat event table.
     events: Range<usize>,
+    /// Shingles of the document's short paragraphs, in the flat short-shingle table.
+    short: Range<usize>,
     /// WET: the target URI.
     url: Option<Box<str>>,
     glosses: u32,
@@ -153,6 +156,27 @@ struct Chunk {
     lines: Vec<u32>,
     pieces: Vec<Piece>,
     events: Vec<Event>,
+    /// Near-duplicate stage: per document, the MinHash signature of its long paragraphs
+    /// (`perms` values per document, invalid documents included).
+    sigs: Vec<u32>,
+    /// Shingles of short paragraphs, and how many each paragraph has (parallel to `hashes`;
+    /// 0 for long paragraphs).
+    short: Vec<u32>,
+    short_counts: Vec<u32>,
+}
+
+/// Paragraphs of at most this many key characters keep their shingles apart from the
+/// document's pass-1 signature, so that they can be left out if they turn out to be
+/// boilerplate (footer lines are short). A document with a longer boilerplate paragraph is
+/// signed again from its text.
+const SHORT_PARAGRAPH: u32 = 48;
+
+/// Pass-1 signing state of one worker.
+struct Signer {
+    shingler: Shingler,
+    hasher: MinHasher,
+    bag: Vec<u32>,
+    para: String,
 }
 
 /// A kept byte range of a document's text: (paragraph index within the document, start, end).
@@ -296,6 +320,9 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
         lines: para_lines,
         pieces,
         events,
+        sigs: mut long_sigs,
+        short: short_shingles,
+        short_counts,
     } = merge(chunks);
     // A damaged compressed stream is one more unreadable record, at the offset where it broke.
     for (i, o) in opened.iter().enumerate() {
@@ -306,6 +333,11 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
                 at,
                 invalid_doc(&ctx, i, o.data.len()..o.data.len(), loc, msg.clone()),
             );
+            if let Some(nc) = &cfg.near {
+                // Keep the signature rows aligned with the documents.
+                let n = nc.banding.bands * nc.banding.rows;
+                long_sigs.splice(at * n..at * n, std::iter::repeat_n(u32::MAX, n));
+            }
         }
     }
     if cfg.strict {
@@ -351,7 +383,25 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
                 bp: &bp,
                 size: nc.shingle,
             };
-            near::find(docs.len(), &signed, &|d, set| sh.of(d, set), nc, &cfg.out)?
+            let sig = Signatures {
+                hasher: nc.hasher(),
+                docs: &docs,
+                hashes: &hashes,
+                chars: &chars,
+                long: &long_sigs,
+                short: &short_shingles,
+                short_counts: &short_counts,
+                bp: &bp,
+                shingles: &sh,
+            };
+            near::find(
+                docs.len(),
+                &signed,
+                &|d, out| sig.sign(d, out),
+                &|d| sh.of(d, true),
+                nc,
+                &cfg.out,
+            )?
         }
         None => Near::none(),
     };
@@ -724,6 +774,7 @@ fn invalid_doc(ctx: &Ctx, file: usize, span: Range<usize>, loc: Loc, msg: String
         paras: 0..0,
         pieces: 0..0,
         events: 0..0,
+        short: 0..0,
         url: None,
         glosses: 0,
         repeated: 0,
@@ -751,6 +802,7 @@ struct Pass1<'a> {
     ctx: &'a Ctx<'a>,
     repairer: Repairer,
     repaired: Repaired,
+    signer: Option<Signer>,
     out: Chunk,
 }
 
@@ -772,6 +824,29 @@ impl Pass1<'_> {
                     .push((i as u32, piece.start as u32, piece.end as u32));
             }
         }
+        // Shingles: long paragraphs go into the document's signature now, short ones are
+        // kept apart until boilerplate is known.
+        let short_start = out.short.len();
+        if let Some(sg) = &mut self.signer {
+            sg.bag.clear();
+            for p in &r.paragraphs {
+                sg.para.clear();
+                for piece in &r.pieces[p.pieces.clone()] {
+                    sg.para.push_str(&rec.text[piece.clone()]);
+                }
+                if p.key_chars <= SHORT_PARAGRAPH {
+                    let before = out.short.len();
+                    sg.shingler.paragraph(&sg.para, &mut out.short);
+                    out.short_counts.push((out.short.len() - before) as u32);
+                } else {
+                    sg.shingler.paragraph(&sg.para, &mut sg.bag);
+                    out.short_counts.push(0);
+                }
+            }
+            let row = out.sigs.len();
+            out.sigs.resize(row + sg.hasher.len(), u32::MAX);
+            sg.hasher.sign(&sg.bag, &mut out.sigs[row..]);
+        }
         let id = match rec.id {
             Some(id) => id.into(),
             None => self.ctx.source(rec.file as u32, rec.loc).into(),
@@ -785,6 +860,7 @@ impl Pass1<'_> {
             paras: start..out.hashes.len(),
             pieces: piece_start..out.pieces.len(),
             events: event_start..out.events.len(),
+            short: short_start..out.short.len(),
             url: rec.url.map(Into::into),
             glosses: r.glosses,
             repeated: r.repeated_paragraphs,
@@ -799,6 +875,10 @@ impl Pass1<'_> {
     fn invalid(&mut self, file: usize, span: Range<usize>, loc: Loc, msg: String) {
         let d = invalid_doc(self.ctx, file, span, loc, msg);
         self.out.docs.push(d);
+        if let Some(sg) = &self.signer {
+            let row = self.out.sigs.len();
+            self.out.sigs.resize(row + sg.hasher.len(), u32::MAX);
+        }
     }
 }
 
@@ -808,6 +888,12 @@ fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Chunk {
         ctx,
         repairer: Repairer::new(ctx.cfg.min_repeat),
         repaired: Repaired::default(),
+        signer: ctx.cfg.near.map(|nc| Signer {
+            shingler: Shingler::new(nc.shingle),
+            hasher: nc.hasher(),
+            bag: Vec::new(),
+            para: String::new(),
+        }),
         out: Chunk::default(),
     };
     let bytes = match *w {
@@ -893,16 +979,24 @@ fn merge(chunks: Vec<Chunk>) -> Chunk {
     let mut lines = Vec::with_capacity(n_paras);
     let mut pieces = Vec::with_capacity(chunks.iter().map(|c| c.pieces.len()).sum());
     let mut events = Vec::with_capacity(chunks.iter().map(|c| c.events.len()).sum());
+    let mut sigs = Vec::with_capacity(chunks.iter().map(|c| c.sigs.len()).sum());
+    let mut short = Vec::with_capacity(chunks.iter().map(|c| c.short.len()).sum());
+    let mut short_counts = Vec::with_capacity(n_paras);
     for c in chunks {
         let base = hashes.len();
         let pbase = pieces.len();
         let ebase = events.len();
+        let sbase = short.len();
         docs.extend(c.docs.into_iter().map(|mut d| {
             d.paras = d.paras.start + base..d.paras.end + base;
             d.pieces = d.pieces.start + pbase..d.pieces.end + pbase;
             d.events = d.events.start + ebase..d.events.end + ebase;
+            d.short = d.short.start + sbase..d.short.end + sbase;
             d
         }));
+        sigs.extend_from_slice(&c.sigs);
+        short.extend_from_slice(&c.short);
+        short_counts.extend_from_slice(&c.short_counts);
         hashes.extend_from_slice(&c.hashes);
         chars.extend_from_slice(&c.chars);
         lines.extend_from_slice(&c.lines);
@@ -916,6 +1010,9 @@ fn merge(chunks: Vec<Chunk>) -> Chunk {
         lines,
         pieces,
         events,
+        sigs,
+        short,
+        short_counts,
     }
 }
 
@@ -982,6 +1079,53 @@ impl Shingles<'_> {
             out.dedup();
         }
         out
+    }
+}
+
+/// Final signatures: the pass-1 signature of a document's long paragraphs combined with its
+/// short paragraphs that are not boilerplate (MinHash of a union is the elementwise minimum).
+struct Signatures<'a> {
+    hasher: MinHasher,
+    docs: &'a [Doc],
+    hashes: &'a [u64],
+    chars: &'a [u32],
+    long: &'a [u32],
+    short: &'a [u32],
+    short_counts: &'a [u32],
+    bp: &'a Boilerplate,
+    shingles: &'a Shingles<'a>,
+}
+
+impl Signatures<'_> {
+    fn sign(&self, i: usize, out: &mut [u32]) {
+        let d = &self.docs[i];
+        let n = out.len();
+        let long_boilerplate = d
+            .paras
+            .clone()
+            .any(|p| self.chars[p] > SHORT_PARAGRAPH && self.bp.contains(self.hashes[p]));
+        if long_boilerplate {
+            // Rare: a long paragraph is boilerplate; sign the document again without it.
+            self.hasher.sign(&self.shingles.of(i, false), out);
+            return;
+        }
+        out.copy_from_slice(&self.long[i * n..(i + 1) * n]);
+        let mut bag = Vec::new();
+        let mut at = d.short.start;
+        for p in d.paras.clone() {
+            let k = self.short_counts[p] as usize;
+            if k > 0 && !self.bp.contains(self.hashes[p]) {
+                bag.extend_from_slice(&self.short[at..at + k]);
+            }
+            at += k;
+        }
+        if !bag.is_empty() {
+            let mut s = vec![0u32; n];
+            self.hasher.sign(&bag, &mut s);
+            for (o, v) in out.iter_mut().zip(s) {
+                *o = (*o).min(v);
+            }
+        }
     }
 }
 
