@@ -88,6 +88,13 @@ struct DedupArgs {
     /// Skip the near-duplicate stage (exact duplicates only).
     #[arg(long)]
     no_near: bool,
+    /// Read plain inputs into memory instead of memory-mapping them (for files that may be
+    /// truncated while canon runs).
+    #[arg(long)]
+    no_mmap: bool,
+    /// Records larger than this many bytes are invalid ("too large").
+    #[arg(long, default_value_t = canon::pipeline::DEFAULT_MAX_DOC_BYTES, value_name = "BYTES")]
+    max_doc_bytes: usize,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -172,6 +179,10 @@ fn dedup(args: DedupArgs) -> Result<(), Failure> {
     cfg.min_repeat = args.min_repeat;
     cfg.boilerplate_min_docs = args.boilerplate_min_docs;
     cfg.strict = args.strict;
+    cfg.max_doc_bytes = args.max_doc_bytes;
+    if args.no_mmap {
+        cfg.read_mode = canon::input::ReadMode::Buffered;
+    }
     if !(0.0..=1.0).contains(&args.near_threshold) || args.near_threshold == 0.0 {
         return Err(Failure::Usage("--near-threshold must be in (0, 1]".into()));
     }

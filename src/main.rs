@@ -7,6 +7,13 @@ mod cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A file-size limit (`ulimit -f`) must surface as a write error naming the file, not
+    // kill the process with SIGXFSZ.
+    #[cfg(unix)]
+    // SAFETY: setting a signal to be ignored, before any thread starts, has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     match cli::main() {
         Ok(()) => ExitCode::SUCCESS,
         Err(cli::Failure::Usage(msg)) => {

@@ -9,6 +9,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use xxhash_rust::xxh3::Xxh3Default;
 
 use crate::error::{Error, Result};
 
@@ -17,6 +18,20 @@ pub struct Pending {
     tmp: tempfile::NamedTempFile,
     writer: BufWriter<File>,
     dest: PathBuf,
+    name: String,
+    bytes: u64,
+    hash: Xxh3Default,
+}
+
+/// A finished output, as listed in the manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct Written {
+    /// File name in the output directory.
+    pub name: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// xxh3-128 of the content, hex.
+    pub xxh3_128: String,
 }
 
 impl Pending {
@@ -42,6 +57,9 @@ impl Pending {
             writer: BufWriter::with_capacity(1 << 20, file),
             tmp,
             dest: dir.join(name),
+            name: name.to_owned(),
+            bytes: 0,
+            hash: Xxh3Default::new(),
         })
     }
 
@@ -50,44 +68,91 @@ impl Pending {
     /// # Errors
     /// Writing failed (disk full, …).
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.bytes += bytes.len() as u64;
+        self.hash.update(bytes);
         self.writer
             .write_all(bytes)
             .map_err(|e| Error::io(&self.dest, e))
     }
 
     /// Flushes and syncs the temporary file; the result is ready to be renamed.
-    fn finish(mut self) -> Result<(tempfile::NamedTempFile, PathBuf)> {
+    fn finish(mut self) -> Result<(tempfile::NamedTempFile, PathBuf, Written)> {
         self.writer.flush().map_err(|e| Error::io(&self.dest, e))?;
         self.writer
             .get_ref()
             .sync_all()
             .map_err(|e| Error::io(&self.dest, e))?;
-        Ok((self.tmp, self.dest))
+        let written = Written {
+            name: self.name,
+            bytes: self.bytes,
+            xxh3_128: format!("{:032x}", self.hash.digest128()),
+        };
+        Ok((self.tmp, self.dest, written))
     }
 }
 
-/// Finishes all pending outputs, then renames them into place in the given order.
+/// The name of the manifest, written last.
+pub const MANIFEST: &str = "manifest.json";
+
+/// Finishes all pending outputs (flushed and synced under temporary names), then commits
+/// them: the old manifest is removed first, the outputs are renamed into place, and the new
+/// manifest — made by `manifest` from the outputs' sizes and checksums — is renamed last. A
+/// run killed at any point leaves either a manifest that matches every file it lists, or no
+/// manifest (an incomplete directory that consumers must not use).
 ///
 /// # Errors
-/// Flushing, syncing or renaming failed; outputs not yet renamed are removed.
-pub fn commit(outputs: Vec<Pending>) -> Result<()> {
+/// Flushing, syncing or renaming failed.
+pub fn commit(
+    dir: &Path,
+    outputs: Vec<Pending>,
+    manifest: impl FnOnce(&[Written]) -> Vec<u8>,
+) -> Result<()> {
     let mut ready = Vec::with_capacity(outputs.len());
     for p in outputs {
         ready.push(p.finish()?);
     }
-    let dir = ready
-        .first()
-        .and_then(|(_, d)| d.parent().map(Path::to_path_buf));
-    for (tmp, dest) in ready {
+    let written: Vec<Written> = ready.iter().map(|r| r.2.clone()).collect();
+    let mut m = Pending::create(dir, MANIFEST)?;
+    m.write(&manifest(&written))?;
+    let (m_tmp, m_dest, _) = m.finish()?;
+    match std::fs::remove_file(&m_dest) {
+        Ok(()) => sync_dir(dir),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(&m_dest, e)),
+    }
+    for (tmp, dest, _) in ready {
         tmp.persist(&dest).map_err(|e| Error::io(&dest, e.error))?;
     }
-    // Make the renames themselves durable.
-    if let Some(dir) = dir {
-        if let Ok(d) = File::open(&dir) {
-            let _ = d.sync_all();
+    sync_dir(dir);
+    m_tmp
+        .persist(&m_dest)
+        .map_err(|e| Error::io(&m_dest, e.error))?;
+    sync_dir(dir);
+    Ok(())
+}
+
+/// Makes renames in `dir` durable (best effort: not every file system supports it).
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Removes temporary files that a killed run left in the output directory.
+pub fn remove_stale(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.')
+            && name.ends_with(".tmp")
+            && e.file_type().is_ok_and(|t| t.is_file())
+        {
+            let _ = std::fs::remove_file(e.path());
         }
     }
-    Ok(())
 }
 
 /// Appends `s` as a JSON string literal.
@@ -247,8 +312,12 @@ mod tests {
         let mut a = Pending::create(dir.path(), "a.txt").unwrap();
         a.write(b"hello").unwrap();
         assert!(!dir.path().join("a.txt").exists());
-        commit(vec![a]).unwrap();
+        commit(dir.path(), vec![a], |w| serde_json::to_vec(w).unwrap()).unwrap();
         assert_eq!(std::fs::read(dir.path().join("a.txt")).unwrap(), b"hello");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(MANIFEST)).unwrap()).unwrap();
+        assert_eq!(m[0]["name"], "a.txt");
+        assert_eq!(m[0]["bytes"], 5);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 }

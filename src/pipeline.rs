@@ -20,7 +20,7 @@ use crate::cluster::{self, Rank, UnionFind};
 use crate::error::{Error, Result};
 use crate::input::jsonl::{self, Fields, JsonRecord};
 use crate::input::wet::{self, WetRecord};
-use crate::input::{self, Format, InputFile, Opened};
+use crate::input::{self, Data, Format, InputFile, Opened, ReadMode, Stamp};
 use crate::minhash::MinHasher;
 use crate::near::{self, Near, NearConfig};
 use crate::output::{self, CanonInfo, DroppedLine, Pending, Removed};
@@ -58,7 +58,15 @@ pub struct Config {
     pub strict: bool,
     /// Near-duplicate detection (`None`: `--no-near`).
     pub near: Option<NearConfig>,
+    /// Memory-map plain inputs, or read them (`--no-mmap`).
+    pub read_mode: ReadMode,
+    /// Records larger than this are invalid (`--max-doc-bytes`).
+    pub max_doc_bytes: usize,
 }
+
+/// The default `--max-doc-bytes`: 64 MiB, far above any real page, small enough that one
+/// runaway record cannot exhaust memory.
+pub const DEFAULT_MAX_DOC_BYTES: usize = 64 << 20;
 
 impl Config {
     /// A configuration with the documented defaults.
@@ -76,6 +84,8 @@ impl Config {
             boilerplate_min_docs: boilerplate::DEFAULT_MIN_DOCS,
             strict: false,
             near: Some(NearConfig::new(near::DEFAULT_THRESHOLD)),
+            read_mode: ReadMode::Mmap,
+            max_doc_bytes: DEFAULT_MAX_DOC_BYTES,
         }
     }
 }
@@ -192,6 +202,10 @@ enum Work {
     Text {
         file: usize,
     },
+    /// A file that could not be read: one invalid record.
+    Unreadable {
+        file: usize,
+    },
     Wet {
         file: usize,
         records: Range<usize>,
@@ -276,10 +290,29 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
         )));
     }
     std::fs::create_dir_all(&cfg.out).map_err(|e| Error::io(&cfg.out, e))?;
+    output::remove_stale(&cfg.out);
     report.inputs.skipped_files = skipped.iter().map(|p| p.display().to_string()).collect();
     let opened: Vec<Opened> = files
         .par_iter()
-        .map(|f| input::open(f, &cfg.out))
+        .map(|f| match &f.unreadable {
+            Some(msg) => Err(Error::io(&f.path, std::io::Error::other(msg.clone()))),
+            None => input::open(f, &cfg.out, cfg.read_mode),
+        })
+        .map(|r| match r {
+            Ok(o) => Ok(o),
+            // An unreadable file is one invalid record (a fatal error under --strict).
+            Err(e) if !cfg.strict => Ok(Opened {
+                data: Data::Empty,
+                disk_bytes: 0,
+                stamp: Stamp {
+                    size: 0,
+                    mtime_ns: 0,
+                },
+                truncated: None,
+                unreadable: Some(e.to_string()),
+            }),
+            Err(e) => Err(e),
+        })
         .collect::<Result<_>>()?;
     let scans: Vec<wet::Scan> = files
         .par_iter()
@@ -604,13 +637,55 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     json.push(b'\n');
     report_out.write(&json)?;
     let bp_out = boilerplate_table(&ctx, &docs, &hashes, &pieces, &bp)?;
-    output::commit(vec![
-        canon_out,
-        dropped_out,
-        explain_out,
-        bp_out,
-        report_out,
-    ])?;
+    // An input that changed while it was read makes the outputs unreliable: fail instead.
+    for (f, o) in files.iter().zip(&opened) {
+        if f.unreadable.is_some() || o.unreadable.is_some() {
+            continue;
+        }
+        let now = Stamp::now(&f.path)?;
+        if now != o.stamp {
+            return Err(Error::Invalid {
+                location: f.path.display().to_string(),
+                message: format!(
+                    "changed while canon was running (size {} -> {} bytes, or modification time); no outputs written",
+                    o.stamp.size, now.size
+                ),
+            });
+        }
+    }
+    let manifest = |written: &[output::Written]| {
+        let inputs: Vec<serde_json::Value> = files
+            .iter()
+            .zip(&opened)
+            .map(|(f, o)| {
+                serde_json::json!({
+                    "path": f.path.display().to_string(),
+                    "bytes": o.stamp.size,
+                    "mtime_ns": o.stamp.mtime_ns.to_string(),
+                })
+            })
+            .collect();
+        let m = serde_json::json!({
+            "canon_version": env!("CARGO_PKG_VERSION"),
+            "options": &report.options,
+            "near": report.near.enabled.then_some(serde_json::json!({
+                "threshold": report.near.threshold,
+                "shingle": report.near.shingle,
+                "bands": report.near.bands,
+                "rows": report.near.rows,
+            })),
+            "inputs": inputs,
+            "outputs": written,
+        });
+        let mut v = serde_json::to_vec_pretty(&m).expect("the manifest serializes");
+        v.push(b'\n');
+        v
+    };
+    output::commit(
+        &cfg.out,
+        vec![canon_out, dropped_out, explain_out, bp_out, report_out],
+        manifest,
+    )?;
     progress.enter(5, 0);
     Ok(report)
 }
@@ -678,6 +753,10 @@ fn format_name(f: Format) -> &'static str {
 fn plan(files: &[InputFile], opened: &[Opened], wet: &[Vec<WetRecord>]) -> Vec<Work> {
     let mut work = Vec::new();
     for (file, (f, o)) in files.iter().zip(opened).enumerate() {
+        if o.unreadable.is_some() {
+            work.push(Work::Unreadable { file });
+            continue;
+        }
         match f.format {
             Format::Jsonl => {
                 for (range, first_line) in input::line_chunks(&o.data, CHUNK_BYTES) {
@@ -905,6 +984,11 @@ fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Chunk {
             let data = &ctx.opened[file].data[..];
             for (span, line) in lines(data, range.clone(), first_line) {
                 let loc = Loc::Line(line);
+                if span.len() > ctx.cfg.max_doc_bytes {
+                    let msg = too_large(span.len(), ctx.cfg.max_doc_bytes);
+                    p.invalid(file, span.clone(), loc, msg);
+                    continue;
+                }
                 with_json_line(
                     &data[span.clone()],
                     &ctx.cfg.fields,
@@ -923,6 +1007,16 @@ fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Chunk {
                 );
             }
             range.len()
+        }
+        Work::Unreadable { file } => {
+            let msg = ctx.opened[file].unreadable.clone().unwrap_or_default();
+            p.invalid(file, 0..0, Loc::File, format!("unreadable: {msg}"));
+            0
+        }
+        Work::Text { file } if ctx.opened[file].data.len() > ctx.cfg.max_doc_bytes => {
+            let n = ctx.opened[file].data.len();
+            p.invalid(file, 0..n, Loc::File, too_large(n, ctx.cfg.max_doc_bytes));
+            n
         }
         Work::Text { file } => {
             let data = &ctx.opened[file].data[..];
@@ -947,6 +1041,10 @@ fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Chunk {
                 let loc = Loc::Record(r.ordinal);
                 match &r.error {
                     Some(msg) => p.invalid(file, r.offset..r.offset, loc, msg.clone()),
+                    None if r.body.len() > ctx.cfg.max_doc_bytes => {
+                        let msg = too_large(r.body.len(), ctx.cfg.max_doc_bytes);
+                        p.invalid(file, r.body.clone(), loc, msg);
+                    }
                     None => {
                         let text = utf8_lossy(&data[r.body.clone()]);
                         p.add(Rec {
@@ -967,6 +1065,10 @@ fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Chunk {
     progress.done.fetch_add(bytes as u64, Relaxed);
     progress.docs.fetch_add(p.out.docs.len() as u64, Relaxed);
     p.out
+}
+
+fn too_large(n: usize, limit: usize) -> String {
+    format!("too large: {n} bytes (limit --max-doc-bytes {limit})")
 }
 
 /// Concatenates pass-1 chunks (in input order) into one document list and flat tables.

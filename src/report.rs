@@ -33,7 +33,7 @@ pub struct Report {
 }
 
 /// Options that shape the result.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Clone, Serialize)]
 pub struct Options {
     /// `--format`, if forced.
     pub format: Option<String>,

@@ -64,6 +64,9 @@ pub struct InputFile {
     pub format: Format,
     /// Compression of the file on disk.
     pub compression: Compression,
+    /// Set when the directory walk could not read this path (a symlink loop, a directory
+    /// without permission): the path is then one unreadable record.
+    pub unreadable: Option<String>,
 }
 
 /// Sniffs format and compression from a file name; `None` if canon does not read it.
@@ -117,10 +120,22 @@ pub fn discover(
                         && std::fs::canonicalize(e.path()).ok() == exclude)
                 });
             for entry in walk {
-                let entry = entry.map_err(|e| {
-                    let path = e.path().unwrap_or(input).to_path_buf();
-                    Error::io(path, e.into())
-                })?;
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(e) => {
+                        // Not fatal: the path is listed as an unreadable record.
+                        let path = e.path().unwrap_or(input).to_path_buf();
+                        let msg = io::Error::from(e).to_string();
+                        files.push(InputFile {
+                            rel: rel_id(path.strip_prefix(input).unwrap_or(&path)),
+                            path,
+                            format: Format::Text,
+                            compression: Compression::None,
+                            unreadable: Some(msg),
+                        });
+                        continue;
+                    }
+                };
                 if !entry.file_type().is_file() {
                     continue;
                 }
@@ -131,6 +146,7 @@ pub fn discover(
                         rel: rel_id(path.strip_prefix(input).unwrap_or(path)),
                         format,
                         compression,
+                        unreadable: None,
                     }),
                     None => skipped.push(path.to_path_buf()),
                 }
@@ -148,6 +164,7 @@ pub fn discover(
                 rel: rel_id(rel),
                 format,
                 compression,
+                unreadable: None,
             });
         }
     }
@@ -171,6 +188,8 @@ fn rel_id(rel: &Path) -> String {
 pub enum Data {
     /// A mapped file (plain, or decompressed into a temporary file).
     Mapped(Mmap),
+    /// A file read into memory (`--no-mmap`).
+    Read(Vec<u8>),
     /// An empty file (which cannot be mapped).
     Empty,
 }
@@ -180,6 +199,7 @@ impl Deref for Data {
     fn deref(&self) -> &[u8] {
         match self {
             Data::Mapped(m) => m,
+            Data::Read(v) => v,
             Data::Empty => &[],
         }
     }
@@ -191,37 +211,97 @@ pub struct Opened {
     pub data: Data,
     /// Size of the file on disk.
     pub disk_bytes: u64,
+    /// Size and modification time when opened, to detect a file changed during the run.
+    pub stamp: Stamp,
     /// If decompression stopped early: what went wrong and at which decompressed offset. The
     /// bytes decoded before that point are kept in `data`.
     pub truncated: Option<String>,
+    /// Why the file could not be read at all (it then has no data).
+    pub unreadable: Option<String>,
 }
 
-/// Maps `file`, or decompresses it into a temporary file in `tmp_dir` and maps that.
-///
-/// # Errors
-/// The file cannot be opened, read or mapped, or the temporary file cannot be written.
-pub fn open(file: &InputFile, tmp_dir: &Path) -> Result<Opened> {
-    let path = &file.path;
-    let f = File::open(path).map_err(|e| Error::io(path, e))?;
-    let disk_bytes = f.metadata().map_err(|e| Error::io(path, e))?.len();
-    match file.compression {
-        Compression::None => Ok(Opened {
-            data: map(&f, path)?,
-            disk_bytes,
-            truncated: None,
-        }),
-        Compression::Gzip => {
-            let dec = flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(1 << 20, f));
-            decompress(dec, path, tmp_dir, disk_bytes)
+/// A file's size and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch (0 if unknown).
+    pub mtime_ns: u128,
+}
+
+impl Stamp {
+    /// The stamp of a file's metadata.
+    pub fn of(m: &std::fs::Metadata) -> Stamp {
+        let mtime_ns = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        Stamp {
+            size: m.len(),
+            mtime_ns,
         }
-        Compression::Zstd => {
-            let dec = zstd::stream::read::Decoder::new(f).map_err(|e| Error::io(path, e))?;
-            decompress(dec, path, tmp_dir, disk_bytes)
-        }
+    }
+
+    /// The current stamp of the file at `path`.
+    ///
+    /// # Errors
+    /// The file cannot be examined.
+    pub fn now(path: &Path) -> Result<Stamp> {
+        Ok(Stamp::of(
+            &std::fs::metadata(path).map_err(|e| Error::io(path, e))?,
+        ))
     }
 }
 
-fn decompress(mut dec: impl Read, path: &Path, tmp_dir: &Path, disk_bytes: u64) -> Result<Opened> {
+/// How plain input files are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadMode {
+    /// Memory-mapped (the default).
+    Mmap,
+    /// Read into memory (`--no-mmap`): safe against files truncated while canon runs.
+    Buffered,
+}
+
+/// Maps or reads `file`, or decompresses it into a temporary file in `tmp_dir` and maps that.
+///
+/// # Errors
+/// The file cannot be opened, read or mapped, or the temporary file cannot be written.
+pub fn open(file: &InputFile, tmp_dir: &Path, mode: ReadMode) -> Result<Opened> {
+    let path = &file.path;
+    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let meta = f.metadata().map_err(|e| Error::io(path, e))?;
+    if meta.is_dir() {
+        return Err(Error::io(path, io::Error::other("is a directory")));
+    }
+    let stamp = Stamp::of(&meta);
+    let disk_bytes = meta.len();
+    let (data, truncated) = match file.compression {
+        Compression::None if mode == ReadMode::Buffered => {
+            let mut v = Vec::with_capacity(disk_bytes as usize);
+            f.read_to_end(&mut v).map_err(|e| Error::io(path, e))?;
+            (Data::Read(v), None)
+        }
+        Compression::None => (map(&f, path)?, None),
+        Compression::Gzip => {
+            let dec = flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(1 << 20, f));
+            decompress(dec, path, tmp_dir)?
+        }
+        Compression::Zstd => {
+            let dec = zstd::stream::read::Decoder::new(f).map_err(|e| Error::io(path, e))?;
+            decompress(dec, path, tmp_dir)?
+        }
+    };
+    Ok(Opened {
+        data,
+        disk_bytes,
+        stamp,
+        truncated,
+        unreadable: None,
+    })
+}
+
+fn decompress(mut dec: impl Read, path: &Path, tmp_dir: &Path) -> Result<(Data, Option<String>)> {
     let tmp = tempfile::tempfile_in(tmp_dir).map_err(|e| Error::io(tmp_dir, e))?;
     let mut out = io::BufWriter::with_capacity(1 << 20, tmp);
     let mut buf = vec![0u8; 1 << 20];
@@ -247,11 +327,7 @@ fn decompress(mut dec: impl Read, path: &Path, tmp_dir: &Path, disk_bytes: u64) 
     let tmp = out
         .into_inner()
         .map_err(|e| Error::io(tmp_dir, e.into_error()))?;
-    Ok(Opened {
-        data: map(&tmp, path)?,
-        disk_bytes,
-        truncated,
-    })
+    Ok((map(&tmp, path)?, truncated))
 }
 
 fn map(f: &File, path: &Path) -> Result<Data> {
