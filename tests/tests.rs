@@ -35,6 +35,11 @@ mod formats;
 #[path = "suite/malformed.rs"]
 mod malformed;
 
+// Near-duplicates end to end: one article on two sites folds, two articles on one site with a
+// shared footer and topic do not, and `canon explain` says why.
+#[path = "suite/near.rs"]
+mod near;
+
 // Same input, same output: thread counts, directory vs listed files, input order.
 #[path = "suite/determinism.rs"]
 mod determinism;
