@@ -21,6 +21,8 @@
 
 pub mod boilerplate;
 pub mod cluster;
+mod decide;
+mod emit;
 pub mod error;
 pub mod explain;
 pub mod input;
@@ -30,6 +32,7 @@ pub mod near;
 pub mod normalize;
 pub mod output;
 pub mod pipeline;
+mod read;
 pub mod repair;
 pub mod report;
 pub mod shingle;
