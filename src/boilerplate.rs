@@ -28,7 +28,7 @@ pub struct Paragraphs<'a> {
 }
 
 /// The boilerplate decision.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Boilerplate {
     /// Hashes of boilerplate paragraphs, with the number of copy groups each occurs in.
     pub groups: HashMap<u64, u32>,

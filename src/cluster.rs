@@ -11,7 +11,7 @@ use std::cmp::{Ordering, Reverse};
 use rayon::prelude::*;
 
 /// What the canonical order looks at for one document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Rank {
     /// Key characters of the text that would be emitted.
     pub key_chars: u64,

@@ -17,7 +17,7 @@ use crate::report;
 use crate::shingle::Shingler;
 
 /// What the emit stage decided for one document.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Fate {
     Kept,
     Exact(usize),

@@ -11,7 +11,7 @@ use crate::cluster::Rank;
 use crate::decide::{round4, Fate};
 use crate::error::{Error, Result};
 use crate::input::Format;
-use crate::output::{self, CanonInfo, DroppedLine, Pending, Removed};
+use crate::output::{self, CanonInfo, DroppedLine, Removed};
 use crate::read::{utf8_lossy, with_doc_text, with_json_line, Ctx, Doc, Piece};
 use crate::repair::{Event, Removal};
 use crate::report::{self, Report};
@@ -32,7 +32,7 @@ pub(crate) fn boilerplate_table(
     hashes: &[u64],
     pieces: &[Piece],
     bp: &Boilerplate,
-) -> Result<Pending> {
+) -> Vec<u8> {
     let mut first: HashMap<u64, (usize, u32)> = HashMap::new();
     for (i, d) in docs.iter().enumerate() {
         for p in d.paras.clone() {
@@ -60,7 +60,7 @@ pub(crate) fn boilerplate_table(
         })
         .collect();
     rows.sort_unstable_by_key(|r| r.0);
-    let mut out = Pending::create(&ctx.cfg.out, "boilerplate.jsonl")?;
+    let mut out = Vec::new();
     let mut buf = Vec::new();
     for (h, n, text) in rows {
         buf.clear();
@@ -69,9 +69,9 @@ pub(crate) fn boilerplate_table(
         );
         output::json_string(&mut buf, &text);
         buf.extend_from_slice(b"}\n");
-        out.write(&buf)?;
+        out.extend_from_slice(&buf);
     }
-    Ok(out)
+    out
 }
 
 /// State the emit stage reads.
@@ -298,16 +298,16 @@ pub(crate) fn fill_report(
     let r = report;
     r.documents.input = docs.len() as u64;
     for reason in ["exact", "near", "empty", "invalid"] {
-        r.documents.dropped.insert(reason, 0);
+        r.documents.dropped.insert(reason.to_owned(), 0);
     }
     for (i, (d, f)) in docs.iter().zip(fates).enumerate() {
         match f {
             Fate::Kept => r.documents.canonical += 1,
-            Fate::Exact(_) => *r.documents.dropped.entry("exact").or_default() += 1,
-            Fate::Near(..) => *r.documents.dropped.entry("near").or_default() += 1,
-            Fate::Empty => *r.documents.dropped.entry("empty").or_default() += 1,
+            Fate::Exact(_) => *r.documents.dropped.entry("exact".to_owned()).or_default() += 1,
+            Fate::Near(..) => *r.documents.dropped.entry("near".to_owned()).or_default() += 1,
+            Fate::Empty => *r.documents.dropped.entry("empty".to_owned()).or_default() += 1,
             Fate::Invalid => {
-                *r.documents.dropped.entry("invalid").or_default() += 1;
+                *r.documents.dropped.entry("invalid".to_owned()).or_default() += 1;
                 r.invalid.count += 1;
                 if r.invalid.first.len() < REPORT_INVALID {
                     r.invalid.first.push(report::InvalidRecord {

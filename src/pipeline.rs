@@ -8,22 +8,22 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::boilerplate;
+use crate::boilerplate::{self, Boilerplate};
 use crate::cluster::{self, UnionFind};
 use crate::decide::{
-    facts_of, keys_of, near_chains, near_report, ranks_of, Fate, Shingles, Signatures,
+    facts_of, keys_of, near_chains, near_report, ranks_of, Facts, Fate, Shingles, Signatures,
 };
 use crate::emit::{boilerplate_table, fill_report, Block, Emit, EMIT_BATCH, EMIT_BLOCK};
 use crate::error::{Error, Result};
 use crate::input::jsonl::Fields;
 use crate::input::wet::{self, WetRecord};
-use crate::input::{self, Data, Format, Opened, ReadMode, Stamp};
+use crate::input::{self, Format, InputFile, Opened, ReadMode, Stamp};
 use crate::near::{self, Near, NearConfig};
 use crate::output::{self, Pending};
 use crate::read::{invalid_doc, merge, pass1, plan, Chunk, Ctx, Loc};
@@ -128,20 +128,62 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
 fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Report> {
     let start = Instant::now();
     let mut seconds = BTreeMap::new();
-    let mut report = Report {
-        canon_version: env!("CARGO_PKG_VERSION"),
-        options: report::Options {
-            format: cfg.format.map(|f| format!("{f:?}").to_lowercase()),
-            text_field: cfg.fields.text.clone(),
-            id_field: cfg.fields.id.clone(),
-            min_repeat: cfg.min_repeat,
-            boilerplate_min_docs: cfg.boilerplate_min_docs,
-        },
-        ..Report::default()
-    };
 
-    // 1. Read: find files, map or decompress them, cut them into units of work.
+    // 1–2. Read every file and repair every page (pass 1).
     progress.enter(0, 0);
+    let (files, skipped) = discover(cfg)?;
+    std::fs::create_dir_all(&cfg.out).map_err(|e| Error::io(&cfg.out, e))?;
+    output::remove_stale(&cfg.out);
+    let read = read_stage(cfg, progress, files, skipped, &cfg.out, &mut seconds)?;
+    let ctx = read.ctx(cfg);
+
+    // 3–4. Boilerplate, exact and near-duplicate clusters, each document's fate.
+    let decided = decide_stage(cfg, &ctx, &read.chunk, progress, &mut seconds)?;
+    let mut report = new_report(cfg, read.inputs.clone());
+    report.near = decided.near.clone();
+    fill_report(
+        &mut report,
+        &ctx,
+        &read.chunk.docs,
+        &decided.fates,
+        &decided.facts,
+        &decided.bp,
+        &decided.members,
+    );
+
+    // 5. Emit, in input order, then commit everything at once.
+    let t = Instant::now();
+    let mut outs = Outputs::create(&cfg.out)?;
+    outs.explain.write(&empty_zstd_frame()?)?;
+    let (outs, text_out, paras_out) = emit_range(
+        &ctx,
+        &read.chunk,
+        &decided,
+        0..read.chunk.docs.len(),
+        outs,
+        progress,
+    )?;
+    seconds.insert("5_emit".into(), t.elapsed().as_secs_f64());
+    report.bytes.text_out = text_out;
+    report.paragraphs.out = paras_out;
+    let bp = boilerplate_table(
+        &ctx,
+        &read.chunk.docs,
+        &read.chunk.hashes,
+        &read.chunk.pieces,
+        &decided.bp,
+    );
+    seconds.insert("total".into(), start.elapsed().as_secs_f64());
+    report.run.seconds = seconds;
+    report.run.threads = threads;
+    let stamps: Vec<Stamp> = read.opened.iter().map(|o| o.stamp).collect();
+    finish(cfg, &report, &read.files, &read.opened, &stamps, outs, &bp)?;
+    progress.enter(5, 0);
+    Ok(report)
+}
+
+/// The input files of a run, in reading order, and the paths skipped in directory walks.
+pub(crate) fn discover(cfg: &Config) -> Result<(Vec<InputFile>, Vec<PathBuf>)> {
     let (files, skipped) = input::discover(&cfg.inputs, cfg.format, Some(&cfg.out))?;
     if files.is_empty() {
         let what = cfg
@@ -154,28 +196,46 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
             what.join(", ")
         )));
     }
-    std::fs::create_dir_all(&cfg.out).map_err(|e| Error::io(&cfg.out, e))?;
-    output::remove_stale(&cfg.out);
-    report.inputs.skipped_files = skipped.iter().map(|p| p.display().to_string()).collect();
+    Ok((files, skipped))
+}
+
+/// A report with the options and input counts filled in.
+pub(crate) fn new_report(cfg: &Config, inputs: report::Inputs) -> Report {
+    Report {
+        canon_version: env!("CARGO_PKG_VERSION").to_owned(),
+        options: report::Options {
+            format: cfg.format.map(|f| format!("{f:?}").to_lowercase()),
+            text_field: cfg.fields.text.clone(),
+            id_field: cfg.fields.id.clone(),
+            min_repeat: cfg.min_repeat,
+            boilerplate_min_docs: cfg.boilerplate_min_docs,
+        },
+        inputs,
+        ..Report::default()
+    }
+}
+
+/// Opens (maps, reads or decompresses) input files and scans WET files. Files outside `only`
+/// are left empty (a shard's emit stage needs only its own). An unreadable file becomes
+/// one invalid record unless `--strict`.
+pub(crate) fn open_files(
+    cfg: &Config,
+    files: &[InputFile],
+    tmp_dir: &Path,
+    only: Range<usize>,
+) -> Result<(Vec<Opened>, Vec<wet::Scan>)> {
     let opened: Vec<Opened> = files
         .par_iter()
-        .map(|f| match &f.unreadable {
+        .enumerate()
+        .map(|(i, f)| match &f.unreadable {
+            _ if !only.contains(&i) => Ok(Opened::empty(None)),
             Some(msg) => Err(Error::io(&f.path, std::io::Error::other(msg.clone()))),
-            None => input::open(f, &cfg.out, cfg.read_mode),
+            None => input::open(f, tmp_dir, cfg.read_mode),
         })
         .map(|r| match r {
             Ok(o) => Ok(o),
             // An unreadable file is one invalid record (a fatal error under --strict).
-            Err(e) if !cfg.strict => Ok(Opened {
-                data: Data::Empty,
-                disk_bytes: 0,
-                stamp: Stamp {
-                    size: 0,
-                    mtime_ns: 0,
-                },
-                truncated: None,
-                unreadable: Some(e.to_string()),
-            }),
+            Err(e) if !cfg.strict => Ok(Opened::empty(Some(e.to_string()))),
             Err(e) => Err(e),
         })
         .collect::<Result<_>>()?;
@@ -187,67 +247,117 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
             _ => wet::Scan::default(),
         })
         .collect();
+    Ok((opened, scans))
+}
+
+/// What the read stage produced: the opened files and every document's facts.
+pub(crate) struct ReadState {
+    pub(crate) files: Vec<InputFile>,
+    pub(crate) opened: Vec<Opened>,
+    pub(crate) wet: Vec<Vec<WetRecord>>,
+    pub(crate) chunk: Chunk,
+    pub(crate) inputs: report::Inputs,
+}
+
+impl ReadState {
+    pub(crate) fn ctx<'a>(&'a self, cfg: &'a Config) -> Ctx<'a> {
+        Ctx {
+            cfg,
+            files: &self.files,
+            opened: &self.opened,
+            wet: &self.wet,
+        }
+    }
+}
+
+/// Reads, normalizes, repairs (and partly signs) every record of `files`.
+pub(crate) fn read_stage(
+    cfg: &Config,
+    progress: &Progress,
+    files: Vec<InputFile>,
+    skipped: Vec<PathBuf>,
+    tmp_dir: &Path,
+    seconds: &mut BTreeMap<String, f64>,
+) -> Result<ReadState> {
+    let t = Instant::now();
+    let (opened, scans) = open_files(cfg, &files, tmp_dir, 0..files.len())?;
+    let mut inputs = report::Inputs {
+        skipped_files: skipped.iter().map(|p| p.display().to_string()).collect(),
+        ..report::Inputs::default()
+    };
     for ((f, o), s) in files.iter().zip(&opened).zip(&scans) {
-        *report
-            .inputs
+        *inputs
             .files
-            .entry(format_name(f.format))
+            .entry(format_name(f.format).to_owned())
             .or_default() += 1;
-        report.inputs.bytes_on_disk += o.disk_bytes;
-        report.inputs.bytes_decompressed += o.data.len() as u64;
-        report.inputs.wet_other_records += s.other_records;
+        inputs.bytes_on_disk += o.disk_bytes;
+        inputs.bytes_decompressed += o.data.len() as u64;
+        inputs.wet_other_records += s.other_records;
     }
     let wet: Vec<Vec<WetRecord>> = scans.into_iter().map(|s| s.records).collect();
-    let work = plan(&files, &opened, &wet);
-    let ctx = Ctx {
-        cfg,
-        files: &files,
-        opened: &opened,
-        wet: &wet,
-    };
-    seconds.insert("1_read", start.elapsed().as_secs_f64());
+    seconds.insert("1_read".into(), t.elapsed().as_secs_f64());
 
-    // 2. Normalize and repair every page (pass 1).
     let t = Instant::now();
-    progress.enter(1, report.inputs.bytes_decompressed);
+    progress.enter(1, inputs.bytes_decompressed);
+    let mut state = ReadState {
+        files,
+        opened,
+        wet,
+        chunk: Chunk::default(),
+        inputs,
+    };
+    let ctx = state.ctx(cfg);
+    let work = plan(ctx.files, ctx.opened, ctx.wet);
     let chunks: Vec<Chunk> = work.par_iter().map(|w| pass1(&ctx, w, progress)).collect();
-    let Chunk {
-        mut docs,
-        hashes,
-        chars,
-        lines: para_lines,
-        pieces,
-        events,
-        sigs: mut long_sigs,
-        short: short_shingles,
-        short_counts,
-    } = merge(chunks);
+    let mut chunk = merge(chunks);
     // A damaged compressed stream is one more unreadable record, at the offset where it broke.
-    for (i, o) in opened.iter().enumerate() {
+    for (i, o) in ctx.opened.iter().enumerate() {
         if let Some(msg) = &o.truncated {
             let loc = Loc::Byte(o.data.len() as u64);
-            let at = docs.partition_point(|d| d.file as usize <= i);
-            docs.insert(
-                at,
-                invalid_doc(&ctx, i, o.data.len()..o.data.len(), loc, msg.clone()),
-            );
+            let at = chunk.docs.partition_point(|d| d.file as usize <= i);
+            let d = invalid_doc(&ctx, i, o.data.len()..o.data.len(), loc, msg.clone());
+            chunk.docs.insert(at, d);
             if let Some(nc) = &cfg.near {
                 // Keep the signature rows aligned with the documents.
                 let n = nc.banding.bands * nc.banding.rows;
-                long_sigs.splice(at * n..at * n, std::iter::repeat_n(u32::MAX, n));
+                chunk
+                    .sigs
+                    .splice(at * n..at * n, std::iter::repeat_n(u32::MAX, n));
             }
         }
     }
     if cfg.strict {
-        if let Some(d) = docs.iter().find(|d| d.error.is_some()) {
+        if let Some(d) = chunk.docs.iter().find(|d| d.error.is_some()) {
             return Err(Error::Invalid {
                 location: ctx.source(d.file, d.loc),
                 message: d.error.as_deref().unwrap_or_default().to_owned(),
             });
         }
     }
-    seconds.insert("2_repair", t.elapsed().as_secs_f64());
+    state.chunk = chunk;
+    seconds.insert("2_repair".into(), t.elapsed().as_secs_f64());
+    Ok(state)
+}
 
+/// Every decision about every document.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) struct Decided {
+    pub(crate) bp: Boilerplate,
+    pub(crate) facts: Vec<Facts>,
+    pub(crate) fates: Vec<Fate>,
+    pub(crate) members: HashMap<usize, Vec<usize>>,
+    pub(crate) near: report::NearReport,
+}
+
+/// Boilerplate, exact keys, near-duplicates, clusters and fates.
+pub(crate) fn decide_stage(
+    cfg: &Config,
+    ctx: &Ctx,
+    chunk: &Chunk,
+    progress: &Progress,
+    seconds: &mut BTreeMap<String, f64>,
+) -> Result<Decided> {
+    let docs = &chunk.docs;
     // 3. Boilerplate: paragraphs in many unrelated documents (first count: documents that
     //    share most of their paragraphs are one copy group).
     let t = Instant::now();
@@ -255,40 +365,40 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     let ranges: Vec<Range<usize>> = docs.iter().map(|d| d.paras.clone()).collect();
     let tables = boilerplate::Paragraphs {
         docs: &ranges,
-        hashes: &hashes,
-        chars: &chars,
+        hashes: &chunk.hashes,
+        chars: &chunk.chars,
     };
     let mut bp = boilerplate::find(&tables, cfg.boilerplate_min_docs, None);
-    seconds.insert("3_boilerplate", t.elapsed().as_secs_f64());
+    seconds.insert("3_boilerplate".into(), t.elapsed().as_secs_f64());
 
     // 4. Exact keys (same key sequence after repair and boilerplate removal), then
     //    near-duplicates among the best document of each exact cluster.
     let t = Instant::now();
     progress.enter(3, 0);
-    let mut facts = facts_of(&docs, &hashes, &chars, &bp);
+    let mut facts = facts_of(docs, &chunk.hashes, &chunk.chars, &bp);
     let exact_first = cluster::exact(&keys_of(&facts), &ranks_of(&facts));
-    seconds.insert("4_exact", t.elapsed().as_secs_f64());
+    seconds.insert("4_exact".into(), t.elapsed().as_secs_f64());
     let signed: Vec<usize> = (0..docs.len())
         .filter(|&i| exact_first[i] == Some(i))
         .collect();
     let near = match &cfg.near {
         Some(nc) => {
             let sh = Shingles {
-                ctx: &ctx,
-                docs: &docs,
-                hashes: &hashes,
-                pieces: &pieces,
+                ctx,
+                docs,
+                hashes: &chunk.hashes,
+                pieces: &chunk.pieces,
                 bp: &bp,
                 size: nc.shingle,
             };
             let sig = Signatures {
                 hasher: nc.hasher(),
-                docs: &docs,
-                hashes: &hashes,
-                chars: &chars,
-                long: &long_sigs,
-                short: &short_shingles,
-                short_counts: &short_counts,
+                docs,
+                hashes: &chunk.hashes,
+                chars: &chunk.chars,
+                long: &chunk.sigs,
+                short: &chunk.short,
+                short_counts: &chunk.short_counts,
                 bp: &bp,
                 shingles: &sh,
             };
@@ -303,9 +413,9 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
         }
         None => Near::none(),
     };
-    seconds.insert("4a_signatures", near.seconds[0]);
-    seconds.insert("4b_banding", near.seconds[1]);
-    seconds.insert("4c_verification", near.seconds[2]);
+    seconds.insert("4a_signatures".into(), near.seconds[0]);
+    seconds.insert("4b_banding".into(), near.seconds[1]);
+    seconds.insert("4c_verification".into(), near.seconds[2]);
 
     // 4d. Boilerplate, second count: a near-duplicate cluster is one copy group too, so an
     //     article republished with edits keeps the paragraphs its copies share.
@@ -339,7 +449,7 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
         let second = boilerplate::find(&tables, cfg.boilerplate_min_docs, Some(&clusters));
         restored = bp.retain_in(&second);
         if restored > 0 {
-            facts = facts_of(&docs, &hashes, &chars, &bp);
+            facts = facts_of(docs, &chunk.hashes, &chunk.chars, &bp);
         }
     }
 
@@ -397,10 +507,10 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     // shingle set and its canonical document's, not an estimate.
     if let Some(nc) = &cfg.near {
         let sh = Shingles {
-            ctx: &ctx,
-            docs: &docs,
-            hashes: &hashes,
-            pieces: &pieces,
+            ctx,
+            docs,
+            hashes: &chunk.hashes,
+            pieces: &chunk.pieces,
             bp: &bp,
             size: nc.shingle,
         };
@@ -419,53 +529,88 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
             members.entry(c).or_default().push(i);
         }
     }
-    seconds.insert("4d_cluster", t.elapsed().as_secs_f64());
-    report.near = near_report(cfg, &near, &signed, &fates, &chains, restored);
+    seconds.insert("4d_cluster".into(), t.elapsed().as_secs_f64());
+    let near = near_report(cfg, &near, &signed, &fates, &chains, restored);
+    Ok(Decided {
+        bp,
+        facts,
+        fates,
+        members,
+        near,
+    })
+}
 
-    // 5. Emit, in input order.
-    let t = Instant::now();
-    progress.enter(4, docs.len() as u64);
-    let canon_out = Pending::create(&cfg.out, "canonical.jsonl")?;
-    let dropped_out = Pending::create(&cfg.out, "dropped.jsonl")?;
-    let mut explain_out = Pending::create(&cfg.out, "explain.jsonl.zst")?;
-    // An empty frame first: the file is a valid zstd stream even when there are no documents.
-    explain_out.write(&zstd::bulk::compress(&[], 3).map_err(|e| Error::io(&cfg.out, e))?)?;
-    let emit_ctx = Emit {
-        ctx: &ctx,
-        docs: &docs,
-        fates: &fates,
-        members: &members,
-        bp: &bp,
-        facts: &facts,
-        hashes: &hashes,
-        pieces: &pieces,
-        lines: &para_lines,
-        events: &events,
+/// The three outputs written document by document.
+pub(crate) struct Outputs {
+    pub(crate) canonical: Pending,
+    pub(crate) dropped: Pending,
+    pub(crate) explain: Pending,
+}
+
+impl Outputs {
+    /// Starts the outputs in `dir` under temporary names.
+    pub(crate) fn create(dir: &Path) -> Result<Outputs> {
+        Ok(Outputs {
+            canonical: Pending::create(dir, "canonical.jsonl")?,
+            dropped: Pending::create(dir, "dropped.jsonl")?,
+            explain: Pending::create(dir, "explain.jsonl.zst")?,
+        })
+    }
+}
+
+/// An empty zstd frame: `explain.jsonl.zst` starts with one, so it is a valid stream even
+/// when there are no documents.
+pub(crate) fn empty_zstd_frame() -> Result<Vec<u8>> {
+    zstd::bulk::compress(&[], 3).map_err(|e| Error::io("explain.jsonl.zst", e))
+}
+
+/// Renders the documents `range` into `outs`; returns them with the text bytes and
+/// paragraphs written to `canonical.jsonl`.
+pub(crate) fn emit_range(
+    ctx: &Ctx,
+    chunk: &Chunk,
+    decided: &Decided,
+    range: Range<usize>,
+    outs: Outputs,
+    progress: &Progress,
+) -> Result<(Outputs, u64, u64)> {
+    progress.enter(4, range.len() as u64);
+    let emit = Emit {
+        ctx,
+        docs: &chunk.docs,
+        fates: &decided.fates,
+        members: &decided.members,
+        bp: &decided.bp,
+        facts: &decided.facts,
+        hashes: &chunk.hashes,
+        pieces: &chunk.pieces,
+        lines: &chunk.lines,
+        events: &chunk.events,
     };
     // Workers render batches in parallel while one thread writes the previous batch.
-    let (canon_out, dropped_out, explain_out, text_out, paras_out) = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Block>>(2);
         let writer = s.spawn(move || -> Result<_> {
-            let (mut c, mut d, mut x) = (canon_out, dropped_out, explain_out);
+            let mut outs = outs;
             let (mut text, mut paras) = (0u64, 0u64);
             for blocks in rx {
                 for b in blocks {
-                    c.write(&b.canon)?;
-                    d.write(&b.dropped)?;
-                    x.write(&b.explain)?;
+                    outs.canonical.write(&b.canon)?;
+                    outs.dropped.write(&b.dropped)?;
+                    outs.explain.write(&b.explain)?;
                     text += b.text_bytes;
                     paras += b.paragraphs;
                 }
             }
-            Ok((c, d, x, text, paras))
+            Ok((outs, text, paras))
         });
         let mut failed = None;
-        for start in (0..docs.len()).step_by(EMIT_BATCH) {
-            let end = (start + EMIT_BATCH).min(docs.len());
+        for start in range.clone().step_by(EMIT_BATCH) {
+            let end = (start + EMIT_BATCH).min(range.end);
             let blocks: Result<Vec<Block>> = (start..end)
                 .into_par_iter()
                 .step_by(EMIT_BLOCK)
-                .map(|b| emit_ctx.render_block(b..(b + EMIT_BLOCK).min(end)))
+                .map(|b| emit.render_block(b..(b + EMIT_BLOCK).min(end)))
                 .collect();
             match blocks {
                 Ok(blocks) => {
@@ -487,46 +632,63 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
             Some(e) => Err(e),
             None => written,
         }
-    })?;
-    seconds.insert("5_emit", t.elapsed().as_secs_f64());
+    })
+}
 
-    // The books: every input document is either canonical or dropped with a reason.
-    fill_report(&mut report, &ctx, &docs, &fates, &facts, &bp, &members);
-    report.bytes.text_out = text_out;
-    report.paragraphs.out = paras_out;
-    seconds.insert("total", start.elapsed().as_secs_f64());
-    report.run.seconds = seconds;
-    report.run.threads = threads;
-    let mut report_out = Pending::create(&cfg.out, "report.json")?;
-    let mut json = serde_json::to_vec_pretty(&report).expect("the report serializes");
-    json.push(b'\n');
-    report_out.write(&json)?;
-    let bp_out = boilerplate_table(&ctx, &docs, &hashes, &pieces, &bp)?;
-    // An input that changed while it was read makes the outputs unreliable: fail instead.
-    for (f, o) in files.iter().zip(&opened) {
-        if f.unreadable.is_some() || o.unreadable.is_some() {
+/// Fails if an input changed since it was opened (its stamp then): the outputs would be
+/// unreliable.
+pub(crate) fn check_stamps(
+    files: &[InputFile],
+    stamps: &[Stamp],
+    unreadable: &[bool],
+) -> Result<()> {
+    for ((f, stamp), skip) in files.iter().zip(stamps).zip(unreadable) {
+        if f.unreadable.is_some() || *skip {
             continue;
         }
         let now = Stamp::now(&f.path)?;
-        if now != o.stamp {
+        if now != *stamp {
             return Err(Error::Invalid {
                 location: f.path.display().to_string(),
                 message: format!(
                     "changed while canon was running (size {} -> {} bytes, or modification time); no outputs written",
-                    o.stamp.size, now.size
+                    stamp.size, now.size
                 ),
             });
         }
     }
+    Ok(())
+}
+
+/// Writes `report.json` and `boilerplate.jsonl`, checks the inputs did not change, and
+/// commits all outputs with the manifest last.
+pub(crate) fn finish(
+    cfg: &Config,
+    report: &Report,
+    files: &[InputFile],
+    opened: &[Opened],
+    stamps: &[Stamp],
+    outs: Outputs,
+    boilerplate: &[u8],
+) -> Result<()> {
+    let mut report_out = Pending::create(&cfg.out, "report.json")?;
+    let mut json = serde_json::to_vec_pretty(report).expect("the report serializes");
+    json.push(b'\n');
+    report_out.write(&json)?;
+    let mut bp_out = Pending::create(&cfg.out, "boilerplate.jsonl")?;
+    bp_out.write(boilerplate)?;
+    // An input that changed while it was read makes the outputs unreliable: fail instead.
+    let unreadable: Vec<bool> = opened.iter().map(|o| o.unreadable.is_some()).collect();
+    check_stamps(files, stamps, &unreadable)?;
     let manifest = |written: &[output::Written]| {
         let inputs: Vec<serde_json::Value> = files
             .iter()
-            .zip(&opened)
-            .map(|(f, o)| {
+            .zip(stamps)
+            .map(|(f, st)| {
                 serde_json::json!({
                     "path": f.path.display().to_string(),
-                    "bytes": o.stamp.size,
-                    "mtime_ns": o.stamp.mtime_ns.to_string(),
+                    "bytes": st.size,
+                    "mtime_ns": st.mtime_ns.to_string(),
                 })
             })
             .collect();
@@ -548,11 +710,15 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     };
     output::commit(
         &cfg.out,
-        vec![canon_out, dropped_out, explain_out, bp_out, report_out],
+        vec![
+            outs.canonical,
+            outs.dropped,
+            outs.explain,
+            bp_out,
+            report_out,
+        ],
         manifest,
-    )?;
-    progress.enter(5, 0);
-    Ok(report)
+    )
 }
 
 fn format_name(f: Format) -> &'static str {

@@ -20,7 +20,7 @@ use crate::shingle::Shingler;
 pub(crate) const CHUNK_BYTES: usize = 1 << 20;
 
 /// Where a document was read.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Loc {
     /// JSON Lines: 1-based line.
     Line(u64),
@@ -33,7 +33,7 @@ pub(crate) enum Loc {
 }
 
 /// What pass 1 keeps of a document.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Doc {
     pub(crate) id: Box<str>,
     pub(crate) file: u32,
@@ -61,7 +61,7 @@ pub(crate) struct Doc {
 }
 
 /// Output of one unit of pass-1 work.
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Chunk {
     pub(crate) docs: Vec<Doc>,
     pub(crate) hashes: Vec<u64>,

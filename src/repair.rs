@@ -58,7 +58,7 @@ pub struct Repaired {
 }
 
 /// One removal by repair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Event {
     /// 1-based line number in the page.
     pub line: u32,
@@ -67,7 +67,7 @@ pub struct Event {
 }
 
 /// Kinds of removal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Removal {
     /// The paragraph (or what was left of it after a cut) repeats line `of` and was dropped;
     /// `of` is 0 when a cut left nothing.

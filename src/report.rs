@@ -5,13 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The whole report.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Report {
     /// canon's version.
-    pub canon_version: &'static str,
+    pub canon_version: String,
     /// The options that shape the result.
     pub options: Options,
     /// Files read.
@@ -33,7 +33,7 @@ pub struct Report {
 }
 
 /// Options that shape the result.
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Options {
     /// `--format`, if forced.
     pub format: Option<String>,
@@ -48,10 +48,10 @@ pub struct Options {
 }
 
 /// Files read.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Inputs {
     /// Files read, by format.
-    pub files: BTreeMap<&'static str, u64>,
+    pub files: BTreeMap<String, u64>,
     /// Files in input directories that canon does not read (unknown extension).
     pub skipped_files: Vec<String>,
     /// Bytes on disk.
@@ -63,7 +63,7 @@ pub struct Inputs {
 }
 
 /// Document counts. `in` = `canonical` + sum of `dropped`.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Documents {
     /// Documents (records) read, invalid ones included.
     #[serde(rename = "in")]
@@ -71,7 +71,7 @@ pub struct Documents {
     /// Lines of `canonical.jsonl`.
     pub canonical: u64,
     /// Lines of `dropped.jsonl`, by reason.
-    pub dropped: BTreeMap<&'static str, u64>,
+    pub dropped: BTreeMap<String, u64>,
     /// Documents that had anything removed by repair.
     pub repaired: u64,
     /// Romanization glosses seen in valid documents.
@@ -79,7 +79,7 @@ pub struct Documents {
 }
 
 /// Text bytes.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Bytes {
     /// Text of valid documents, as read.
     pub text_in: u64,
@@ -88,7 +88,7 @@ pub struct Bytes {
 }
 
 /// Paragraph counts.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Paragraphs {
     /// Non-blank lines of valid documents.
     #[serde(rename = "in")]
@@ -112,7 +112,7 @@ pub struct Paragraphs {
 }
 
 /// Duplicate clusters.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Clusters {
     /// Clusters of two or more documents (exact and near members).
     pub clusters: u64,
@@ -121,7 +121,7 @@ pub struct Clusters {
 }
 
 /// The near-duplicate stage.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct NearReport {
     /// Whether it ran (`--no-near` turns it off).
     pub enabled: bool,
@@ -157,7 +157,7 @@ pub struct NearReport {
 }
 
 /// One point of the S-curve.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CurvePoint {
     /// Jaccard similarity of a pair.
     pub jaccard: f64,
@@ -166,7 +166,7 @@ pub struct CurvePoint {
 }
 
 /// Unreadable records.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Invalid {
     /// How many.
     pub count: u64,
@@ -177,7 +177,7 @@ pub struct Invalid {
 }
 
 /// One unreadable record.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InvalidRecord {
     /// Where it is.
     pub source: String,
@@ -186,10 +186,10 @@ pub struct InvalidRecord {
 }
 
 /// Timings.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Run {
     /// Worker threads.
     pub threads: usize,
     /// Seconds per stage, in pipeline order.
-    pub seconds: BTreeMap<&'static str, f64>,
+    pub seconds: BTreeMap<String, f64>,
 }

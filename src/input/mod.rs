@@ -18,7 +18,7 @@ use memmap2::Mmap;
 use crate::error::{Error, Result};
 
 /// Input formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// JSON Lines: one object per line.
@@ -42,7 +42,7 @@ impl std::str::FromStr for Format {
 }
 
 /// Compression of an input file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     /// Not compressed: memory-mapped.
@@ -54,7 +54,7 @@ pub enum Compression {
 }
 
 /// One input file, in the order the run reads it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct InputFile {
     /// The path as it will be shown in sources and messages.
     pub path: PathBuf,
@@ -221,7 +221,7 @@ pub struct Opened {
 }
 
 /// A file's size and modification time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Stamp {
     /// Size in bytes.
     pub size: u64,
@@ -261,6 +261,22 @@ pub enum ReadMode {
     Mmap,
     /// Read into memory (`--no-mmap`): safe against files truncated while canon runs.
     Buffered,
+}
+
+impl Opened {
+    /// A file with no data: not opened (`unreadable: None`), or unreadable.
+    pub fn empty(unreadable: Option<String>) -> Opened {
+        Opened {
+            data: Data::Empty,
+            disk_bytes: 0,
+            stamp: Stamp {
+                size: 0,
+                mtime_ns: 0,
+            },
+            truncated: None,
+            unreadable,
+        }
+    }
 }
 
 /// Maps or reads `file`, or decompresses it into a temporary file in `tmp_dir` and maps that.
