@@ -27,6 +27,67 @@ enum Command {
     Dedup(DedupArgs),
     /// Explain what a run did to one input document (reads only the output directory).
     Explain(ExplainArgs),
+    /// Sharded stage 1 of 3: read and repair the I-th of N slices of the inputs into a work
+    /// directory (same options as `dedup`).
+    Sign(SignArgs),
+    /// Sharded stage 2 of 3: merge the sign shards, find boilerplate and duplicates.
+    Cluster(ClusterArgs),
+    /// Sharded stage 3 of 3: write the I-th slice of the outputs; the shard that completes
+    /// the set assembles the output directory.
+    Emit(EmitArgs),
+}
+
+#[derive(Parser)]
+struct SignArgs {
+    /// Input files or directories, exactly as for `dedup` (every shard gets the same list).
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// This shard, I/N with 1 <= I <= N.
+    #[arg(long, value_name = "I/N")]
+    shard: canon::shard::Shard,
+    /// Work directory shared by all stages.
+    #[arg(long, value_name = "DIR")]
+    work: PathBuf,
+    #[command(flatten)]
+    opts: Opts,
+}
+
+#[derive(Parser)]
+struct ClusterArgs {
+    /// Work directory shared by all stages.
+    #[arg(long, value_name = "DIR")]
+    work: PathBuf,
+    #[command(flatten)]
+    run: RunOpts,
+}
+
+#[derive(Parser)]
+struct EmitArgs {
+    /// This shard, I/N with 1 <= I <= N.
+    #[arg(long, value_name = "I/N")]
+    shard: canon::shard::Shard,
+    /// Work directory shared by all stages.
+    #[arg(long, value_name = "DIR")]
+    work: PathBuf,
+    /// Output directory, as for `dedup`.
+    #[arg(short, long, value_name = "DIR")]
+    out: PathBuf,
+    #[command(flatten)]
+    run: RunOpts,
+}
+
+/// Options of how a run goes (not of what it decides).
+#[derive(clap::Args)]
+struct RunOpts {
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    threads: Option<usize>,
+    /// Progress display on stderr: bars when it is a terminal (auto), always, or never.
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+    progress: ProgressArg,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 #[derive(Parser)]
@@ -46,6 +107,15 @@ struct DedupArgs {
     /// Output directory (created if missing): canonical.jsonl, dropped.jsonl, report.json.
     #[arg(short, long, value_name = "DIR")]
     out: PathBuf,
+    #[command(flatten)]
+    opts: Opts,
+}
+
+/// The options of a deduplication run.
+#[derive(clap::Args)]
+struct Opts {
+    #[command(flatten)]
+    run: RunOpts,
     /// Input format, instead of choosing by file extension.
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
@@ -55,15 +125,6 @@ struct DedupArgs {
     /// JSON field holding the document id.
     #[arg(long, default_value = "id", value_name = "NAME")]
     id_field: String,
-    /// Worker threads (default: all cores).
-    #[arg(short = 'j', long, value_name = "N")]
-    threads: Option<usize>,
-    /// Progress display on stderr: bars when it is a terminal (auto), always, or never.
-    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
-    progress: ProgressArg,
-    /// Print nothing but errors.
-    #[arg(short, long)]
-    quiet: bool,
     /// Stop with an error at the first unreadable record instead of listing it as invalid.
     #[arg(long)]
     strict: bool,
@@ -136,6 +197,22 @@ pub fn main() -> Result<(), Failure> {
     match cli.command {
         Command::Dedup(args) => dedup(args),
         Command::Explain(args) => explain(args),
+        Command::Sign(a) => {
+            let cfg = config(a.inputs, a.work.clone(), &a.opts)?;
+            with_progress(&a.opts.run, |p| {
+                canon::shard::sign(&cfg, a.shard, &a.work, p)
+            })
+        }
+        Command::Cluster(a) => {
+            let threads = threads(&a.run)?;
+            with_progress(&a.run, |p| canon::shard::cluster(&a.work, threads, p))
+        }
+        Command::Emit(a) => {
+            let threads = threads(&a.run)?;
+            with_progress(&a.run, |p| {
+                canon::shard::emit(a.shard, &a.work, &a.out, threads, p)
+            })
+        }
     }
 }
 
@@ -153,10 +230,16 @@ fn explain(args: ExplainArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn dedup(args: DedupArgs) -> Result<(), Failure> {
-    if args.threads == Some(0) {
-        return Err(Failure::Usage("--threads must be at least 1".into()));
+fn threads(run: &RunOpts) -> Result<usize, Failure> {
+    match run.threads {
+        Some(0) => Err(Failure::Usage("--threads must be at least 1".into())),
+        t => Ok(t.unwrap_or(0)),
     }
+}
+
+/// Turns the options into the library's configuration, checking them.
+fn config(inputs: Vec<PathBuf>, out: PathBuf, args: &Opts) -> Result<Config, Failure> {
+    let threads = threads(&args.run)?;
     if args.boilerplate_min_docs < 2 {
         return Err(Failure::Usage(
             "--boilerplate-min-docs must be at least 2".into(),
@@ -165,17 +248,17 @@ fn dedup(args: DedupArgs) -> Result<(), Failure> {
     if args.min_repeat == 0 {
         return Err(Failure::Usage("--min-repeat must be at least 1".into()));
     }
-    let mut cfg = Config::new(args.inputs, args.out);
+    let mut cfg = Config::new(inputs, out);
     cfg.format = args.format.map(|f| match f {
         FormatArg::Jsonl => Format::Jsonl,
         FormatArg::Txt => Format::Text,
         FormatArg::Wet => Format::Wet,
     });
     cfg.fields = Fields {
-        text: args.text_field,
-        id: args.id_field,
+        text: args.text_field.clone(),
+        id: args.id_field.clone(),
     };
-    cfg.threads = args.threads.unwrap_or(0);
+    cfg.threads = threads;
     cfg.min_repeat = args.min_repeat;
     cfg.boilerplate_min_docs = args.boilerplate_min_docs;
     cfg.strict = args.strict;
@@ -204,10 +287,17 @@ fn dedup(args: DedupArgs) -> Result<(), Failure> {
         }
         Some(nc)
     };
+    Ok(cfg)
+}
 
+/// Runs `f` with progress drawn as `run` asks; maps library errors to failures.
+fn with_progress<T>(
+    run: &RunOpts,
+    f: impl FnOnce(&Progress) -> canon::Result<T>,
+) -> Result<T, Failure> {
     let progress = Arc::new(Progress::default());
-    let show = !args.quiet
-        && match args.progress {
+    let show = !run.quiet
+        && match run.progress {
             ProgressArg::Never => false,
             ProgressArg::Auto => std::io::stderr().is_terminal(),
             ProgressArg::Always => true,
@@ -217,16 +307,21 @@ fn dedup(args: DedupArgs) -> Result<(), Failure> {
         let (p, s) = (progress.clone(), stop.clone());
         std::thread::spawn(move || draw(&p, &s))
     });
-    let result = canon::run(&cfg, &progress);
+    let result = f(&progress);
     stop.store(true, Ordering::SeqCst);
     if let Some(d) = drawer {
         let _ = d.join();
     }
-    let report = result.map_err(|e| match e {
+    result.map_err(|e| match e {
         canon::Error::Usage(m) => Failure::Usage(m),
         e => Failure::Run(e),
-    })?;
-    if !args.quiet {
+    })
+}
+
+fn dedup(args: DedupArgs) -> Result<(), Failure> {
+    let cfg = config(args.inputs, args.out, &args.opts)?;
+    let report = with_progress(&args.opts.run, |p| canon::run(&cfg, p))?;
+    if !args.opts.run.quiet {
         summary(&report, &cfg);
     }
     Ok(())

@@ -35,6 +35,7 @@ pub mod pipeline;
 mod read;
 pub mod repair;
 pub mod report;
+pub mod shard;
 pub mod shingle;
 
 pub use error::{Error, Result};

@@ -14,7 +14,7 @@ pub const BIG_BUCKET: usize = 64;
 pub const BIG_BUCKET_WINDOW: usize = 8;
 
 /// Bands × rows of a signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Banding {
     /// Number of bands.
     pub bands: usize,

@@ -27,7 +27,7 @@ pub const MAX_PERMS: usize = 128;
 const SIGN_BATCH: usize = 16_384;
 
 /// Options of the near-duplicate stage.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NearConfig {
     /// Pairs at or above this Jaccard similarity are near-duplicates.
     pub threshold: f64,

@@ -31,7 +31,7 @@ use crate::repair;
 use crate::report::{self, Report};
 
 /// Everything a run needs to know; the CLI fills it from the command line.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Config {
     /// Files and directories to read.
     pub inputs: Vec<PathBuf>,
@@ -108,16 +108,21 @@ impl Progress {
     }
 }
 
+/// Worker threads of a run: `--threads`, or all cores.
+pub(crate) fn thread_count(cfg: &Config) -> usize {
+    if cfg.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        cfg.threads
+    }
+}
+
 /// Runs `canon dedup`.
 ///
 /// # Errors
 /// Unreadable inputs or outputs, no input files, or an invalid record under `--strict`.
 pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
-    let threads = if cfg.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        cfg.threads
-    };
+    let threads = thread_count(cfg);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -177,7 +182,8 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     report.run.seconds = seconds;
     report.run.threads = threads;
     let stamps: Vec<Stamp> = read.opened.iter().map(|o| o.stamp).collect();
-    finish(cfg, &report, &read.files, &read.opened, &stamps, outs, &bp)?;
+    let unreadable: Vec<bool> = read.opened.iter().map(|o| o.unreadable.is_some()).collect();
+    finish(cfg, &report, &read.files, &stamps, &unreadable, outs, &bp)?;
     progress.enter(5, 0);
     Ok(report)
 }
@@ -666,8 +672,8 @@ pub(crate) fn finish(
     cfg: &Config,
     report: &Report,
     files: &[InputFile],
-    opened: &[Opened],
     stamps: &[Stamp],
+    unreadable: &[bool],
     outs: Outputs,
     boilerplate: &[u8],
 ) -> Result<()> {
@@ -678,8 +684,7 @@ pub(crate) fn finish(
     let mut bp_out = Pending::create(&cfg.out, "boilerplate.jsonl")?;
     bp_out.write(boilerplate)?;
     // An input that changed while it was read makes the outputs unreliable: fail instead.
-    let unreadable: Vec<bool> = opened.iter().map(|o| o.unreadable.is_some()).collect();
-    check_stamps(files, stamps, &unreadable)?;
+    check_stamps(files, stamps, unreadable)?;
     let manifest = |written: &[output::Written]| {
         let inputs: Vec<serde_json::Value> = files
             .iter()

@@ -40,6 +40,10 @@ mod malformed;
 #[path = "suite/near.rs"]
 mod near;
 
+// Sharded stages (sign, cluster, emit) give what `canon dedup` gives.
+#[path = "suite/shards.rs"]
+mod shards;
+
 // Same input, same output: thread counts, directory vs listed files, input order.
 #[path = "suite/determinism.rs"]
 mod determinism;

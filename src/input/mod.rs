@@ -255,7 +255,7 @@ impl Stamp {
 }
 
 /// How plain input files are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ReadMode {
     /// Memory-mapped (the default).
     Mmap,

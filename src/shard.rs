@@ -1,0 +1,475 @@
+//! Sharded stages over a work directory, for batch schedulers: `sign --shard I/N` reads the
+//! I-th of N contiguous slices of the input files, `cluster` merges the N shards and decides
+//! every document's fate, `emit --shard I/N` writes the I-th slice of the outputs, and the
+//! emit shard that finds all N parts complete assembles the output directory. The stages run
+//! the same code as `canon dedup`, so the result is the same: byte-identical `canonical.jsonl`,
+//! `dropped.jsonl` and `boilerplate.jsonl`, the same `report.json` apart from `run`.
+//!
+//! Work directory: `sign-I-of-N.bin` per shard, `cluster.bin`, `emit-I-of-N/` per shard,
+//! `assemble.lock`; every file is written under a temporary name and renamed when complete.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::emit::{boilerplate_table, fill_report};
+use crate::error::{Error, Result};
+use crate::input::{InputFile, Stamp};
+use crate::pipeline::{
+    self, decide_stage, discover, emit_range, empty_zstd_frame, finish, new_report, open_files,
+    read_stage, Config, Decided, Outputs, Progress, ReadState,
+};
+use crate::read::{merge, Chunk};
+use crate::report::{self, Report};
+
+/// Which shard of how many: `I/N`, 1-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// 1-based index.
+    pub index: usize,
+    /// Number of shards.
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || format!("`{s}` is not a shard I/N with 1 <= I <= N");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// The contiguous slice of `n` items that this shard owns.
+    pub fn slice(&self, n: usize) -> Range<usize> {
+        let i = self.index - 1;
+        i * n / self.count..(i + 1) * n / self.count
+    }
+    fn tag(&self) -> String {
+        format!("{}-of-{}", self.index, self.count)
+    }
+}
+
+/// What `sign` leaves for the other stages.
+#[derive(Serialize, Deserialize)]
+struct SignState {
+    cfg: Config,
+    shard: Shard,
+    /// Index of this shard's first file in the whole input list.
+    first_file: usize,
+    files: Vec<InputFile>,
+    stamps: Vec<Stamp>,
+    unreadable: Vec<Option<String>>,
+    inputs: report::Inputs,
+    chunk: Chunk,
+    seconds: BTreeMap<String, f64>,
+}
+
+/// What `cluster` leaves for `emit`.
+#[derive(Serialize, Deserialize)]
+struct ClusterState {
+    decided: Decided,
+    report: Report,
+    boilerplate: Vec<u8>,
+    seconds: BTreeMap<String, f64>,
+}
+
+/// What one `emit` shard counted.
+#[derive(Serialize, Deserialize)]
+struct EmitCounts {
+    text_out: u64,
+    paragraphs_out: u64,
+    seconds: f64,
+}
+
+fn save(path: &Path, value: &impl Serialize) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = tempfile::Builder::new()
+        .prefix(".state.")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    let mut w = BufWriter::with_capacity(1 << 20, tmp.reopen().map_err(|e| Error::io(path, e))?);
+    bincode::serialize_into(&mut w, value)
+        .map_err(|e| Error::io(path, std::io::Error::other(e)))?;
+    let f = w
+        .into_inner()
+        .map_err(|e| Error::io(path, e.into_error()))?;
+    f.sync_all().map_err(|e| Error::io(path, e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+fn load<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    bincode::deserialize_from(BufReader::with_capacity(1 << 20, f)).map_err(|e| Error::Invalid {
+        location: path.display().to_string(),
+        message: format!("unreadable work file ({e}); rerun the stage that writes it"),
+    })
+}
+
+fn sign_path(work: &Path, s: Shard) -> PathBuf {
+    work.join(format!("sign-{}.bin", s.tag()))
+}
+
+/// `canon sign --shard I/N --work DIR`: reads and repairs one slice of the inputs.
+///
+/// # Errors
+/// As `canon dedup`'s read stage, or the work directory cannot be written.
+pub fn sign(cfg: &Config, shard: Shard, work: &Path, progress: &Progress) -> Result<()> {
+    pool(cfg, || {
+        let mut cfg = cfg.clone();
+        std::fs::create_dir_all(work).map_err(|e| Error::io(work, e))?;
+        // Temporary files (decompressed inputs) go to the work directory, which a directory
+        // walk never enters.
+        cfg.out = work.to_path_buf();
+        let (files, skipped) = discover(&cfg)?;
+        let range = shard.slice(files.len());
+        let first_file = range.start;
+        let mine: Vec<InputFile> = files[range].to_vec();
+        let mut seconds = BTreeMap::new();
+        let read = read_stage(&cfg, progress, mine, skipped, work, &mut seconds)?;
+        let state = SignState {
+            cfg,
+            shard,
+            first_file,
+            stamps: read.opened.iter().map(|o| o.stamp).collect(),
+            unreadable: read.opened.iter().map(|o| o.unreadable.clone()).collect(),
+            files: read.files,
+            inputs: read.inputs,
+            chunk: read.chunk,
+            seconds,
+        };
+        save(&sign_path(work, shard), &state)
+    })
+}
+
+/// All shards' states, merged in input order.
+struct Merged {
+    cfg: Config,
+    count: usize,
+    files: Vec<InputFile>,
+    stamps: Vec<Stamp>,
+    unreadable: Vec<Option<String>>,
+    /// Each shard's range of files.
+    shard_files: Vec<Range<usize>>,
+    inputs: report::Inputs,
+    chunk: Chunk,
+    seconds: BTreeMap<String, f64>,
+}
+
+/// Loads every `sign-*-of-N.bin` of the work directory (N read from the first one found).
+fn load_signs(work: &Path) -> Result<Merged> {
+    let count = std::fs::read_dir(work)
+        .map_err(|e| Error::io(work, e))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let rest = name.strip_prefix("sign-")?.strip_suffix(".bin")?.to_owned();
+            rest.split_once("-of-")?.1.parse::<usize>().ok()
+        })
+        .max()
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "{}: no sign shards here (run `canon sign` first)",
+                work.display()
+            ))
+        })?;
+    let mut m = Merged {
+        cfg: Config::new(Vec::new(), PathBuf::new()),
+        count,
+        files: Vec::new(),
+        stamps: Vec::new(),
+        unreadable: Vec::new(),
+        shard_files: Vec::new(),
+        inputs: report::Inputs::default(),
+        chunk: Chunk::default(),
+        seconds: BTreeMap::new(),
+    };
+    let mut chunks = Vec::with_capacity(count);
+    for index in 1..=count {
+        let path = sign_path(work, Shard { index, count });
+        if !path.exists() {
+            return Err(Error::Usage(format!(
+                "{}: missing (run `canon sign --shard {index}/{count}`)",
+                path.display()
+            )));
+        }
+        let mut s: SignState = load(&path)?;
+        if index == 1 {
+            m.cfg = s.cfg.clone();
+            m.inputs.skipped_files = s.inputs.skipped_files.clone();
+        } else if !same_options(&m.cfg, &s.cfg) {
+            return Err(Error::Usage(format!(
+                "{}: signed with other options than shard 1",
+                path.display()
+            )));
+        }
+        if s.first_file != m.files.len() {
+            return Err(Error::Usage(format!(
+                "{}: its files do not follow the previous shard's",
+                path.display()
+            )));
+        }
+        let offset = m.files.len() as u32;
+        for d in &mut s.chunk.docs {
+            d.file += offset;
+        }
+        m.shard_files
+            .push(m.files.len()..m.files.len() + s.files.len());
+        m.files.extend(s.files);
+        m.stamps.extend(s.stamps);
+        m.unreadable.extend(s.unreadable);
+        for (k, v) in s.inputs.files {
+            *m.inputs.files.entry(k).or_default() += v;
+        }
+        m.inputs.bytes_on_disk += s.inputs.bytes_on_disk;
+        m.inputs.bytes_decompressed += s.inputs.bytes_decompressed;
+        m.inputs.wet_other_records += s.inputs.wet_other_records;
+        for (k, v) in s.seconds {
+            *m.seconds.entry(format!("sign_{k}")).or_default() += v;
+        }
+        chunks.push(s.chunk);
+    }
+    m.chunk = merge(chunks);
+    Ok(m)
+}
+
+/// Whether two configurations give the same decisions (threads and paths aside).
+fn same_options(a: &Config, b: &Config) -> bool {
+    a.format == b.format
+        && a.fields == b.fields
+        && a.min_repeat == b.min_repeat
+        && a.boilerplate_min_docs == b.boilerplate_min_docs
+        && a.strict == b.strict
+        && a.near == b.near
+        && a.max_doc_bytes == b.max_doc_bytes
+}
+
+/// Re-opens the merged inputs (all, or only `only`) and builds the read state.
+fn reopen(
+    m: Merged,
+    work: &Path,
+    only: Range<usize>,
+) -> Result<(ReadState, Config, BTreeMap<String, f64>)> {
+    let mut cfg = m.cfg;
+    cfg.out = work.to_path_buf();
+    let (opened, scans) = open_files(&cfg, &m.files, work, only)?;
+    let state = ReadState {
+        files: m.files,
+        opened,
+        wet: scans.into_iter().map(|s| s.records).collect(),
+        chunk: m.chunk,
+        inputs: m.inputs,
+    };
+    Ok((state, cfg, m.seconds))
+}
+
+/// `canon cluster --work DIR`: merges the sign shards and decides every document's fate.
+///
+/// # Errors
+/// Missing or inconsistent shards, unreadable inputs, or the work directory cannot be written.
+pub fn cluster(work: &Path, threads: usize, progress: &Progress) -> Result<()> {
+    let m = load_signs(work)?;
+    let mut cfg = m.cfg.clone();
+    cfg.threads = threads;
+    pool(&cfg, move || {
+        let n = m.files.len();
+        let (read, mut cfg, mut seconds) = reopen(m, work, 0..n)?;
+        cfg.threads = threads;
+        let ctx = read.ctx(&cfg);
+        let t = Instant::now();
+        let decided = decide_stage(&cfg, &ctx, &read.chunk, progress, &mut seconds)?;
+        let mut report = new_report(&cfg, read.inputs.clone());
+        report.near = decided.near.clone();
+        fill_report(
+            &mut report,
+            &ctx,
+            &read.chunk.docs,
+            &decided.fates,
+            &decided.facts,
+            &decided.bp,
+            &decided.members,
+        );
+        let boilerplate = boilerplate_table(
+            &ctx,
+            &read.chunk.docs,
+            &read.chunk.hashes,
+            &read.chunk.pieces,
+            &decided.bp,
+        );
+        seconds.insert("cluster".into(), t.elapsed().as_secs_f64());
+        save(
+            &work.join("cluster.bin"),
+            &ClusterState {
+                decided,
+                report,
+                boilerplate,
+                seconds,
+            },
+        )
+    })
+}
+
+/// `canon emit --shard I/N --work DIR --out OUT`: writes this shard's part of the outputs;
+/// the shard that completes the set assembles `OUT`.
+///
+/// # Errors
+/// Missing stages, unreadable inputs, an input changed since `sign`, or unwritable outputs.
+pub fn emit(
+    shard: Shard,
+    work: &Path,
+    out: &Path,
+    threads: usize,
+    progress: &Progress,
+) -> Result<()> {
+    let m = load_signs(work)?;
+    if m.count != shard.count {
+        return Err(Error::Usage(format!(
+            "work directory has {} sign shards, not {}",
+            m.count, shard.count
+        )));
+    }
+    let mut cfg = m.cfg.clone();
+    cfg.threads = threads;
+    pool(&cfg, move || {
+        let t = Instant::now();
+        let files = m.shard_files[shard.index - 1].clone();
+        let book = Book {
+            count: m.count,
+            files: m.files.clone(),
+            stamps: m.stamps.clone(),
+            unreadable: m.unreadable.iter().map(Option::is_some).collect(),
+        };
+        let (read, mut cfg, _) = reopen(m, work, files.clone())?;
+        cfg.threads = threads;
+        let cluster: ClusterState = load(&work.join("cluster.bin"))?;
+        if cluster.decided.fates.len() != read.chunk.docs.len() {
+            return Err(Error::Usage(
+                "cluster.bin does not match the sign shards (rerun `canon cluster`)".into(),
+            ));
+        }
+        let ctx = read.ctx(&cfg);
+        let docs = &read.chunk.docs;
+        let range = docs.partition_point(|d| (d.file as usize) < files.start)
+            ..docs.partition_point(|d| (d.file as usize) < files.end);
+        let part = work.join(format!("emit-{}", shard.tag()));
+        let _ = std::fs::remove_dir_all(&part);
+        std::fs::create_dir_all(&part).map_err(|e| Error::io(&part, e))?;
+        let outs = Outputs::create(&part)?;
+        let (outs, text_out, paragraphs_out) =
+            emit_range(&ctx, &read.chunk, &cluster.decided, range, outs, progress)?;
+        crate::output::commit(
+            &part,
+            vec![outs.canonical, outs.dropped, outs.explain],
+            |_| Vec::new(),
+        )?;
+        let counts = EmitCounts {
+            text_out,
+            paragraphs_out,
+            seconds: t.elapsed().as_secs_f64(),
+        };
+        save(&part.join("done.bin"), &counts)?;
+        drop(read);
+        assemble(&book, &cluster, work, out, &cfg)
+    })
+}
+
+/// Assembles `out` from all emit parts if they are complete and no other shard has started
+/// doing so; otherwise does nothing.
+/// What assembling needs to know of the inputs.
+struct Book {
+    count: usize,
+    files: Vec<InputFile>,
+    stamps: Vec<Stamp>,
+    unreadable: Vec<bool>,
+}
+
+fn assemble(m: &Book, cluster: &ClusterState, work: &Path, out: &Path, cfg: &Config) -> Result<()> {
+    let parts: Vec<PathBuf> = (1..=m.count)
+        .map(|index| {
+            work.join(format!(
+                "emit-{}",
+                Shard {
+                    index,
+                    count: m.count
+                }
+                .tag()
+            ))
+        })
+        .collect();
+    if !parts.iter().all(|p| p.join("done.bin").exists()) {
+        return Ok(());
+    }
+    let lock = work.join("assemble.lock");
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&lock)
+    {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+        Err(e) => return Err(Error::io(&lock, e)),
+    }
+    let result = (|| {
+        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        crate::output::remove_stale(out);
+        let mut outs = Outputs::create(out)?;
+        outs.explain.write(&empty_zstd_frame()?)?;
+        let mut report = cluster.report.clone();
+        let mut seconds = cluster.seconds.clone();
+        for (i, p) in parts.iter().enumerate() {
+            let counts: EmitCounts = load(&p.join("done.bin"))?;
+            report.bytes.text_out += counts.text_out;
+            report.paragraphs.out += counts.paragraphs_out;
+            seconds.insert(format!("emit_{}", i + 1), counts.seconds);
+            for (name, w) in [
+                ("canonical.jsonl", &mut outs.canonical),
+                ("dropped.jsonl", &mut outs.dropped),
+                ("explain.jsonl.zst", &mut outs.explain),
+            ] {
+                let path = p.join(name);
+                let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+                w.write(&data)?;
+            }
+        }
+        report.run.seconds = seconds;
+        report.run.threads = cfg.threads;
+        let mut cfg = cfg.clone();
+        cfg.out = out.to_path_buf();
+        finish(
+            &cfg,
+            &report,
+            &m.files,
+            &m.stamps,
+            &m.unreadable,
+            outs,
+            &cluster.boilerplate,
+        )
+    })();
+    let _ = std::fs::remove_file(&lock);
+    result
+}
+
+/// Runs `f` in a thread pool of the configuration's size.
+fn pool<T: Send>(cfg: &Config, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    let threads = pipeline::thread_count(cfg);
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?
+        .install(f)
+}
