@@ -155,9 +155,14 @@ impl Sink for KeySink<'_> {
 /// Character classes that never compose with a neighbour and that NFKC and case folding leave
 /// alone: they are copied to the key as they are (the fast path).
 fn is_inert(c: char) -> bool {
-    matches!(c as u32,
-        0x3041..=0x3096 | 0x30A1..=0x30FA | 0x30FC | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
-        | 0xAC00..=0xD7A3)
+    is_inert_u32(c as u32)
+}
+
+#[inline(always)]
+fn is_inert_u32(c: u32) -> bool {
+    // CJK ideographs first: by far the most frequent.
+    (0x4E00..=0x9FFF).contains(&c)
+        || matches!(c, 0x3041..=0x3096 | 0x30A1..=0x30FA | 0x30FC | 0x3400..=0x4DBF | 0xAC00..=0xD7A3)
 }
 
 /// Characters dropped from keys without consulting Unicode tables: general punctuation,
@@ -332,11 +337,12 @@ fn decode3(b: &[u8], i: usize) -> Option<u32> {
 /// The run of inert (three-byte) characters starting at `i` whose keys are the characters
 /// themselves: (end offset, characters, last character). The run's last character counts
 /// only if the character after it cannot combine with it.
+#[inline]
 fn inert_run(text: &str, i: usize) -> Option<(usize, u32, u32)> {
     let b = text.as_bytes();
     let (mut j, mut count, mut last, mut before_last) = (i, 0u32, 0u32, 0u32);
     while let Some(c) = decode3(b, j) {
-        if !char::from_u32(c).is_some_and(is_inert) {
+        if !is_inert_u32(c) {
             break;
         }
         before_last = last;
