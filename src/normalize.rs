@@ -43,16 +43,20 @@ impl Key {
     /// A text whose key would be empty (only punctuation, symbols or emoji) falls back to its
     /// non-whitespace characters, so such lines can still be matched against each other.
     pub fn build(&mut self, text: &str, with_offsets: bool) {
+        self.build_tee(text, with_offsets, &mut NoSink);
+    }
+
+    /// Like [`Key::build`], also feeding the walk to `extra` (the shingle tokenizer), so that
+    /// a paragraph is walked once for both.
+    pub(crate) fn build_tee<S: Sink>(&mut self, text: &str, with_offsets: bool, extra: &mut S) {
         self.bytes.clear();
         self.offsets.clear();
         self.chars = 0;
-        self.glosses = walk(
-            text,
-            &mut KeySink {
-                key: self,
-                with_offsets,
-            },
-        );
+        let mut key = KeySink {
+            key: self,
+            with_offsets,
+        };
+        self.glosses = walk(text, &mut Tee(&mut key, extra));
         if self.bytes.is_empty() {
             for (i, c) in text.char_indices() {
                 if !c.is_whitespace() {
@@ -107,6 +111,45 @@ pub(crate) trait Sink {
     fn char(&mut self, c: char, src: usize);
     /// Source text not in the key (space, punctuation, a gloss) separates what comes next.
     fn gap(&mut self);
+}
+
+/// Feeds one walk to two sinks.
+struct Tee<'a, A, B>(&'a mut A, &'a mut B);
+
+impl<A: Sink, B: Sink> Sink for Tee<'_, A, B> {
+    #[inline]
+    fn ascii(&mut self, b: u8, src: usize) {
+        self.0.ascii(b, src);
+        self.1.ascii(b, src);
+    }
+    #[inline]
+    fn run(&mut self, bytes: &[u8], src: usize) {
+        self.0.run(bytes, src);
+        self.1.run(bytes, src);
+    }
+    fn char(&mut self, c: char, src: usize) {
+        self.0.char(c, src);
+        self.1.char(c, src);
+    }
+    #[inline]
+    fn gap(&mut self) {
+        self.0.gap();
+        self.1.gap();
+    }
+}
+
+/// A sink that ignores everything.
+pub(crate) struct NoSink;
+
+impl Sink for NoSink {
+    #[inline(always)]
+    fn ascii(&mut self, _: u8, _: usize) {}
+    #[inline(always)]
+    fn run(&mut self, _: &[u8], _: usize) {}
+    #[inline(always)]
+    fn char(&mut self, _: char, _: usize) {}
+    #[inline(always)]
+    fn gap(&mut self) {}
 }
 
 /// Builds [`Key`]s.

@@ -14,7 +14,7 @@ use crate::input::{self, Format, InputFile, Opened};
 use crate::minhash::MinHasher;
 use crate::pipeline::{Config, Progress};
 use crate::repair::{Event, Repaired, Repairer};
-use crate::shingle::Shingler;
+use crate::shingle::{shingles_of_tokens, Shingler};
 
 /// Target size of one unit of parallel work (a run of lines or WET records).
 pub(crate) const CHUNK_BYTES: usize = 1 << 20;
@@ -87,6 +87,7 @@ pub(crate) const SHORT_PARAGRAPH: u32 = 48;
 
 /// Pass-1 signing state of one worker.
 pub(crate) struct Signer {
+    pub(crate) size: usize,
     pub(crate) shingler: Shingler,
     pub(crate) hasher: MinHasher,
     pub(crate) bag: Vec<u32>,
@@ -302,18 +303,21 @@ impl Pass1<'_> {
         if let Some(sg) = &mut self.signer {
             sg.bag.clear();
             for p in &r.paragraphs {
-                sg.para.clear();
-                for piece in &r.pieces[p.pieces.clone()] {
-                    sg.para.push_str(&rec.text[piece.clone()]);
+                let dest = if p.key_chars <= SHORT_PARAGRAPH { &mut out.short } else { &mut sg.bag };
+                let before = dest.len();
+                match &p.tokens {
+                    // Tokens collected while repair built the key: no second walk.
+                    Some(t) => shingles_of_tokens(&r.tokens[t.clone()], sg.size, dest),
+                    None => {
+                        sg.para.clear();
+                        for piece in &r.pieces[p.pieces.clone()] {
+                            sg.para.push_str(&rec.text[piece.clone()]);
+                        }
+                        sg.shingler.paragraph(&sg.para, dest);
+                    }
                 }
-                if p.key_chars <= SHORT_PARAGRAPH {
-                    let before = out.short.len();
-                    sg.shingler.paragraph(&sg.para, &mut out.short);
-                    out.short_counts.push((out.short.len() - before) as u32);
-                } else {
-                    sg.shingler.paragraph(&sg.para, &mut sg.bag);
-                    out.short_counts.push(0);
-                }
+                let n = dest.len() - before;
+                out.short_counts.push(if p.key_chars <= SHORT_PARAGRAPH { n as u32 } else { 0 });
             }
             let row = out.sigs.len();
             out.sigs.resize(row + sg.hasher.len(), u32::MAX);
@@ -358,9 +362,14 @@ impl Pass1<'_> {
 pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Chunk {
     let mut p = Pass1 {
         ctx,
-        repairer: Repairer::new(ctx.cfg.min_repeat),
+        repairer: if ctx.cfg.near.is_some() {
+            Repairer::new(ctx.cfg.min_repeat).with_tokens()
+        } else {
+            Repairer::new(ctx.cfg.min_repeat)
+        },
         repaired: Repaired::default(),
         signer: ctx.cfg.near.map(|nc| Signer {
+            size: nc.shingle,
             shingler: Shingler::new(nc.shingle),
             hasher: nc.hasher(),
             bag: Vec::new(),

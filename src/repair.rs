@@ -34,6 +34,9 @@ pub struct Paragraph {
     pub hash: u64,
     /// 1-based line number in the page.
     pub line: u32,
+    /// The paragraph's shingle tokens in [`Repaired::tokens`], when the repairer tokenizes
+    /// and the paragraph was kept whole (a cut paragraph is tokenized again from its pieces).
+    pub tokens: Option<Range<usize>>,
     /// Key length in characters.
     pub key_chars: u32,
 }
@@ -55,6 +58,8 @@ pub struct Repaired {
     pub glosses: u32,
     /// What was removed, line by line, in page order.
     pub events: Vec<Event>,
+    /// Shingle tokens (hash, weight) of paragraphs kept whole, when tokenizing.
+    pub tokens: Vec<(u64, u8)>,
 }
 
 /// One removal by repair.
@@ -146,6 +151,9 @@ pub struct Repairer {
     local: HashMap<u64, usize, IdBuild>,
     cuts: Vec<Range<usize>>,
     rest: Vec<u8>,
+    /// Whether to collect shingle tokens while building keys (one walk for both).
+    tokenize: bool,
+    tok: crate::shingle::Tokens,
 }
 
 /// Anchors are positions where a hash of the previous `ANCHOR_WINDOW` key bytes has its top
@@ -198,6 +206,12 @@ impl Repairer {
         }
     }
 
+    /// Also collects the shingle tokens of kept paragraphs (see [`Paragraph::tokens`]).
+    pub fn with_tokens(mut self) -> Repairer {
+        self.tokenize = true;
+        self
+    }
+
     /// Repairs one page.
     pub fn repair(&mut self, text: &str) -> Repaired {
         let mut out = Repaired::default();
@@ -214,6 +228,7 @@ impl Repairer {
         out.cut_paragraphs = 0;
         out.glosses = 0;
         out.events.clear();
+        out.tokens.clear();
         self.seen.clear();
         self.heads.clear();
         self.tails.clear();
@@ -240,7 +255,13 @@ impl Repairer {
     }
 
     fn paragraph(&mut self, start: usize, line: &str, out: &mut Repaired) {
-        self.key.build(line, false);
+        if self.tokenize {
+            self.tok.clear();
+            self.key.build_tee(line, false, &mut self.tok);
+            self.tok.flush();
+        } else {
+            self.key.build(line, false);
+        }
         let h = xxh3_64(&self.key.bytes);
         if let Some(&of) = self.seen.get(&h) {
             out.repeated_paragraphs += 1;
@@ -278,10 +299,16 @@ impl Repairer {
         let para = if self.cuts.is_empty() {
             self.remember(&own_key, h);
             out.pieces.push(start..start + line.len());
+            let tokens = self.tokenize.then(|| {
+                let t = out.tokens.len();
+                out.tokens.extend_from_slice(&self.tok.tokens);
+                t..out.tokens.len()
+            });
             Some(Paragraph {
                 pieces: out.pieces.len() - 1..out.pieces.len(),
                 hash: h,
                 line: self.line,
+                tokens,
                 key_chars,
             })
         } else {
@@ -368,6 +395,7 @@ impl Repairer {
                 pieces: first..out.pieces.len(),
                 hash: rh,
                 line: self.line,
+                tokens: None,
                 key_chars: char_count(&rest) as u32,
             })
         };

@@ -40,13 +40,13 @@ fn mix(h: u64) -> u64 {
 /// Turns paragraphs into shingle hashes; holds scratch buffers.
 pub struct Shingler {
     size: usize,
-    /// Tokens of the current paragraph: (hash, weight).
-    tokens: Vec<(u64, u8)>,
+    tokens: Tokens,
 }
 
-/// Collects tokens from the normalizer's walk over a paragraph.
-struct Tokens<'a> {
-    tokens: &'a mut Vec<(u64, u8)>,
+/// Collects the tokens of a paragraph from the normalizer's walk: (hash, weight).
+#[derive(Debug, Clone)]
+pub(crate) struct Tokens {
+    pub(crate) tokens: Vec<(u64, u8)>,
     /// FNV-1a state of the word being read, and its length in bytes.
     word: u64,
     word_len: usize,
@@ -55,9 +55,27 @@ struct Tokens<'a> {
 const FNV_OFFSET: u64 = 0xCBF2_9CE4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01B3;
 
-impl Tokens<'_> {
+impl Default for Tokens {
+    fn default() -> Tokens {
+        Tokens {
+            tokens: Vec::new(),
+            word: FNV_OFFSET,
+            word_len: 0,
+        }
+    }
+}
+
+impl Tokens {
+    /// Starts a new paragraph.
+    pub(crate) fn clear(&mut self) {
+        self.tokens.clear();
+        self.word = FNV_OFFSET;
+        self.word_len = 0;
+    }
+
+    /// Ends the paragraph (the last word).
     #[inline]
-    fn flush(&mut self) {
+    pub(crate) fn flush(&mut self) {
         if self.word_len > 0 {
             self.tokens.push((mix(self.word), 2));
             self.word = FNV_OFFSET;
@@ -80,7 +98,7 @@ impl Tokens<'_> {
     }
 }
 
-impl Sink for Tokens<'_> {
+impl Sink for Tokens {
     #[inline]
     fn ascii(&mut self, b: u8, _src: usize) {
         self.word_byte(b);
@@ -126,25 +144,26 @@ impl Shingler {
     pub fn new(size: usize) -> Shingler {
         Shingler {
             size: size.max(1),
-            tokens: Vec::new(),
+            tokens: Tokens::default(),
         }
     }
+
 
     /// Appends the 32-bit shingle hashes of one paragraph to `out` (not deduplicated).
     pub fn paragraph(&mut self, text: &str, out: &mut Vec<u32>) {
         self.tokens.clear();
-        let mut sink = Tokens {
-            tokens: &mut self.tokens,
-            word: FNV_OFFSET,
-            word_len: 0,
-        };
-        walk(text, &mut sink);
-        sink.flush();
-        let t = &self.tokens;
+        walk(text, &mut self.tokens);
+        self.tokens.flush();
+        shingles_of_tokens(&self.tokens.tokens, self.size, out);
+    }
+}
+
+/// Appends the shingles of a paragraph's tokens to `out`.
+pub(crate) fn shingles_of_tokens(t: &[(u64, u8)], size: usize, out: &mut Vec<u32>) {
+    {
         if t.is_empty() {
             return;
         }
-        let size = self.size;
         let total: usize = t.iter().map(|&(_, w)| usize::from(w)).sum();
         if total <= size {
             out.push(shingle(t));
