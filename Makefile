@@ -4,7 +4,7 @@ CANON := target/release/canon
 CORPUS_BYTES ?= 1G
 CORPUS := corpus/corpus.jsonl
 
-.PHONY: dedup build test bench bench-stages bench-corpus corpus eval check-sample fmt lint clean
+.PHONY: dedup build test bench bench-stages bench-corpus bench-scale corpus eval check-sample fuzz fmt lint clean
 
 ## Build in release mode and deduplicate the sample dumps in data/ into out/.
 dedup: build
@@ -32,6 +32,10 @@ bench-corpus: build $(CORPUS)
 	scripts/bench_corpus.sh $(CANON) $(CORPUS) 2 --no-near
 	scripts/bench_corpus.sh $(CANON) $(CORPUS) 2
 
+## Throughput and peak memory on generated corpora of 0.25, 0.5, 1 and 2 GB (2 threads).
+bench-scale: build
+	scripts/bench_scale.sh $(CANON)
+
 ## A generated ~1 GB JSON Lines corpus (with ground truth beside it) in corpus/.
 corpus: $(CORPUS)
 
@@ -48,6 +52,12 @@ eval: build $(CORPUS)
 check-sample: build
 	scripts/check_sample.sh $(CANON) ../shared/samples/hukou-grid-news.txt
 
+## cargo-fuzz targets (fuzz/), FUZZ_SECONDS (default 60) each, on the stable toolchain
+## (RUSTC_BOOTSTRAP=1); installs cargo-fuzz if missing. Not part of `make test`.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
+
 fmt:
 	$(CARGO) fmt --all
 
@@ -58,3 +68,22 @@ lint:
 clean:
 	rm -rf out/ corpus/
 	$(CARGO) clean
+
+.PHONY: slurm-dedup test-slurm
+
+## The sharded pipeline on a Slurm cluster (deploy/slurm/README.md): sign (array) -> cluster ->
+## emit (array), waiting for the jobs; WORK's state of an earlier run is deleted first.
+## DUMPS: inputs (space-separated); WORK, OUT and the inputs must be on storage the compute nodes
+## share; CANON_OPTS: dedup options; sbatch options through CANON_SBATCH_OPTS or SBATCH_*.
+DUMPS ?= data/
+SHARDS ?= 4
+WORK ?= out/slurm-work
+OUT ?= out/slurm
+slurm-dedup: build
+	CANON=$(abspath $(CANON)) WORK=$(WORK) OUT=$(OUT) SHARDS=$(SHARDS) INPUTS="$(DUMPS)" \
+		deploy/slurm/submit.sh --wait --clean
+
+## A private single-host Slurm cluster (installs slurm-wlm and munge if missing), the sharded
+## pipeline on data/ through it, compared with canon dedup; the daemons are stopped afterwards.
+test-slurm: build
+	scripts/test_slurm.sh $(CANON)

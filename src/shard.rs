@@ -5,8 +5,8 @@
 //! the same code as `canon dedup`, so the result is the same: byte-identical `canonical.jsonl`,
 //! `dropped.jsonl` and `boilerplate.jsonl`, the same `report.json` apart from `run`.
 //!
-//! Work directory: `sign-I-of-N.bin` per shard, `cluster.bin`, `emit-I-of-N/` per shard,
-//! `assemble.lock`; every file is written under a temporary name and renamed when complete.
+//! Work directory: `sign-I-of-N.bin` per shard, `cluster.bin`, `emit-I-of-N/` per shard; every
+//! file is written under a temporary name and renamed when complete.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -173,7 +173,7 @@ struct Merged {
 
 /// Loads every `sign-*-of-N.bin` of the work directory (N read from the first one found).
 fn load_signs(work: &Path) -> Result<Merged> {
-    let count = std::fs::read_dir(work)
+    let mut counts: Vec<usize> = std::fs::read_dir(work)
         .map_err(|e| Error::io(work, e))?
         .filter_map(|e| e.ok())
         .filter_map(|e| {
@@ -181,13 +181,24 @@ fn load_signs(work: &Path) -> Result<Merged> {
             let rest = name.strip_prefix("sign-")?.strip_suffix(".bin")?.to_owned();
             rest.split_once("-of-")?.1.parse::<usize>().ok()
         })
-        .max()
-        .ok_or_else(|| {
-            Error::Usage(format!(
+        .collect();
+    counts.sort_unstable();
+    counts.dedup();
+    let count = match counts[..] {
+        [] => {
+            return Err(Error::Usage(format!(
                 "{}: no sign shards here (run `canon sign` first)",
                 work.display()
-            ))
-        })?;
+            )))
+        }
+        [n] => n,
+        _ => {
+            return Err(Error::Usage(format!(
+                "{}: sign shards of several runs (N = {counts:?}); use a clean work directory",
+                work.display()
+            )))
+        }
+    };
     let mut m = Merged {
         cfg: Config::new(Vec::new(), PathBuf::new()),
         count,
@@ -388,8 +399,10 @@ pub fn emit(
     })
 }
 
-/// Assembles `out` from all emit parts if they are complete and no other shard has started
-/// doing so; otherwise does nothing.
+/// Assembles `out` from all emit parts if they are complete; otherwise does nothing. Two
+/// shards finishing at once may both assemble: they write identical files, each committed
+/// atomically, so the result is the same; an assembling shard that is killed leaves the
+/// previous `out` (or none), and any emit shard run again assembles it.
 /// What assembling needs to know of the inputs.
 struct Book {
     count: usize,
@@ -414,19 +427,8 @@ fn assemble(m: &Book, cluster: &ClusterState, work: &Path, out: &Path, cfg: &Con
     if !parts.iter().all(|p| p.join("done.bin").exists()) {
         return Ok(());
     }
-    let lock = work.join("assemble.lock");
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&lock)
     {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
-        Err(e) => return Err(Error::io(&lock, e)),
-    }
-    let result = (|| {
         std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-        crate::output::remove_stale(out);
         let mut outs = Outputs::create(out)?;
         outs.explain.write(&empty_zstd_frame()?)?;
         let mut report = cluster.report.clone();
@@ -459,9 +461,7 @@ fn assemble(m: &Book, cluster: &ClusterState, work: &Path, out: &Path, cfg: &Con
             outs,
             &cluster.boilerplate,
         )
-    })();
-    let _ = std::fs::remove_file(&lock);
-    result
+    }
 }
 
 /// Runs `f` in a thread pool of the configuration's size.
