@@ -105,7 +105,8 @@ pub(crate) struct Signatures<'a> {
     pub(crate) docs: &'a [Doc],
     pub(crate) hashes: &'a [u64],
     pub(crate) chars: &'a [u32],
-    pub(crate) long: &'a [u32],
+    /// Pass-1 signatures of long paragraphs, `u32` little-endian, a row per document.
+    pub(crate) long: &'a [u8],
     pub(crate) short: &'a [u32],
     pub(crate) short_counts: &'a [u32],
     pub(crate) bp: &'a Boilerplate,
@@ -125,7 +126,10 @@ impl Signatures<'_> {
             self.hasher.sign(&self.shingles.of(i, false), out);
             return;
         }
-        out.copy_from_slice(&self.long[i * n..(i + 1) * n]);
+        let row = &self.long[i * n * 4..(i + 1) * n * 4];
+        for (o, v) in out.iter_mut().zip(row.chunks_exact(4)) {
+            *o = u32::from_le_bytes(v.try_into().expect("4 bytes"));
+        }
         let mut bag = Vec::new();
         let mut at = d.short.start;
         for p in d.paras.clone() {

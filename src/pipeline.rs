@@ -139,11 +139,12 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     let (files, skipped) = discover(cfg)?;
     std::fs::create_dir_all(&cfg.out).map_err(|e| Error::io(&cfg.out, e))?;
     output::remove_stale(&cfg.out);
-    let read = read_stage(cfg, progress, files, skipped, &cfg.out, &mut seconds)?;
+    let mut read = read_stage(cfg, progress, files, skipped, &cfg.out, &mut seconds)?;
+    let long = spill_signatures(&mut read.chunk, &cfg.out)?;
     let ctx = read.ctx(cfg);
 
     // 3–4. Boilerplate, exact and near-duplicate clusters, each document's fate.
-    let decided = decide_stage(cfg, &ctx, &read.chunk, progress, &mut seconds)?;
+    let decided = decide_stage(cfg, &ctx, &read.chunk, &long, progress, &mut seconds)?;
     let mut report = new_report(cfg, read.inputs.clone());
     report.near = decided.near.clone();
     fill_report(
@@ -345,6 +346,35 @@ pub(crate) fn read_stage(
     Ok(state)
 }
 
+/// Moves the pass-1 signatures out of the heap into a temporary file in `dir`, mapped: while
+/// banding, only band hashes stay in memory (the near-duplicate issue's memory budget).
+pub(crate) fn spill_signatures(chunk: &mut Chunk, dir: &Path) -> Result<SpilledSigs> {
+    let sigs = std::mem::take(&mut chunk.sigs);
+    if sigs.is_empty() {
+        return Ok(SpilledSigs(None));
+    }
+    let file = tempfile::tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    for v in &sigs {
+        std::io::Write::write_all(&mut w, &v.to_le_bytes()).map_err(|e| Error::io(dir, e))?;
+    }
+    drop(sigs);
+    let file = w.into_inner().map_err(|e| Error::io(dir, e.into_error()))?;
+    // SAFETY: an unnamed temporary file of canon's own, complete and never written again.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(dir, e))?;
+    Ok(SpilledSigs(Some(map)))
+}
+
+/// Pass-1 signatures in a mapped temporary file (see [`spill_signatures`]).
+pub(crate) struct SpilledSigs(Option<memmap2::Mmap>);
+
+impl std::ops::Deref for SpilledSigs {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.0.as_deref().unwrap_or(&[])
+    }
+}
+
 /// Every decision about every document.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct Decided {
@@ -360,6 +390,7 @@ pub(crate) fn decide_stage(
     cfg: &Config,
     ctx: &Ctx,
     chunk: &Chunk,
+    long_sigs: &[u8],
     progress: &Progress,
     seconds: &mut BTreeMap<String, f64>,
 ) -> Result<Decided> {
@@ -402,7 +433,7 @@ pub(crate) fn decide_stage(
                 docs,
                 hashes: &chunk.hashes,
                 chars: &chunk.chars,
-                long: &chunk.sigs,
+                long: long_sigs,
                 short: &chunk.short,
                 short_counts: &chunk.short_counts,
                 bp: &bp,

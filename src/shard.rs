@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::input::{InputFile, Stamp};
 use crate::pipeline::{
     self, decide_stage, discover, emit_range, empty_zstd_frame, finish, new_report, open_files,
-    read_stage, Config, Decided, Outputs, Progress, ReadState,
+    read_stage, spill_signatures, Config, Decided, Outputs, Progress, ReadState,
 };
 use crate::read::{merge, Chunk};
 use crate::report::{self, Report};
@@ -299,11 +299,12 @@ pub fn cluster(work: &Path, threads: usize, progress: &Progress) -> Result<()> {
     cfg.threads = threads;
     pool(&cfg, move || {
         let n = m.files.len();
-        let (read, mut cfg, mut seconds) = reopen(m, work, 0..n)?;
+        let (mut read, mut cfg, mut seconds) = reopen(m, work, 0..n)?;
         cfg.threads = threads;
+        let long = spill_signatures(&mut read.chunk, work)?;
         let ctx = read.ctx(&cfg);
         let t = Instant::now();
-        let decided = decide_stage(&cfg, &ctx, &read.chunk, progress, &mut seconds)?;
+        let decided = decide_stage(&cfg, &ctx, &read.chunk, &long, progress, &mut seconds)?;
         let mut report = new_report(&cfg, read.inputs.clone());
         report.near = decided.near.clone();
         fill_report(
