@@ -241,6 +241,8 @@ pub(crate) fn open_files(
         })
         .map(|r| match r {
             Ok(o) => Ok(o),
+            // Failing to write the decompressed copy is an output error: fatal.
+            Err(Error::Io { path, source }) if path == tmp_dir => Err(Error::Io { path, source }),
             // An unreadable file is one invalid record (a fatal error under --strict).
             Err(e) if !cfg.strict => Ok(Opened::empty(Some(e.to_string()))),
             Err(e) => Err(e),

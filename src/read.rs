@@ -303,7 +303,11 @@ impl Pass1<'_> {
         if let Some(sg) = &mut self.signer {
             sg.bag.clear();
             for p in &r.paragraphs {
-                let dest = if p.key_chars <= SHORT_PARAGRAPH { &mut out.short } else { &mut sg.bag };
+                let dest = if p.key_chars <= SHORT_PARAGRAPH {
+                    &mut out.short
+                } else {
+                    &mut sg.bag
+                };
                 let before = dest.len();
                 match &p.tokens {
                     // Tokens collected while repair built the key: no second walk.
@@ -317,7 +321,11 @@ impl Pass1<'_> {
                     }
                 }
                 let n = dest.len() - before;
-                out.short_counts.push(if p.key_chars <= SHORT_PARAGRAPH { n as u32 } else { 0 });
+                out.short_counts.push(if p.key_chars <= SHORT_PARAGRAPH {
+                    n as u32
+                } else {
+                    0
+                });
             }
             let row = out.sigs.len();
             out.sigs.resize(row + sg.hasher.len(), u32::MAX);

@@ -187,11 +187,19 @@ fn anchors_of(key: &[u8], out: &mut Vec<(usize, u64)>) {
     }
 }
 
+/// The first or last 8 key bytes of a paragraph, mixed: the glue maps use an identity
+/// hasher, and raw text bytes would put most paragraphs in a few buckets.
 fn edge(b: &[u8]) -> u64 {
     let mut v = [0u8; 8];
     v.copy_from_slice(b);
-    u64::from_le_bytes(v)
+    let x = u64::from_le_bytes(v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x ^ (x >> 29)
 }
+
+/// Earlier paragraphs with the same edge that are tried as glued copies, newest first: a page
+/// of thousands of lines that begin alike ("entry number 1", "entry number 2", …) stays
+/// linear.
+const MAX_GLUE_CANDIDATES: usize = 32;
 
 fn char_count(b: &[u8]) -> usize {
     b.iter().filter(|&&x| (x & 0xC0) != 0x80).count()
@@ -442,11 +450,22 @@ impl Repairer {
         };
         let mut best = None;
         let mut at = *map.get(&e)?;
-        while at != u32::MAX {
+        let mut tried = 0;
+        while at != u32::MAX && tried < MAX_GLUE_CANDIDATES {
             let (len, h, prev) = self.glue[at as usize];
             at = prev;
+            tried += 1;
             let len = len as usize;
             if len >= k.len() || best.is_some_and(|b| b >= len) {
+                continue;
+            }
+            // Never cut inside a number: "Chapter 10" does not begin with "Chapter 1".
+            let (left, right) = if head {
+                (k[len - 1], k[len])
+            } else {
+                (k[k.len() - len - 1], k[k.len() - len])
+            };
+            if left.is_ascii_digit() && right.is_ascii_digit() {
                 continue;
             }
             let part = if head { &k[..len] } else { &k[k.len() - len..] };

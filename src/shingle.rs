@@ -148,7 +148,6 @@ impl Shingler {
         }
     }
 
-
     /// Appends the 32-bit shingle hashes of one paragraph to `out` (not deduplicated).
     pub fn paragraph(&mut self, text: &str, out: &mut Vec<u32>) {
         self.tokens.clear();

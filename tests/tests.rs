@@ -52,3 +52,11 @@ mod determinism;
 // random small corpora (the books always balance). `PROPTEST_CASES=N` runs more cases.
 #[path = "suite/properties.rs"]
 mod properties;
+
+// Hardening: damaged records of every kind beside good ones (which must come out as if alone),
+// a 200 MB line, damaged compressed streams and WET records, 20,000 small files, symlink loops
+// and unreadable paths, duplicate ids, unwritable and full output directories, inputs changed
+// during a run, runs killed at random moments (the atomic commit), determinism over thread
+// counts, input order and file names.
+#[path = "suite/hardening.rs"]
+mod hardening;

@@ -44,13 +44,34 @@ pub fn parse<'a>(line: &'a str, fields: &Fields) -> Result<JsonRecord<'a>, Strin
         .map_err(|e| describe(&e))?;
     let text = text.ok_or_else(|| format!("missing field `{}`", fields.text))?;
     let text_span = span_in(line, text.get());
-    let text = string_value(text).ok_or_else(|| {
-        format!(
-            "field `{}` is not a string (found {})",
-            fields.text,
-            kind(text.get())
-        )
-    })?;
+    let text = match string_value(text) {
+        Some(t) => t,
+        None if text.get().starts_with('"') => {
+            // A string that does not unescape: a lone surrogate such as `\ud83d`.
+            let e = serde_json::from_str::<String>(text.get()).err();
+            let raw = text.get().to_ascii_lowercase();
+            let lone = ["8", "9", "a", "b", "c", "d", "e", "f"]
+                .iter()
+                .any(|d| raw.contains(&format!("\\ud{d}")));
+            let why = if lone {
+                "a lone UTF-16 surrogate escape (half of a character such as an emoji)"
+            } else {
+                "an escape that is not a character"
+            };
+            return Err(format!(
+                "field `{}` holds {why}: {}",
+                fields.text,
+                e.map_or_else(|| "bad escape".to_owned(), |e| describe(&e))
+            ));
+        }
+        None => {
+            return Err(format!(
+                "field `{}` is not a string (found {})",
+                fields.text,
+                kind(text.get())
+            ))
+        }
+    };
     let id = id.and_then(|raw| match raw.get().as_bytes().first() {
         Some(b'"') => string_value(raw),
         Some(b'n') => None,

@@ -346,10 +346,22 @@ fn decompress(mut dec: impl Read, path: &Path, tmp_dir: &Path) -> Result<(Data, 
     Ok((map(&tmp, path)?, truncated))
 }
 
+/// Files smaller than this are read rather than mapped: a mapping per file would run into the
+/// kernel's limit on mappings (`vm.max_map_count`, 65,530) on directories of many small
+/// pages, and small reads are as fast.
+const MAP_MIN_BYTES: u64 = 64 << 10;
+
 fn map(f: &File, path: &Path) -> Result<Data> {
     let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
     if len == 0 {
         return Ok(Data::Empty);
+    }
+    #[cfg(unix)]
+    if len < MAP_MIN_BYTES {
+        use std::os::unix::fs::FileExt;
+        let mut v = vec![0u8; len as usize];
+        f.read_exact_at(&mut v, 0).map_err(|e| Error::io(path, e))?;
+        return Ok(Data::Read(v));
     }
     // SAFETY: the mapping is read-only and lives as long as the run. The contract (README,
     // "Inputs") is that input files are not truncated or rewritten while canon runs: if one
