@@ -356,10 +356,20 @@ impl Repairer {
         let mut kept_from = 0; // key offset
                                // A kept piece starting the line keeps any text before its first key character.
         let from = |k: usize| if k == 0 { 0 } else { src(k) };
+        // A kept piece that ends inside a normalized segment (several key characters from one
+        // source run, all at the run's offset) keeps the whole segment: a cut never removes
+        // text that is not repeated (found by fuzzing: `叿ȯ沙发` lost `叿`).
+        let to = |k: usize| -> usize {
+            let o = &key.offsets;
+            if k == 0 || k >= o.len() || o[k] != o[k - 1] {
+                return src(k);
+            }
+            o[k..].iter().find(|&&x| x != o[k]).map_or(line.len(), |&x| x as usize)
+        };
         for c in &self.cuts {
             if c.start > kept_from {
                 self.rest.extend_from_slice(&own_key[kept_from..c.start]);
-                pieces.push(start + from(kept_from)..start + src(c.start));
+                pieces.push(start + from(kept_from)..start + to(c.start));
             }
             kept_from = kept_from.max(c.end);
         }
@@ -667,6 +677,14 @@ mod tests {
             r.paragraphs.iter().map(|p| p.line).collect::<Vec<_>>(),
             vec![1, 4]
         );
+    }
+
+    #[test]
+    fn a_cut_inside_a_normalized_segment_keeps_the_segment() {
+        // Fuzzing regression: line 2 ends with line 1's key; `叿ȯ` is one NFKC segment.
+        let page = "Ȯ沙发\n叿ȯ沙发\n";
+        let (text, _) = repair(page);
+        assert_eq!(text, "Ȯ沙发\n叿ȯ");
     }
 
     #[test]
