@@ -211,7 +211,12 @@ fn is_inert_u32(c: u32) -> bool {
 /// Characters dropped from keys without consulting Unicode tables: general punctuation,
 /// CJK symbols and punctuation, and spaces.
 fn is_fast_drop(c: char) -> bool {
-    matches!(c as u32, 0x2000..=0x206F | 0x3000..=0x3004 | 0x3008..=0x303F | 0x00A0..=0x00BF | 0x00D7 | 0x00F7)
+    // Not dropped here (they are letters or numbers, for the slow path): ª ² ³ µ ¹ º ¼ ½ ¾ and
+    // the Hangzhou numerals, kana repeat marks and others in U+3021–303C.
+    matches!(c as u32,
+        0x2000..=0x206F | 0x3000..=0x3004 | 0x3008..=0x3020 | 0x3030 | 0x3036 | 0x3037
+        | 0x303D..=0x303F | 0x00A0..=0x00A9 | 0x00AB..=0x00B1 | 0x00B4 | 0x00B6..=0x00B8
+        | 0x00BB | 0x00BF | 0x00D7 | 0x00F7)
 }
 
 /// Characters after which no following character can change the NFKC result of the text so
@@ -608,6 +613,9 @@ mod tests {
         // Ligature, circled digit, half-width katakana with voiced mark, decomposed é.
         assert_eq!(key_of("ﬁne"), "fine");
         assert_eq!(key_of("①"), "1");
+        // Superscripts, micro sign and fractions are not punctuation (found by fuzzing).
+        assert_ne!(key_of("10 m²"), key_of("10 m"));
+        assert_eq!(key_of("5 µm"), key_of("5 μm"));
         assert_eq!(key_of("ｶﾞ"), "ガ");
         assert_eq!(key_of("cafe\u{301}"), key_of("café"));
         assert_eq!(key_of("が"), key_of("か\u{3099}"));

@@ -27,7 +27,10 @@ fn lines(data: &[u8], range: Range<usize>, first_line: u64) -> Vec<(Range<usize>
         let item = (pos..e, line);
         pos = end + 1;
         line += 1;
-        if data[item.0.clone()].iter().any(|b| !b.is_ascii_whitespace()) {
+        if data[item.0.clone()]
+            .iter()
+            .any(|b| !b.is_ascii_whitespace())
+        {
             out.push(item);
         }
     }
@@ -50,17 +53,28 @@ fuzz_target!(|input: &[u8]| {
     // The chunks tile the data, in order, each non-empty.
     let mut expect_start = 0;
     for (i, (r, first_line)) in chunks.iter().enumerate() {
-        assert_eq!(r.start, expect_start, "chunk {i} does not start where the last ended");
+        assert_eq!(
+            r.start, expect_start,
+            "chunk {i} does not start where the last ended"
+        );
         assert!(r.start < r.end, "chunk {i} is empty");
         assert!(r.end <= data.len(), "chunk {i} ends past the data");
         let newlines_before = data[..r.start].iter().filter(|&&b| b == b'\n').count() as u64;
-        assert_eq!(*first_line, newlines_before + 1, "chunk {i} has a wrong first line number");
+        assert_eq!(
+            *first_line,
+            newlines_before + 1,
+            "chunk {i} has a wrong first line number"
+        );
         if r.end < data.len() {
             // A chunk that is not the last ends just after the first line end at or after its
             // target size.
             let want = r.start + target.max(1);
             assert!(r.end >= want, "chunk {i} is shorter than the target");
-            assert_eq!(data[r.end - 1], b'\n', "chunk {i} does not end at a line end");
+            assert_eq!(
+                data[r.end - 1],
+                b'\n',
+                "chunk {i} does not end at a line end"
+            );
             assert!(
                 !data[want - 1..r.end - 1].contains(&b'\n'),
                 "chunk {i} runs past an earlier line end"
@@ -76,7 +90,10 @@ fuzz_target!(|input: &[u8]| {
     for (r, first_line) in &chunks {
         split.extend(lines(data, r.clone(), *first_line));
     }
-    assert_eq!(split, whole, "chunked splitting differs from whole-file splitting");
+    assert_eq!(
+        split, whole,
+        "chunked splitting differs from whole-file splitting"
+    );
 
     let fields = Fields {
         text: "text".into(),

@@ -10,8 +10,15 @@ fn check(text: &str, scratch: &mut Key) {
     plain.build(text, false);
     let key = std::str::from_utf8(&plain.bytes).expect("key bytes are UTF-8");
     assert_eq!(key, plain.as_str());
-    assert_eq!(plain.chars as usize, key.chars().count(), "chars miscounted");
-    assert!(plain.offsets.is_empty(), "offsets filled without with_offsets");
+    assert_eq!(
+        plain.chars as usize,
+        key.chars().count(),
+        "chars miscounted"
+    );
+    assert!(
+        plain.offsets.is_empty(),
+        "offsets filled without with_offsets"
+    );
     assert_eq!(key_of(text), key, "key_of differs from Key::build");
 
     // Empty exactly when the text is whitespace only (symbol-only text falls back).
@@ -20,25 +27,42 @@ fn check(text: &str, scratch: &mut Key) {
         text.chars().all(char::is_whitespace),
         "empty key for non-blank text, or a key for blank text"
     );
-    assert!(!key.chars().any(char::is_whitespace), "whitespace in a key: {key:?}");
+    assert!(
+        !key.chars().any(char::is_whitespace),
+        "whitespace in a key: {key:?}"
+    );
     let parens = text.matches(['(', '（']).count();
-    assert!(plain.glosses as usize <= parens, "more glosses than parentheses");
+    assert!(
+        plain.glosses as usize <= parens,
+        "more glosses than parentheses"
+    );
 
     // The same key with offsets, built in a buffer that held another key before.
     scratch.build(text, true);
     assert_eq!(scratch.bytes, plain.bytes, "with_offsets changes the key");
     assert_eq!(scratch.chars, plain.chars);
     assert_eq!(scratch.glosses, plain.glosses);
-    assert_eq!(scratch.offsets.len(), scratch.bytes.len(), "one offset per key byte");
+    assert_eq!(
+        scratch.offsets.len(),
+        scratch.bytes.len(),
+        "one offset per key byte"
+    );
     let mut prev = 0;
     for (k, c) in key.char_indices() {
         let o = scratch.offsets[k];
         for j in 0..c.len_utf8() {
-            assert_eq!(scratch.offsets[k + j], o, "bytes of one key character disagree");
+            assert_eq!(
+                scratch.offsets[k + j],
+                o,
+                "bytes of one key character disagree"
+            );
         }
         let o = o as usize;
         assert!(o < text.len(), "offset past the text");
-        assert!(text.is_char_boundary(o), "offset {o} not on a char boundary");
+        assert!(
+            text.is_char_boundary(o),
+            "offset {o} not on a char boundary"
+        );
         assert!(o >= prev, "offsets go backwards");
         prev = o;
     }

@@ -10,7 +10,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&sel, rest)) = data.split_first() else {
         return;
     };
-    let size = if sel < 0x80 { DEFAULT_SIZE } else { usize::from(sel & 0x0F) }; // 0 is taken as 1
+    let size = if sel < 0x80 {
+        DEFAULT_SIZE
+    } else {
+        usize::from(sel & 0x0F)
+    }; // 0 is taken as 1
     let text = String::from_utf8_lossy(rest);
     let paragraphs: Vec<&str> = text.split('\n').collect();
 
@@ -22,20 +26,33 @@ fuzz_target!(|data: &[u8]| {
         Shingler::new(size).paragraph(p, &mut alone);
         let before = all.len();
         reused.paragraph(p, &mut all);
-        assert_eq!(&all[before..], &alone[..], "a reused shingler differs from a fresh one");
+        assert_eq!(
+            &all[before..],
+            &alone[..],
+            "a reused shingler differs from a fresh one"
+        );
         // At most one shingle per key character; at least one for text with ASCII letters.
         key.build(p, false);
-        assert!(alone.len() <= (key.chars as usize).max(1), "more shingles than key characters");
+        assert!(
+            alone.len() <= (key.chars as usize).max(1),
+            "more shingles than key characters"
+        );
         if p.is_ascii() && p.chars().any(|c| c.is_ascii_alphanumeric()) {
             assert!(!alone.is_empty(), "no shingle for {p:?}");
         }
     }
     let set = set_of(size, paragraphs.iter().copied());
-    assert!(set.windows(2).all(|w| w[0] < w[1]), "set_of is not sorted and deduplicated");
+    assert!(
+        set.windows(2).all(|w| w[0] < w[1]),
+        "set_of is not sorted and deduplicated"
+    );
     let mut expect = all.clone();
     expect.sort_unstable();
     expect.dedup();
-    assert_eq!(set, expect, "set_of differs from the shingles of its paragraphs");
+    assert_eq!(
+        set, expect,
+        "set_of differs from the shingles of its paragraphs"
+    );
 
     // ASCII case does not matter (parentheses excluded: acronyms are not glosses).
     if !text.contains(['(', '（']) {

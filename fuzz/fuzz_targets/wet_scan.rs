@@ -12,7 +12,10 @@ fn check_structure(data: &[u8]) {
     let mut last_ordinal = 0;
     let mut last_body_end = 0;
     for (i, r) in s.records.iter().enumerate() {
-        assert!(r.ordinal > last_ordinal, "record {i}: ordinals not increasing");
+        assert!(
+            r.ordinal > last_ordinal,
+            "record {i}: ordinals not increasing"
+        );
         assert!(
             last_offset.is_none_or(|o| r.offset > o),
             "record {i}: offsets not increasing"
@@ -22,12 +25,22 @@ fn check_structure(data: &[u8]) {
             r.body.start <= r.body.end && r.body.end <= data.len(),
             "record {i}: body out of bounds"
         );
-        assert!(r.body.start >= r.offset, "record {i}: body before its header");
-        assert!(r.offset >= last_body_end, "record {i}: overlaps the previous body");
+        assert!(
+            r.body.start >= r.offset,
+            "record {i}: body before its header"
+        );
+        assert!(
+            r.offset >= last_body_end,
+            "record {i}: overlaps the previous body"
+        );
         match &r.error {
             Some(msg) => {
                 assert!(!msg.is_empty());
-                assert_eq!(r.body, r.offset..r.offset, "record {i}: damaged record with a body");
+                assert_eq!(
+                    r.body,
+                    r.offset..r.offset,
+                    "record {i}: damaged record with a body"
+                );
                 assert!(r.id.is_none() && r.url.is_none());
             }
             None => {
@@ -67,7 +80,11 @@ fn round_trip(spec: &[u8]) {
             data.extend_from_slice(eol);
         };
         push_line("WARC/1.0");
-        push_line(if conversion { "WARC-Type: conversion" } else { "WARC-Type: warcinfo" });
+        push_line(if conversion {
+            "WARC-Type: conversion"
+        } else {
+            "WARC-Type: warcinfo"
+        });
         push_line(&format!("WARC-Target-URI: http://example.com/{n}"));
         push_line(&format!("WARC-Record-ID: <urn:uuid:{n}>"));
         push_line(&format!("Content-Length: {}", body.len()));
@@ -85,10 +102,17 @@ fn round_trip(spec: &[u8]) {
         .records
         .iter()
         .map(|r| {
-            assert!(r.error.is_none(), "well-formed record reported as damaged: {:?}", r.error);
+            assert!(
+                r.error.is_none(),
+                "well-formed record reported as damaged: {:?}",
+                r.error
+            );
             let n = r.ordinal as usize - 1;
             assert_eq!(r.id.as_deref(), Some(format!("<urn:uuid:{n}>").as_str()));
-            assert_eq!(r.url.as_deref(), Some(format!("http://example.com/{n}").as_str()));
+            assert_eq!(
+                r.url.as_deref(),
+                Some(format!("http://example.com/{n}").as_str())
+            );
             (r.body.clone(), n)
         })
         .collect();
