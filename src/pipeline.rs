@@ -145,17 +145,7 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
 
     // 3–4. Boilerplate, exact and near-duplicate clusters, each document's fate.
     let decided = decide_stage(cfg, &ctx, &read.chunk, &long, progress, &mut seconds)?;
-    let mut report = new_report(cfg, read.inputs.clone());
-    report.near = decided.near.clone();
-    fill_report(
-        &mut report,
-        &ctx,
-        &read.chunk.docs,
-        &decided.fates,
-        &decided.facts,
-        &decided.bp,
-        &decided.members,
-    );
+    let mut report = decided_report(cfg, &ctx, &read, &decided);
 
     // 5. Emit, in input order, then commit everything at once.
     let t = Instant::now();
@@ -461,15 +451,7 @@ pub(crate) fn decide_stage(
     let t = Instant::now();
     let mut restored = 0;
     if !near.pairs.is_empty() {
-        let mut uf = UnionFind::new(docs.len());
-        for (i, c) in exact_first.iter().enumerate() {
-            if let Some(c) = *c {
-                uf.union(i, c);
-            }
-        }
-        for p in &near.pairs {
-            uf.union(p.a, p.b);
-        }
+        let mut uf = clusters_of(&exact_first, &near);
         let mut in_near = vec![false; docs.len()];
         for p in &near.pairs {
             let r = uf.find(p.a);
@@ -496,16 +478,7 @@ pub(crate) fn decide_stage(
     //    cluster by the documented total order.
     let keys = keys_of(&facts);
     let ranks = ranks_of(&facts);
-    let exact = cluster::exact(&keys, &ranks);
-    let mut uf = UnionFind::new(docs.len());
-    for (i, c) in exact.iter().enumerate() {
-        if let Some(c) = *c {
-            uf.union(i, c);
-        }
-    }
-    for p in &near.pairs {
-        uf.union(p.a, p.b);
-    }
+    let mut uf = clusters_of(&cluster::exact(&keys, &ranks), &near);
     let mut best: HashMap<usize, usize> = HashMap::new();
     for i in (0..docs.len()).filter(|&i| keys[i].is_some()) {
         let r = uf.find(i);
@@ -577,6 +550,42 @@ pub(crate) fn decide_stage(
         members,
         near,
     })
+}
+
+/// Clusters as disjoint sets: exact groups (document → its group's canonical document) joined
+/// by verified near pairs.
+fn clusters_of(exact: &[Option<usize>], near: &Near) -> UnionFind {
+    let mut uf = UnionFind::new(exact.len());
+    for (i, c) in exact.iter().enumerate() {
+        if let Some(c) = *c {
+            uf.union(i, c);
+        }
+    }
+    for p in &near.pairs {
+        uf.union(p.a, p.b);
+    }
+    uf
+}
+
+/// The report of a run with every decision in (output totals and timings to come).
+pub(crate) fn decided_report(
+    cfg: &Config,
+    ctx: &Ctx,
+    read: &ReadState,
+    decided: &Decided,
+) -> Report {
+    let mut report = new_report(cfg, read.inputs.clone());
+    report.near = decided.near.clone();
+    fill_report(
+        &mut report,
+        ctx,
+        &read.chunk.docs,
+        &decided.fates,
+        &decided.facts,
+        &decided.bp,
+        &decided.members,
+    );
+    report
 }
 
 /// The three outputs written document by document.

@@ -17,11 +17,11 @@ use std::time::Instant;
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-use crate::emit::{boilerplate_table, fill_report};
+use crate::emit::boilerplate_table;
 use crate::error::{Error, Result};
 use crate::input::{InputFile, Stamp};
 use crate::pipeline::{
-    self, decide_stage, discover, emit_range, empty_zstd_frame, finish, new_report, open_files,
+    self, decide_stage, decided_report, discover, emit_range, empty_zstd_frame, finish, open_files,
     read_stage, spill_signatures, Config, Decided, Outputs, Progress, ReadState,
 };
 use crate::read::{merge, Chunk};
@@ -305,17 +305,7 @@ pub fn cluster(work: &Path, threads: usize, progress: &Progress) -> Result<()> {
         let ctx = read.ctx(&cfg);
         let t = Instant::now();
         let decided = decide_stage(&cfg, &ctx, &read.chunk, &long, progress, &mut seconds)?;
-        let mut report = new_report(&cfg, read.inputs.clone());
-        report.near = decided.near.clone();
-        fill_report(
-            &mut report,
-            &ctx,
-            &read.chunk.docs,
-            &decided.fates,
-            &decided.facts,
-            &decided.bp,
-            &decided.members,
-        );
+        let report = decided_report(&cfg, &ctx, &read, &decided);
         let boilerplate = boilerplate_table(
             &ctx,
             &read.chunk.docs,
