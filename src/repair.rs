@@ -339,6 +339,7 @@ impl Repairer {
         out: &mut Repaired,
     ) -> Option<Paragraph> {
         self.cuts.sort_by_key(|r| r.start);
+        self.refine_cuts(own_key);
         let mut key = Key::new();
         key.build(line, true);
         debug_assert_eq!(key.bytes, own_key);
@@ -392,17 +393,28 @@ impl Repairer {
             push(pieces, from(kept_from), line.len());
         }
         let removed = text_chars_removed(line, &out.pieces[first..], start);
-        out.repeated_chars += removed as u64;
-        out.cut_paragraphs += 1;
-        out.events.push(Event {
-            line: self.line,
-            removal: Removal::Cut {
-                chars: removed as u32,
-            },
-        });
+        // A cut that could not be placed in the source text (inside one normalized segment)
+        // removes nothing and is not reported.
+        if removed > 0 {
+            out.repeated_chars += removed as u64;
+            out.cut_paragraphs += 1;
+            out.events.push(Event {
+                line: self.line,
+                removal: Removal::Cut {
+                    chars: removed as u32,
+                },
+            });
+        }
         let rest = std::mem::take(&mut self.rest);
         let rh = xxh3_64(&rest);
         self.remember(own_key, h);
+        // What is left is what the page shows; text joined at a cut is earlier text too.
+        anchors_of(&rest, &mut self.para_anchors);
+        let base = self.page_key.len();
+        self.page_key.extend_from_slice(&rest);
+        for &(p, a) in &self.para_anchors {
+            self.anchors.entry(a).or_insert((base + p) as u32);
+        }
         let result = if rest.is_empty() || self.seen.contains_key(&rh) {
             // What is left repeats too: the whole paragraph goes.
             out.repeated_paragraphs += 1;
@@ -433,6 +445,62 @@ impl Repairer {
         };
         self.rest = rest;
         result
+    }
+
+    /// Cutting joins what was on either side of a cut, and the joined text may itself repeat
+    /// earlier text or be a glued copy; looks again at what is left until nothing more is cut,
+    /// so that repairing the output again changes nothing (found by fuzzing). Leaves the
+    /// anchors of `own_key` in `para_anchors`.
+    fn refine_cuts(&mut self, own_key: &[u8]) {
+        for _ in 0..8 {
+            let kept = kept_ranges(&self.cuts, own_key.len());
+            let rest: Vec<u8> = kept
+                .iter()
+                .flat_map(|r| own_key[r.clone()].iter().copied())
+                .collect();
+            if rest.is_empty() {
+                break;
+            }
+            let own = std::mem::replace(&mut self.key.bytes, rest);
+            let cuts = std::mem::take(&mut self.cuts);
+            anchors_of(&self.key.bytes, &mut self.para_anchors);
+            let klen = self.key.bytes.len();
+            let mut lo = 0;
+            while let Some(n) = self.glued(lo, klen, true) {
+                self.cuts.push(lo..lo + n);
+                lo += n;
+            }
+            let mut hi = klen;
+            while hi > lo {
+                match self.glued(lo, hi, false) {
+                    Some(n) => {
+                        self.cuts.push(hi - n..hi);
+                        hi -= n;
+                    }
+                    None => break,
+                }
+            }
+            self.find_runs(lo, hi);
+            let found = std::mem::replace(&mut self.cuts, cuts);
+            self.key.bytes = own;
+            if found.is_empty() {
+                break;
+            }
+            // Map the new cuts from the remainder's coordinates back to the paragraph's.
+            for c in found {
+                let mut at = 0;
+                for r in &kept {
+                    let (a, b) = (at, at + r.len());
+                    let (s, e) = (c.start.max(a), c.end.min(b));
+                    if s < e {
+                        self.cuts.push(r.start + (s - a)..r.start + (e - a));
+                    }
+                    at = b;
+                }
+            }
+            self.cuts.sort_by_key(|r| r.start);
+        }
+        anchors_of(own_key, &mut self.para_anchors);
     }
 
     /// Records a paragraph's key as seen: its hash, its edges for glue lookups, its anchors.
@@ -581,6 +649,22 @@ impl Repairer {
     }
 }
 
+/// The parts of `0..len` not covered by `cuts` (sorted by start), in order.
+fn kept_ranges(cuts: &[Range<usize>], len: usize) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    for c in cuts {
+        if c.start > from {
+            out.push(from..c.start);
+        }
+        from = from.max(c.end);
+    }
+    if from < len {
+        out.push(from..len);
+    }
+    out
+}
+
 /// Shrinks `[s, e)` to whole UTF-8 characters.
 fn snap(b: &[u8], mut s: usize, mut e: usize) -> Range<usize> {
     while s < e && (b[s] & 0xC0) == 0x80 {
@@ -716,6 +800,23 @@ mod tests {
         let page = format!("{s}{s}จบแล้ว\n");
         let (text, _) = repair(&page);
         assert!(text.len() <= page.len());
+    }
+
+    #[test]
+    fn text_joined_at_a_cut_is_looked_at_again() {
+        // Fuzzing regressions: a cut joins text into a new repeated run; one pass removes it.
+        let twice = |page: &str, min: usize| {
+            let mut r = Repairer::new(min);
+            let once = r.repair(page).text(page);
+            let again = r.repair(&once).text(&once);
+            (once, again)
+        };
+        let page = format!("{}N{}N{}", "O".repeat(10), "O".repeat(24), "O".repeat(9));
+        let (once, again) = twice(&page, 12);
+        assert_eq!(once, again);
+        let page = "iew thebudgetforthecoming fiscalyearandapproveditThecommittee met onTuesdaytoreviewthebudgetforthe comingfiscalyearand appiscalyearandapproveditThecommitteemetonTuesday toreroveditThe";
+        let (once, again) = twice(page, DEFAULT_MIN_REPEAT);
+        assert_eq!(once, again);
     }
 
     #[test]
