@@ -282,25 +282,7 @@ impl Repairer {
         }
         self.cuts.clear();
         anchors_of(&self.key.bytes, &mut self.para_anchors);
-        let klen = self.key.bytes.len();
-        // Glued copies of earlier paragraphs at the start, then at the end.
-        let mut lo = 0;
-        while let Some(n) = self.glued(lo, klen, true) {
-            self.cuts.push(lo..lo + n);
-            lo += n;
-        }
-        let mut hi = klen;
-        while hi > lo {
-            match self.glued(lo, hi, false) {
-                Some(n) => {
-                    self.cuts.push(hi - n..hi);
-                    hi -= n;
-                }
-                None => break,
-            }
-        }
-        // Long runs already seen earlier in the page (or earlier in this paragraph).
-        self.find_runs(lo, hi);
+        self.find_cuts();
         let key_chars = self.key.chars;
         let glosses = self.key.glosses;
         let own_key = std::mem::take(&mut self.key.bytes);
@@ -447,6 +429,29 @@ impl Repairer {
         result
     }
 
+    /// Adds to `self.cuts` what repair removes from the key in `self.key.bytes` (whose anchors
+    /// are in `para_anchors`): glued copies of earlier paragraphs at the start, then at the
+    /// end, then long runs seen earlier in the page or earlier in the paragraph.
+    fn find_cuts(&mut self) {
+        let klen = self.key.bytes.len();
+        let mut lo = 0;
+        while let Some(n) = self.glued(lo, klen, true) {
+            self.cuts.push(lo..lo + n);
+            lo += n;
+        }
+        let mut hi = klen;
+        while hi > lo {
+            match self.glued(lo, hi, false) {
+                Some(n) => {
+                    self.cuts.push(hi - n..hi);
+                    hi -= n;
+                }
+                None => break,
+            }
+        }
+        self.find_runs(lo, hi);
+    }
+
     /// Cutting joins what was on either side of a cut, and the joined text may itself repeat
     /// earlier text or be a glued copy; looks again at what is left until nothing more is cut,
     /// so that repairing the output again changes nothing (found by fuzzing). Leaves the
@@ -464,23 +469,7 @@ impl Repairer {
             let own = std::mem::replace(&mut self.key.bytes, rest);
             let cuts = std::mem::take(&mut self.cuts);
             anchors_of(&self.key.bytes, &mut self.para_anchors);
-            let klen = self.key.bytes.len();
-            let mut lo = 0;
-            while let Some(n) = self.glued(lo, klen, true) {
-                self.cuts.push(lo..lo + n);
-                lo += n;
-            }
-            let mut hi = klen;
-            while hi > lo {
-                match self.glued(lo, hi, false) {
-                    Some(n) => {
-                        self.cuts.push(hi - n..hi);
-                        hi -= n;
-                    }
-                    None => break,
-                }
-            }
-            self.find_runs(lo, hi);
+            self.find_cuts();
             let found = std::mem::replace(&mut self.cuts, cuts);
             self.key.bytes = own;
             if found.is_empty() {
