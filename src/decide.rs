@@ -12,7 +12,7 @@ use crate::cluster::{self, Rank, UnionFind};
 use crate::minhash::MinHasher;
 use crate::near::Near;
 use crate::pipeline::Config;
-use crate::read::{with_doc_text, Ctx, Doc, Piece, SHORT_PARAGRAPH};
+use crate::read::{with_doc_text, Chunk, Ctx, Doc, Piece, SHORT_PARAGRAPH};
 use crate::report;
 use crate::shingle::Shingler;
 
@@ -65,7 +65,24 @@ pub(crate) struct Shingles<'a> {
     pub(crate) size: usize,
 }
 
-impl Shingles<'_> {
+impl<'a> Shingles<'a> {
+    /// Shingles of the documents of `chunk`, without the paragraphs in `bp`.
+    pub(crate) fn new(
+        ctx: &'a Ctx<'a>,
+        chunk: &'a Chunk,
+        bp: &'a Boilerplate,
+        size: usize,
+    ) -> Shingles<'a> {
+        Shingles {
+            ctx,
+            docs: &chunk.docs,
+            hashes: &chunk.hashes,
+            pieces: &chunk.pieces,
+            bp,
+            size,
+        }
+    }
+
     /// The shingles of document `i`; a set (sorted, deduplicated) if `as_set`, otherwise a
     /// bag (MinHash does not care about order or repeats).
     pub(crate) fn of(&self, i: usize, as_set: bool) -> Vec<u32> {

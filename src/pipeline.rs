@@ -412,14 +412,7 @@ pub(crate) fn decide_stage(
         .collect();
     let near = match &cfg.near {
         Some(nc) => {
-            let sh = Shingles {
-                ctx,
-                docs,
-                hashes: &chunk.hashes,
-                pieces: &chunk.pieces,
-                bp: &bp,
-                size: nc.shingle,
-            };
+            let sh = Shingles::new(ctx, chunk, &bp, nc.shingle);
             let sig = Signatures {
                 hasher: nc.hasher(),
                 docs,
@@ -518,14 +511,8 @@ pub(crate) fn decide_stage(
     // The reported similarity of a near-duplicate is the exact Jaccard similarity of its
     // shingle set and its canonical document's, not an estimate.
     if let Some(nc) = &cfg.near {
-        let sh = Shingles {
-            ctx,
-            docs,
-            hashes: &chunk.hashes,
-            pieces: &chunk.pieces,
-            bp: &bp,
-            size: nc.shingle,
-        };
+        // With the final boilerplate set (the second count may have restored paragraphs).
+        let sh = Shingles::new(ctx, chunk, &bp, nc.shingle);
         fates.par_iter_mut().enumerate().for_each(|(i, f)| {
             if let Fate::Near(c, s, h) = *f {
                 if s.is_nan() {
