@@ -4,7 +4,8 @@
 //!
 //! The canonical order (best first): most key characters after repair and boilerplate removal,
 //! then fewest romanization glosses, then fewest paragraphs removed (repeated + boilerplate),
-//! then earliest input position (command-line argument, then sorted path, then record).
+//! then the lowest content hash (explicit id, URL and text), then earliest input position
+//! (sorted path, then record) — which only decides between byte-identical records.
 
 use std::cmp::{Ordering, Reverse};
 
@@ -19,16 +20,20 @@ pub struct Rank {
     pub glosses: u32,
     /// Paragraphs removed by repair or as boilerplate.
     pub removed: u32,
+    /// Hash of the record's content (explicit id, URL, text): a tie-break that does not
+    /// depend on file names or order.
+    pub content: u64,
     /// Input position (index in input order).
     pub position: usize,
 }
 
 impl Rank {
-    fn sort_key(&self) -> (Reverse<u64>, u32, u32, usize) {
+    fn sort_key(&self) -> (Reverse<u64>, u32, u32, u64, usize) {
         (
             Reverse(self.key_chars),
             self.glosses,
             self.removed,
+            self.content,
             self.position,
         )
     }
@@ -144,16 +149,23 @@ mod tests {
             key_chars,
             glosses,
             removed,
+            content: 0,
             position,
         }
     }
 
     #[test]
     fn canonical_order_is_total_and_documented() {
-        // More text wins, then fewer glosses, then fewer removals, then earlier position.
+        // More text wins, then fewer glosses, then fewer removals, then the lower content
+        // hash, then earlier position.
+        let hashed = |content, position| Rank {
+            content,
+            ..rank(100, 0, 0, position)
+        };
         assert!(rank(100, 9, 9, 9) < rank(99, 0, 0, 0));
         assert!(rank(100, 0, 9, 9) < rank(100, 1, 0, 0));
         assert!(rank(100, 0, 0, 9) < rank(100, 0, 1, 0));
+        assert!(hashed(1, 9) < hashed(2, 0));
         assert!(rank(100, 0, 0, 1) < rank(100, 0, 0, 2));
     }
 

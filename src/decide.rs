@@ -268,6 +268,7 @@ pub(crate) fn doc_key(
         key_chars: kept,
         glosses: d.glosses,
         removed: d.repeated + bp_paras,
+        content: d.content,
         position: i,
     };
     (key, rank, bp_paras)

@@ -58,6 +58,9 @@ pub(crate) struct Doc {
     pub(crate) lines: u32,
     pub(crate) text_bytes: u64,
     pub(crate) lossy: bool,
+    /// Hash of what the record says (explicit id, URL, text), not where it is: the canonical
+    /// order's tie-break, so that renaming or reordering input files keeps the same survivors.
+    pub(crate) content: u64,
 }
 
 /// Output of one unit of pass-1 work.
@@ -256,6 +259,7 @@ pub(crate) fn invalid_doc(
         lines: 0,
         text_bytes: 0,
         lossy: false,
+        content: 0,
     }
 }
 
@@ -268,6 +272,20 @@ pub(crate) struct Rec<'a> {
     pub(crate) url: Option<&'a str>,
     pub(crate) text: &'a str,
     pub(crate) lossy: bool,
+}
+
+/// The hash of a record as it is in its file — a JSON line, a WET record's body, id and URL,
+/// a text page — but not of a page id made from a file name (see [`Doc::content`]).
+fn content_hash(raw: &[u8], rec: &Rec) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    if !matches!(rec.loc, Loc::File) {
+        for part in [rec.id.unwrap_or(""), rec.url.unwrap_or("")] {
+            h.update(&(part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+    }
+    h.update(raw);
+    h.digest()
 }
 
 /// Pass-1 state of one worker: a repairer and its output buffer, reused across records.
@@ -335,6 +353,7 @@ impl Pass1<'_> {
             Some(id) => id.into(),
             None => self.ctx.source(rec.file as u32, rec.loc).into(),
         };
+        let content = content_hash(&self.ctx.opened[rec.file].data[rec.span.clone()], &rec);
         out.docs.push(Doc {
             id,
             file: rec.file as u32,
@@ -353,6 +372,7 @@ impl Pass1<'_> {
             lines: r.paragraphs.len() as u32 + r.repeated_paragraphs,
             text_bytes: rec.text.len() as u64,
             lossy: rec.lossy,
+            content,
         });
     }
 

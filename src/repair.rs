@@ -623,18 +623,42 @@ impl Repairer {
         snap(cur, p - back, p + fwd)
     }
 
-    /// Like [`Repairer::extend`] for an earlier occurrence inside the same paragraph: the
-    /// earlier copy must end before the later one starts.
+    /// Like [`Repairer::extend`] for an earlier occurrence inside the same paragraph. The
+    /// two occurrences `d = p - q` bytes apart make the text around them periodic with period
+    /// `d`; the run is everything after the first copy of at least `min_repeat` characters
+    /// (whole periods), up to where the period breaks. Cutting it all at once keeps repair
+    /// idempotent on short-period runs ("hhhh…", "哈哈哈…"), which piecewise cuts were not
+    /// (found by fuzzing). For a doubled sentence this is the second copy, as before.
     fn extend_local(&self, cur: &[u8], q: usize, p: usize, lo: usize, hi: usize) -> Range<usize> {
-        let mut back = 0;
-        while q > lo + back && p - back > q + 1 && cur[q - back - 1] == cur[p - back - 1] {
-            back += 1;
+        let d = p - q;
+        let mut s = q;
+        while s > lo && cur[s - 1] == cur[s - 1 + d] {
+            s -= 1;
         }
-        let mut fwd = 0;
-        while p + fwd < hi && q + fwd < p - back && cur[q + fwd] == cur[p + fwd] {
-            fwd += 1;
+        // `q` is a character start, so the first one at or after `s` is at most `q`; a
+        // period from a character start ends at one (the next period starts with that byte).
+        while s < q && (cur[s] & 0xC0) == 0x80 {
+            s += 1;
         }
-        snap(cur, p - back, p + fwd)
+        let mut e = p;
+        while e < hi && cur[e] == cur[e - d] {
+            e += 1;
+        }
+        let per_period = char_count(&cur[s..s + d]).max(1);
+        let keep = d * self.min_repeat.div_ceil(per_period).max(1);
+        if s + keep >= e {
+            return p..p;
+        }
+        // Whole periods only, unless the partial one at the end is a long run too: text after
+        // a doubled sentence may begin like it ("… approved it. The committee … approved it.
+        // Then …") without being a copy.
+        let whole = s + keep + (e - s - keep) / d * d;
+        let end = if char_count(&cur[whole..e]) >= self.min_repeat {
+            e
+        } else {
+            whole
+        };
+        snap(cur, s + keep, end)
     }
 }
 
@@ -824,5 +848,63 @@ mod tests {
         let (twice, r2) = repair(&once);
         assert_eq!(once, twice);
         assert_eq!(r2.repeated_paragraphs, 0);
+    }
+}
+
+#[cfg(test)]
+mod fuzz_replay {
+    use super::*;
+
+    /// Every kept fuzzing input of the `repair` target (`fuzz/regressions/repair/`), decoded
+    /// as the target does (first byte: `min_repeat`), repairs to a subsequence of the page and
+    /// repairing that again changes nothing.
+    #[test]
+    fn fuzz_regressions_repair_idempotently() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions/repair");
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).expect("regressions folder") {
+            let path = entry.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            let Some((&sel, rest)) = data.split_first() else {
+                continue;
+            };
+            let min = if sel < 0x80 {
+                DEFAULT_MIN_REPEAT
+            } else {
+                usize::from(sel & 0x3F)
+            };
+            let text = String::from_utf8_lossy(rest);
+            let once = Repairer::new(min).repair(&text).text(&text);
+            let again = Repairer::new(min).repair(&once);
+            assert_eq!(again.text(&once), once, "{}", path.display());
+            assert!(
+                again.events.is_empty(),
+                "{}: {:?}",
+                path.display(),
+                again.events
+            );
+            n += 1;
+        }
+        assert!(n >= 6, "only {n} regression inputs found in {dir}");
+    }
+
+    #[test]
+    fn short_period_runs_are_cut_to_one_copy_of_min_repeat() {
+        for (unit, min) in [("h", 1), ("h", 5), ("ab", 3), ("哈", 4), ("xy", 50)] {
+            for copies in [1usize, 2, 7, 40, 301] {
+                let page = format!("lead text{}tail\n", unit.repeat(copies));
+                let once = Repairer::new(min).repair(&page).text(&page);
+                let again = Repairer::new(min).repair(&once).text(&once);
+                assert_eq!(again, once, "{unit:?}×{copies}, min_repeat {min}");
+            }
+        }
+        // "xy" × 301 at min_repeat 50: the first 25 periods (50 characters) stay.
+        // (A cut runs to the next kept key character: text between goes with it.)
+        let page = format!("lead text {}Tail", "xy".repeat(301));
+        let once = Repairer::new(50).repair(&page).text(&page);
+        assert_eq!(once, format!("lead text {}Tail", "xy".repeat(25)));
+        // × 49 has no two copies of 50 characters: kept whole.
+        let page = format!("lead text {} tail", "xy".repeat(49));
+        assert_eq!(Repairer::new(50).repair(&page).text(&page), page);
     }
 }

@@ -168,6 +168,12 @@ pub fn discover(
             });
         }
     }
+    // Input order is path order, whatever order the command line gave: the same files give
+    // byte-identical output. A file named twice (or reached through two arguments) is read once.
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut seen = std::collections::HashSet::new();
+    files
+        .retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
     Ok((files, skipped))
 }
 
