@@ -320,11 +320,11 @@ impl Repairer {
         h: u64,
         out: &mut Repaired,
     ) -> Option<Paragraph> {
-        self.cuts.sort_by_key(|r| r.start);
-        self.refine_cuts(own_key);
         let mut key = Key::new();
         key.build(line, true);
         debug_assert_eq!(key.bytes, own_key);
+        snap_to_segments(&mut self.cuts, &key.offsets);
+        self.refine_cuts(own_key, &key.offsets);
         // Source byte offset of key byte `k` (or the line end).
         let src = |k: usize| -> usize {
             if k >= key.offsets.len() {
@@ -456,8 +456,8 @@ impl Repairer {
     /// earlier text or be a glued copy; looks again at what is left until nothing more is cut,
     /// so that repairing the output again changes nothing (found by fuzzing). Leaves the
     /// anchors of `own_key` in `para_anchors`.
-    fn refine_cuts(&mut self, own_key: &[u8]) {
-        for _ in 0..8 {
+    fn refine_cuts(&mut self, own_key: &[u8], offsets: &[u32]) {
+        for _ in 0..16 {
             let kept = kept_ranges(&self.cuts, own_key.len());
             let rest: Vec<u8> = kept
                 .iter()
@@ -487,7 +487,7 @@ impl Repairer {
                     at = b;
                 }
             }
-            self.cuts.sort_by_key(|r| r.start);
+            snap_to_segments(&mut self.cuts, offsets);
         }
         anchors_of(own_key, &mut self.para_anchors);
     }
@@ -660,6 +660,24 @@ impl Repairer {
         };
         snap(cur, s + keep, end)
     }
+}
+
+/// Sorts `cuts` and shrinks each to whole normalized segments (runs of key bytes from one
+/// source offset), dropping those left empty. Text is kept or cut a segment at a time, so the
+/// key of what is kept is what is left of the key after the cuts: looking at that remainder
+/// again (see [`Repairer::refine_cuts`]) sees what a second repair would see.
+fn snap_to_segments(cuts: &mut Vec<Range<usize>>, offsets: &[u32]) {
+    let inside = |k: usize| k > 0 && k < offsets.len() && offsets[k] == offsets[k - 1];
+    for c in cuts.iter_mut() {
+        while c.start < c.end && inside(c.start) {
+            c.start += 1;
+        }
+        while c.end > c.start && inside(c.end) {
+            c.end -= 1;
+        }
+    }
+    cuts.retain(|c| c.start < c.end);
+    cuts.sort_by_key(|r| r.start);
 }
 
 /// The parts of `0..len` not covered by `cuts` (sorted by start), in order.
