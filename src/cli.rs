@@ -107,6 +107,16 @@ struct DedupArgs {
     /// Output directory (created if missing): canonical.jsonl, dropped.jsonl, report.json.
     #[arg(short, long, value_name = "DIR")]
     out: PathBuf,
+    /// Incremental run: the documents published by earlier runs on STATE (their signatures,
+    /// keys and paragraph counts, not their text) outrank this run's; a new document that
+    /// duplicates one is dropped naming it. STATE/index.bin is created on the first run and
+    /// replaced, atomically, once this run's outputs are committed.
+    #[arg(long, value_name = "STATE")]
+    index: Option<PathBuf>,
+    /// Documents read from under PATH count as already published: they outrank all others
+    /// (as an index's do). Repeatable.
+    #[arg(long, value_name = "PATH")]
+    published: Vec<PathBuf>,
     #[command(flatten)]
     opts: Opts,
 }
@@ -319,10 +329,18 @@ fn with_progress<T>(
 }
 
 fn dedup(args: DedupArgs) -> Result<(), Failure> {
-    let cfg = config(args.inputs, args.out, &args.opts)?;
+    let mut cfg = config(args.inputs, args.out, &args.opts)?;
+    cfg.index = args.index;
+    cfg.published = args.published;
     let report = with_progress(&args.opts.run, |p| canon::run(&cfg, p))?;
     if !args.opts.run.quiet {
         summary(&report, &cfg);
+        if let Some(ix) = &report.index {
+            eprintln!(
+                "canon: index {} (run {}): {} published before, {} new documents folded into them, {} published now",
+                ix.state, ix.runs, ix.published_before, ix.folded_into_published, ix.published_after
+            );
+        }
     }
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! total order, so that the choice depends on content and input position only — never on
 //! thread count or timing.
 //!
-//! The canonical order (best first): most key characters after repair and boilerplate removal,
+//! The canonical order (best first): documents published by an earlier run (incremental
+//! runs) or read from a `--published` input, then most key characters after repair and boilerplate removal,
 //! then fewest romanization glosses, then fewest paragraphs removed (repeated + boilerplate),
 //! then the lowest content hash (explicit id, URL and text), then earliest input position
 //! (sorted path, then record) — which only decides between byte-identical records.
@@ -14,6 +15,8 @@ use rayon::prelude::*;
 /// What the canonical order looks at for one document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Rank {
+    /// Published by an earlier run (or read from a `--published` input): always first.
+    pub published: bool,
     /// Key characters of the text that would be emitted.
     pub key_chars: u64,
     /// Romanization glosses in the kept text.
@@ -28,8 +31,9 @@ pub struct Rank {
 }
 
 impl Rank {
-    fn sort_key(&self) -> (Reverse<u64>, u32, u32, u64, usize) {
+    fn sort_key(&self) -> (Reverse<bool>, Reverse<u64>, u32, u32, u64, usize) {
         (
+            Reverse(self.published),
             Reverse(self.key_chars),
             self.glosses,
             self.removed,
@@ -146,6 +150,7 @@ mod tests {
 
     fn rank(key_chars: u64, glosses: u32, removed: u32, position: usize) -> Rank {
         Rank {
+            published: false,
             key_chars,
             glosses,
             removed,
@@ -167,6 +172,12 @@ mod tests {
         assert!(rank(100, 0, 0, 9) < rank(100, 0, 1, 0));
         assert!(hashed(1, 9) < hashed(2, 0));
         assert!(rank(100, 0, 0, 1) < rank(100, 0, 0, 2));
+        // Published documents come first, whatever their content.
+        let published = Rank {
+            published: true,
+            ..rank(1, 9, 9, 9)
+        };
+        assert!(published < rank(100, 0, 0, 0));
     }
 
     #[test]

@@ -84,8 +84,9 @@ impl<'a> Shingles<'a> {
     }
 
     /// The shingles of document `i`; a set (sorted, deduplicated) if `as_set`, otherwise a
-    /// bag (MinHash does not care about order or repeats).
-    pub(crate) fn of(&self, i: usize, as_set: bool) -> Vec<u32> {
+    /// bag (MinHash does not care about order or repeats). `None` for a document published
+    /// by an earlier run, whose text is not at hand.
+    pub(crate) fn of(&self, i: usize, as_set: bool) -> Option<Vec<u32>> {
         let d = &self.docs[i];
         let mut out = Vec::new();
         with_doc_text(self.ctx, d, |text| {
@@ -106,12 +107,12 @@ impl<'a> Shingles<'a> {
             if !para.is_empty() {
                 sh.paragraph(&para, &mut out);
             }
-        });
+        })?;
         if as_set {
             out.sort_unstable();
             out.dedup();
         }
-        out
+        Some(out)
     }
 }
 
@@ -138,9 +139,11 @@ impl Signatures<'_> {
             .paras
             .clone()
             .any(|p| self.chars[p] > SHORT_PARAGRAPH && self.bp.contains(self.hashes[p]));
-        if long_boilerplate {
+        // (A published document has no text here: its stored signature is used as it is.)
+        if long_boilerplate && d.file != crate::read::NO_FILE {
             // Rare: a long paragraph is boilerplate; sign the document again without it.
-            self.hasher.sign(&self.shingles.of(i, false), out);
+            self.hasher
+                .sign(&self.shingles.of(i, false).unwrap_or_default(), out);
             return;
         }
         let row = &self.long[i * n * 4..(i + 1) * n * 4];
@@ -200,7 +203,7 @@ pub(crate) fn near_report(
     cfg: &Config,
     near: &Near,
     signed: &[usize],
-    fates: &[Fate],
+    new_fates: &[Fate],
     chains: &HashMap<usize, u32>,
     restored: usize,
 ) -> report::NearReport {
@@ -209,7 +212,7 @@ pub(crate) fn near_report(
     };
     let mut lowest = 1.0f64;
     let mut near_docs = 0;
-    for f in fates {
+    for f in new_fates {
         if let Fate::Near(_, s, _) = f {
             near_docs += 1;
             lowest = lowest.min(*s);
@@ -235,6 +238,7 @@ pub(crate) fn near_report(
         verified_pairs: near.pairs.len() as u64,
         rejected_pairs: near.rejected as u64,
         exact_checked_pairs: near.exact_checked as u64,
+        estimate_only_pairs: near.estimate_only as u64,
         near_duplicates: near_docs,
         lowest_similarity: (near_docs > 0).then_some(round4(lowest)),
         longest_chain: chains.values().copied().max().unwrap_or(0),
@@ -265,6 +269,7 @@ pub(crate) fn doc_key(
     }
     let key = (d.error.is_none() && kept_paras > 0).then(|| h.digest128());
     let rank = Rank {
+        published: d.published,
         key_chars: kept,
         glosses: d.glosses,
         removed: d.repeated + bp_paras,

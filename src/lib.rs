@@ -25,6 +25,7 @@ mod decide;
 mod emit;
 pub mod error;
 pub mod explain;
+pub mod index;
 pub mod input;
 pub mod lsh;
 pub mod minhash;

@@ -79,6 +79,9 @@ pub struct Near {
     pub rejected: usize,
     /// Candidates decided on exact Jaccard.
     pub exact_checked: usize,
+    /// Candidates too close to the threshold for their estimate that were decided on it
+    /// anyway: a document published by an earlier run has no text to compare.
+    pub estimate_only: usize,
     /// Seconds for signatures, banding, verification.
     pub seconds: [f64; 3],
     perms: usize,
@@ -95,6 +98,7 @@ impl Near {
             candidates: 0,
             rejected: 0,
             exact_checked: 0,
+            estimate_only: 0,
             seconds: [0.0; 3],
             perms: 0,
             row: Vec::new(),
@@ -128,10 +132,21 @@ fn estimate_bytes(a: &[u8], b: &[u8]) -> f64 {
     eq as f64 / n as f64
 }
 
+/// How verification decided a candidate pair.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum How {
+    /// The signature estimate, far enough from the threshold.
+    Estimate,
+    /// The exact Jaccard similarity of the shingle sets.
+    Exact,
+    /// The estimate, though close to the threshold: one document has no text here.
+    EstimateOnly,
+}
+
 /// Runs the stage over the documents `signed` (indices below `n_docs`); `sign(doc, out)`
 /// writes a document's signature (made with [`NearConfig::hasher`]), `shingles(doc)` gives
 /// its sorted, deduplicated shingle set (for pairs too close to the threshold to decide on
-/// signatures).
+/// signatures; `None` if its text is not at hand, and the estimate decides).
 ///
 /// # Errors
 /// The temporary signature file cannot be written or mapped.
@@ -139,7 +154,7 @@ pub fn find(
     n_docs: usize,
     signed: &[usize],
     sign: &(impl Fn(usize, &mut [u32]) + Sync),
-    shingles: &(impl Fn(usize) -> Vec<u32> + Sync),
+    shingles: &(impl Fn(usize) -> Option<Vec<u32>> + Sync),
     cfg: &NearConfig,
     tmp_dir: &Path,
 ) -> Result<Near> {
@@ -197,7 +212,7 @@ pub fn find(
     let t = Instant::now();
     let sigma = (cfg.threshold * (1.0 - cfg.threshold) / perms as f64).sqrt();
     let margin = 3.0 * sigma;
-    let decided: Vec<(Option<Pair>, bool)> = candidates
+    let decided: Vec<(Option<Pair>, How)> = candidates
         .par_iter()
         .map(|&(ra, rb)| {
             let (a, b) = (signed[ra as usize], signed[rb as usize]);
@@ -210,24 +225,35 @@ pub fn find(
                         similarity: est,
                         exact: false,
                     }),
-                    false,
+                    How::Estimate,
                 );
             }
             if est < cfg.threshold - margin {
-                return (None, false);
+                return (None, How::Estimate);
             }
-            let j = shingle::jaccard(&shingles(a), &shingles(b));
+            // A document published by an earlier run has no text here: its signature decides.
+            let (Some(sa), Some(sb)) = (shingles(a), shingles(b)) else {
+                let pair = (est >= cfg.threshold).then_some(Pair {
+                    a,
+                    b,
+                    similarity: est,
+                    exact: false,
+                });
+                return (pair, How::EstimateOnly);
+            };
+            let j = shingle::jaccard(&sa, &sb);
             let pair = (j >= cfg.threshold).then_some(Pair {
                 a,
                 b,
                 similarity: j,
                 exact: true,
             });
-            (pair, true)
+            (pair, How::Exact)
         })
         .collect();
-    for (p, exact) in decided {
-        near.exact_checked += usize::from(exact);
+    for (p, how) in decided {
+        near.exact_checked += usize::from(how == How::Exact);
+        near.estimate_only += usize::from(how == How::EstimateOnly);
         match p {
             Some(p) => near.pairs.push(Pair {
                 a: p.a.min(p.b),

@@ -21,12 +21,13 @@ use crate::decide::{
 };
 use crate::emit::{boilerplate_table, fill_report, Block, Emit, EMIT_BATCH, EMIT_BLOCK};
 use crate::error::{Error, Result};
+use crate::index::{Index, Options as IndexOptions, Published};
 use crate::input::jsonl::Fields;
 use crate::input::wet::{self, WetRecord};
 use crate::input::{self, Format, InputFile, Opened, ReadMode, Stamp};
 use crate::near::{self, Near, NearConfig};
 use crate::output::{self, Pending};
-use crate::read::{invalid_doc, merge, pass1, plan, Chunk, Ctx, Loc};
+use crate::read::{invalid_doc, merge, pass1, plan, Chunk, Ctx, Doc, Loc, NO_FILE};
 use crate::repair;
 use crate::report::{self, Report};
 
@@ -55,6 +56,13 @@ pub struct Config {
     pub read_mode: ReadMode,
     /// Records larger than this are invalid (`--max-doc-bytes`).
     pub max_doc_bytes: usize,
+    /// Incremental runs: the state directory of the published-document index (`--index`).
+    #[serde(default)]
+    pub index: Option<PathBuf>,
+    /// Inputs under these paths count as already published (`--published`): their documents
+    /// outrank all others, as an index's do.
+    #[serde(default)]
+    pub published: Vec<PathBuf>,
 }
 
 /// The default `--max-doc-bytes`: 64 MiB, far above any real page, small enough that one
@@ -79,6 +87,8 @@ impl Config {
             near: Some(NearConfig::new(near::DEFAULT_THRESHOLD)),
             read_mode: ReadMode::Mmap,
             max_doc_bytes: DEFAULT_MAX_DOC_BYTES,
+            index: None,
+            published: Vec::new(),
         }
     }
 }
@@ -140,6 +150,14 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     std::fs::create_dir_all(&cfg.out).map_err(|e| Error::io(&cfg.out, e))?;
     output::remove_stale(&cfg.out);
     let mut read = read_stage(cfg, progress, files, skipped, &cfg.out, &mut seconds)?;
+    let mut index = match &cfg.index {
+        Some(dir) => Some(Index::load(dir, &index_options(cfg))?),
+        None => None,
+    };
+    if let Some(ix) = &index {
+        add_published(&mut read, ix);
+    }
+    let new_docs = read.new_docs();
     let long = spill_signatures(&mut read.chunk, &cfg.out)?;
     let ctx = read.ctx(cfg);
 
@@ -151,20 +169,14 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     let t = Instant::now();
     let mut outs = Outputs::create(&cfg.out)?;
     outs.explain.write(&empty_zstd_frame()?)?;
-    let (outs, text_out, paras_out) = emit_range(
-        &ctx,
-        &read.chunk,
-        &decided,
-        0..read.chunk.docs.len(),
-        outs,
-        progress,
-    )?;
+    let (outs, text_out, paras_out) =
+        emit_range(&ctx, &read.chunk, &decided, 0..new_docs, outs, progress)?;
     seconds.insert("5_emit".into(), t.elapsed().as_secs_f64());
     report.bytes.text_out = text_out;
     report.paragraphs.out = paras_out;
     let bp = boilerplate_table(
         &ctx,
-        &read.chunk.docs,
+        &read.chunk.docs[..new_docs],
         &read.chunk.hashes,
         &read.chunk.pieces,
         &decided.bp,
@@ -174,9 +186,126 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     report.run.threads = threads;
     let stamps: Vec<Stamp> = read.opened.iter().map(|o| o.stamp).collect();
     let unreadable: Vec<bool> = read.opened.iter().map(|o| o.unreadable.is_some()).collect();
+    if let (Some(ix), Some(dir)) = (&mut index, &cfg.index) {
+        report.index = Some(extend_index(ix, &ctx, &read, &decided, &long, dir));
+    }
     finish(cfg, &report, &read.files, &stamps, &unreadable, outs, &bp)?;
+    // The index is replaced only once the outputs are committed: a failed run leaves it as
+    // it was, and the documents it lists are always in some committed output.
+    if let (Some(ix), Some(dir)) = (&index, &cfg.index) {
+        ix.save(dir)?;
+    }
     progress.enter(5, 0);
     Ok(report)
+}
+
+/// The options an index must have been built with to be read by a run with `cfg`.
+fn index_options(cfg: &Config) -> IndexOptions {
+    IndexOptions {
+        min_repeat: cfg.min_repeat,
+        near: cfg.near,
+    }
+}
+
+/// Appends the index's documents to the read state, after the new ones: paragraphs, short
+/// shingles and signature rows, but no text.
+fn add_published(read: &mut ReadState, ix: &Index) {
+    let c = &mut read.chunk;
+    let perms = ix.perms();
+    for (k, p) in ix.docs.iter().enumerate() {
+        let paras = p.paras.start as usize..p.paras.end as usize;
+        let start = c.hashes.len();
+        c.hashes.extend_from_slice(&ix.hashes[paras.clone()]);
+        c.chars.extend_from_slice(&ix.chars[paras.clone()]);
+        c.lines.extend(1..=paras.len() as u32);
+        let short_start = c.short.len();
+        if perms > 0 {
+            c.short_counts
+                .extend_from_slice(&ix.short_counts[paras.clone()]);
+            c.short
+                .extend_from_slice(&ix.short[p.short.start as usize..p.short.end as usize]);
+            c.sigs
+                .extend_from_slice(&ix.sigs[k * perms..(k + 1) * perms]);
+        }
+        c.docs.push(Doc {
+            id: p.id.clone(),
+            file: NO_FILE,
+            span: 0..0,
+            loc: Loc::Published(k as u32),
+            error: None,
+            paras: start..c.hashes.len(),
+            pieces: c.pieces.len()..c.pieces.len(),
+            events: c.events.len()..c.events.len(),
+            short: short_start..c.short.len(),
+            url: None,
+            glosses: p.glosses,
+            repeated: p.repeated,
+            repeated_chars: 0,
+            cut: 0,
+            lines: paras.len() as u32,
+            text_bytes: 0,
+            lossy: false,
+            published: true,
+            content: p.content,
+        });
+        read.published.push(p.source.clone());
+    }
+}
+
+/// Adds this run's canonical documents to the index; returns the report's index section.
+fn extend_index(
+    ix: &mut Index,
+    ctx: &Ctx,
+    read: &ReadState,
+    decided: &Decided,
+    long: &[u8],
+    dir: &Path,
+) -> report::IndexReport {
+    let c = &read.chunk;
+    let new_docs = read.new_docs();
+    let perms = ix.perms();
+    let before = ix.docs.len() as u64;
+    let folded = decided.fates[..new_docs]
+        .iter()
+        .filter(|f| matches!(f, Fate::Exact(k) | Fate::Near(k, ..) if *k >= new_docs))
+        .count() as u64;
+    ix.runs += 1;
+    for (i, d) in c.docs[..new_docs].iter().enumerate() {
+        if !matches!(decided.fates[i], Fate::Kept) {
+            continue;
+        }
+        let start = ix.hashes.len() as u32;
+        ix.hashes.extend_from_slice(&c.hashes[d.paras.clone()]);
+        ix.chars.extend_from_slice(&c.chars[d.paras.clone()]);
+        let short_start = ix.short.len() as u64;
+        if perms > 0 {
+            ix.short_counts
+                .extend_from_slice(&c.short_counts[d.paras.clone()]);
+            ix.short.extend_from_slice(&c.short[d.short.clone()]);
+            let row = &long[i * perms * 4..(i + 1) * perms * 4];
+            ix.sigs.extend(
+                row.chunks_exact(4)
+                    .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes"))),
+            );
+        }
+        ix.docs.push(Published {
+            id: d.id.clone(),
+            source: ctx.source(d.file, d.loc).into(),
+            paras: start..ix.hashes.len() as u32,
+            short: short_start..ix.short.len() as u64,
+            glosses: d.glosses,
+            repeated: d.repeated,
+            content: d.content,
+            run: ix.runs,
+        });
+    }
+    report::IndexReport {
+        state: dir.display().to_string(),
+        runs: ix.runs,
+        published_before: before,
+        folded_into_published: folded,
+        published_after: ix.docs.len() as u64,
+    }
 }
 
 /// The input files of a run, in reading order, and the paths skipped in directory walks.
@@ -256,6 +385,9 @@ pub(crate) struct ReadState {
     pub(crate) wet: Vec<Vec<WetRecord>>,
     pub(crate) chunk: Chunk,
     pub(crate) inputs: report::Inputs,
+    /// Sources of the documents read back from the index, which follow the new documents
+    /// at the end of `chunk.docs`.
+    pub(crate) published: Vec<Box<str>>,
 }
 
 impl ReadState {
@@ -265,7 +397,13 @@ impl ReadState {
             files: &self.files,
             opened: &self.opened,
             wet: &self.wet,
+            published: &self.published,
         }
+    }
+
+    /// The documents read from the inputs of this run (those of the index follow them).
+    pub(crate) fn new_docs(&self) -> usize {
+        self.chunk.docs.len() - self.published.len()
     }
 }
 
@@ -304,6 +442,7 @@ pub(crate) fn read_stage(
         wet,
         chunk: Chunk::default(),
         inputs,
+        published: Vec::new(),
     };
     let ctx = state.ctx(cfg);
     let work = plan(ctx.files, ctx.opened, ctx.wet);
@@ -516,7 +655,13 @@ pub(crate) fn decide_stage(
         fates.par_iter_mut().enumerate().for_each(|(i, f)| {
             if let Fate::Near(c, s, h) = *f {
                 if s.is_nan() {
-                    let j = crate::shingle::jaccard(&sh.of(i, true), &sh.of(c, true));
+                    let j = match (sh.of(i, true), sh.of(c, true)) {
+                        (Some(a), Some(b)) => crate::shingle::jaccard(&a, &b),
+                        // A published document has no text here: the signature estimate.
+                        _ => near
+                            .estimate(exact_first[i].unwrap_or(i), exact_first[c].unwrap_or(c))
+                            .unwrap_or(f64::NAN),
+                    };
                     *f = Fate::Near(c, j, h);
                 }
             }
@@ -529,7 +674,9 @@ pub(crate) fn decide_stage(
         }
     }
     seconds.insert("4d_cluster".into(), t.elapsed().as_secs_f64());
-    let near = near_report(cfg, &near, &signed, &fates, &chains, restored);
+    // Documents read back from an index (at the end) are not this run's to report.
+    let new_docs = docs.len() - ctx.published.len();
+    let near = near_report(cfg, &near, &signed, &fates[..new_docs], &chains, restored);
     Ok(Decided {
         bp,
         facts,
@@ -563,12 +710,13 @@ pub(crate) fn decided_report(
 ) -> Report {
     let mut report = new_report(cfg, read.inputs.clone());
     report.near = decided.near.clone();
+    let n = read.new_docs();
     fill_report(
         &mut report,
         ctx,
-        &read.chunk.docs,
-        &decided.fates,
-        &decided.facts,
+        &read.chunk.docs[..n],
+        &decided.fates[..n],
+        &decided.facts[..n],
         &decided.bp,
         &decided.members,
     );

@@ -30,6 +30,8 @@ pub(crate) enum Loc {
     Record(u64),
     /// A damaged stream: decompressed byte offset.
     Byte(u64),
+    /// A document published by an earlier run: its index in [`Ctx::published`].
+    Published(u32),
 }
 
 /// What pass 1 keeps of a document.
@@ -58,6 +60,9 @@ pub(crate) struct Doc {
     pub(crate) lines: u32,
     pub(crate) text_bytes: u64,
     pub(crate) lossy: bool,
+    /// Already published (read from the index, or from a `--published` input): outranks
+    /// every other document.
+    pub(crate) published: bool,
     /// Hash of what the record says (explicit id, URL, text), not where it is: the canonical
     /// order's tie-break, so that renaming or reordering input files keeps the same survivors.
     pub(crate) content: u64,
@@ -126,17 +131,32 @@ pub(crate) struct Ctx<'a> {
     pub(crate) files: &'a [InputFile],
     pub(crate) opened: &'a [Opened],
     pub(crate) wet: &'a [Vec<WetRecord>],
+    /// Sources of the documents published by earlier runs (incremental runs).
+    pub(crate) published: &'a [Box<str>],
 }
+
+/// The `file` of a document published by an earlier run: it has no input file here.
+pub(crate) const NO_FILE: u32 = u32::MAX;
 
 impl Ctx<'_> {
     pub(crate) fn source(&self, file: u32, loc: Loc) -> String {
+        if let Loc::Published(k) = loc {
+            return self.published[k as usize].to_string();
+        }
         let p = self.files[file as usize].path.display();
         match loc {
             Loc::Line(l) => format!("{p}:{l}"),
             Loc::File => format!("{p}"),
             Loc::Record(r) => format!("{p}#{r}"),
             Loc::Byte(b) => format!("{p}@{b}"),
+            Loc::Published(_) => unreachable!("handled above"),
         }
+    }
+
+    /// Whether input `file` is under a `--published` path.
+    pub(crate) fn is_published(&self, file: usize) -> bool {
+        let path = &self.files[file].path;
+        self.cfg.published.iter().any(|p| path.starts_with(p))
     }
 }
 
@@ -259,6 +279,7 @@ pub(crate) fn invalid_doc(
         lines: 0,
         text_bytes: 0,
         lossy: false,
+        published: false,
         content: 0,
     }
 }
@@ -372,6 +393,7 @@ impl Pass1<'_> {
             lines: r.paragraphs.len() as u32 + r.repeated_paragraphs,
             text_bytes: rec.text.len() as u64,
             lossy: rec.lossy,
+            published: self.ctx.is_published(rec.file),
             content,
         });
     }
@@ -550,6 +572,9 @@ pub(crate) fn merge(chunks: Vec<Chunk>) -> Chunk {
 
 /// Calls `f` with a readable document's text, re-read from its mapped input.
 pub(crate) fn with_doc_text<R>(ctx: &Ctx, d: &Doc, f: impl FnOnce(&str) -> R) -> Option<R> {
+    if d.file == NO_FILE {
+        return None; // published by an earlier run: no text here
+    }
     let data = &ctx.opened[d.file as usize].data[..];
     match ctx.files[d.file as usize].format {
         Format::Jsonl => with_json_line(&data[d.span.clone()], &ctx.cfg.fields, |rec, _| {

@@ -28,8 +28,27 @@ pub struct Report {
     pub near: NearReport,
     /// Records that could not be read.
     pub invalid: Invalid,
+    /// Incremental runs (`--index`): the index before and after this run (`null` otherwise).
+    /// (Always written: the report is also stored with bincode, which cannot skip fields.)
+    #[serde(default)]
+    pub index: Option<IndexReport>,
     /// Timings: the only part that differs between identical runs.
     pub run: Run,
+}
+
+/// The published-document index of an incremental run.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexReport {
+    /// The state directory.
+    pub state: String,
+    /// Runs that have updated the index, this one included.
+    pub runs: u32,
+    /// Documents published by earlier runs.
+    pub published_before: u64,
+    /// Documents of this run dropped as duplicates of one published earlier.
+    pub folded_into_published: u64,
+    /// Documents in the index after this run (earlier ones plus this run's canonical ones).
+    pub published_after: u64,
 }
 
 /// Options that shape the result.
@@ -145,6 +164,10 @@ pub struct NearReport {
     pub rejected_pairs: u64,
     /// Candidates decided on the exact Jaccard of their shingle sets.
     pub exact_checked_pairs: u64,
+    /// Candidates as close to the threshold but decided on their signature estimate, because
+    /// one document was published by an earlier run and its text is not at hand (`--index`).
+    #[serde(default)]
+    pub estimate_only_pairs: u64,
     /// Documents dropped as near-duplicates.
     pub near_duplicates: u64,
     /// Lowest similarity of a dropped near-duplicate to its canonical document.

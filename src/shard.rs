@@ -268,6 +268,7 @@ fn same_options(a: &Config, b: &Config) -> bool {
         && a.strict == b.strict
         && a.near == b.near
         && a.max_doc_bytes == b.max_doc_bytes
+        && a.published == b.published
 }
 
 /// Re-opens the merged inputs (all, or only `only`) and builds the read state.
@@ -285,6 +286,7 @@ fn reopen(
         wet: scans.into_iter().map(|s| s.records).collect(),
         chunk: m.chunk,
         inputs: m.inputs,
+        published: Vec::new(),
     };
     Ok((state, cfg, m.seconds))
 }

@@ -48,6 +48,11 @@ mod shards;
 #[path = "suite/determinism.rs"]
 mod determinism;
 
+// Incremental runs on an index of published documents: night 2 decides as one run over both
+// nights with night 1 published; the index changes only when a run succeeds.
+#[path = "suite/incremental.rs"]
+mod incremental;
+
 // proptest properties of repair (only removes, keeps order, idempotent) and of whole runs on
 // random small corpora (the books always balance). `PROPTEST_CASES=N` runs more cases.
 #[path = "suite/properties.rs"]

@@ -61,10 +61,6 @@ fn broken_a_expected() -> String {
 }
 
 /// `title\nparagraph…` of an article.
-fn plain(a: &Article) -> String {
-    a.lines().join("\n")
-}
-
 /// JSON lines of the two sites, in file order: (id, site, text) or a raw line.
 enum Line {
     Doc(&'static str, &'static str, String),

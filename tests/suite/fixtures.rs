@@ -395,3 +395,32 @@ pub fn all_articles() -> Vec<Article> {
     v.extend([SHARED, BROKEN_ZH, WET_ZH]);
     v
 }
+
+/// An article as canon emits it: title and paragraphs, one per line.
+pub fn plain(a: &Article) -> String {
+    a.lines().join("\n")
+}
+
+/// Text of about `bytes` bytes of varied English sentences (few repeated runs for repair).
+pub fn varied_text(seed: u64, bytes: usize) -> String {
+    const WORDS: [&str; 24] = [
+        "harbor", "ferry", "market", "garden", "library", "river", "bridge", "school", "winter",
+        "summer", "island", "station", "council", "street", "village", "museum", "orchard",
+        "bakery", "festival", "lantern", "meadow", "tunnel", "workshop", "quarry",
+    ];
+    let mut rng = Rng::new(seed);
+    let mut s = String::with_capacity(bytes + 200);
+    let mut n = 0;
+    while s.len() < bytes {
+        n += 1;
+        // Numbered at both ends, so that paragraphs do not share their first or last key
+        // bytes (see repair_time_is_linear_in_paragraphs_that_begin_alike).
+        s.push_str(&format!("{n}"));
+        for _ in 0..12 + rng.below(12) {
+            s.push(' ');
+            s.push_str(WORDS[rng.below(WORDS.len())]);
+        }
+        s.push_str(&format!(" {n}.\n"));
+    }
+    s
+}

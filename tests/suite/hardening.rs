@@ -800,30 +800,6 @@ fn damaged_wet_records_leave_the_others_alone() {
 // 2. A 200 MB line
 // ---------------------------------------------------------------------------------------------
 
-/// Text of about `bytes` bytes of varied English sentences (few repeated runs for repair).
-fn varied_text(seed: u64, bytes: usize) -> String {
-    const WORDS: [&str; 24] = [
-        "harbor", "ferry", "market", "garden", "library", "river", "bridge", "school", "winter",
-        "summer", "island", "station", "council", "street", "village", "museum", "orchard",
-        "bakery", "festival", "lantern", "meadow", "tunnel", "workshop", "quarry",
-    ];
-    let mut rng = Rng::new(seed);
-    let mut s = String::with_capacity(bytes + 200);
-    let mut n = 0;
-    while s.len() < bytes {
-        n += 1;
-        // Numbered at both ends, so that paragraphs do not share their first or last key
-        // bytes (see repair_time_is_linear_in_paragraphs_that_begin_alike).
-        s.push_str(&format!("{n}"));
-        for _ in 0..12 + rng.below(12) {
-            s.push(' ');
-            s.push_str(WORDS[rng.below(WORDS.len())]);
-        }
-        s.push_str(&format!(" {n}.\n"));
-    }
-    s
-}
-
 /// Writes `{"id":"huge","text":<text>,"pad":"xxx…"}` between two small records, `total` bytes
 /// for the huge line; returns the pad length.
 fn write_huge(path: &Path, text: &str, total: usize) -> usize {

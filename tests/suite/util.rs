@@ -436,12 +436,28 @@ impl Outputs {
             kept.insert(self.id_of(l), l);
         }
         let mut folded: HashMap<String, Vec<String>> = HashMap::new();
+        // Incremental runs: documents folded into one published by an earlier run, by its
+        // (id, source) — it is in no output of this run.
+        let sources: HashSet<&str> = self
+            .canonical
+            .iter()
+            .map(|l| l["canon"]["source"].as_str().unwrap())
+            .chain(self.dropped.iter().map(|l| l["source"].as_str().unwrap()))
+            .collect();
+        let mut into_published: HashMap<(String, String), u64> = HashMap::new();
         for l in self
             .dropped
             .iter()
             .filter(|l| l["reason"] == "exact" || l["reason"] == "near")
         {
             let k = l["kept_id"].as_str().unwrap();
+            let ks = l["kept_source"].as_str().unwrap();
+            if r["index"].is_object() && !sources.contains(ks) {
+                *into_published
+                    .entry((k.to_owned(), ks.to_owned()))
+                    .or_default() += 1;
+                continue;
+            }
             let c = kept
                 .get(k)
                 .unwrap_or_else(|| panic!("kept_id {k} is not a canonical id: {l}"));
@@ -487,6 +503,14 @@ impl Outputs {
             text_bytes += text.len() as u64;
         }
         assert!(folded.is_empty(), "exact drops without a canonical line");
+        if r["index"].is_object() {
+            assert_eq!(
+                r["index"]["folded_into_published"],
+                into_published.values().sum::<u64>()
+            );
+            clusters += into_published.len() as u64;
+            largest = largest.max(into_published.values().max().map_or(0, |n| n + 1));
+        }
         assert_eq!(r["clusters"]["clusters"], clusters);
         let near = by_reason.get("near").copied().unwrap_or(0);
         assert_eq!(r["near"]["near_duplicates"].as_u64().unwrap_or(0), near);

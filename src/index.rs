@@ -1,0 +1,147 @@
+//! The index of incremental runs (`canon dedup --index STATE/`): what earlier runs published,
+//! held without its text — each canonical document's id, source, paragraph hashes and key
+//! lengths (its exact key and its share of the paragraph counts) and its MinHash signature.
+//!
+//! A run with an index reads the published documents back as documents that have no text
+//! and outrank every new one: boilerplate is counted over old and new documents together,
+//! a new document that duplicates a published one is dropped naming it, and the index is
+//! replaced (atomically, after the outputs are committed) by the old one plus what this run
+//! kept.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::near::NearConfig;
+
+/// The index file inside the state directory.
+pub const INDEX_FILE: &str = "index.bin";
+
+/// Bumped whenever the layout or the meaning of a stored field changes.
+const FORMAT: u32 = 1;
+
+/// The options a stored document depends on: an index is only read by runs with the same.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Options {
+    pub min_repeat: usize,
+    pub near: Option<NearConfig>,
+}
+
+/// One published document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Published {
+    pub id: Box<str>,
+    /// Where it was read, as `dropped.jsonl` names it (`path:line`, `path#record`, `path`).
+    pub source: Box<str>,
+    /// Its paragraphs in [`Index::hashes`] and [`Index::chars`].
+    pub paras: Range<u32>,
+    /// Its short paragraphs' shingles in [`Index::short`].
+    pub short: Range<u64>,
+    pub glosses: u32,
+    pub repeated: u32,
+    pub content: u64,
+    /// Which run published it (1 = the first run on this index).
+    pub run: u32,
+}
+
+/// Everything earlier runs published.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Index {
+    format: u32,
+    pub options: Option<Options>,
+    /// Runs that have updated this index.
+    pub runs: u32,
+    pub docs: Vec<Published>,
+    /// Paragraph hashes of all documents, in order.
+    pub hashes: Vec<u64>,
+    /// Key characters of each paragraph (parallel to `hashes`).
+    pub chars: Vec<u32>,
+    /// Shingles of short paragraphs, and how many each paragraph has (parallel to `hashes`).
+    pub short: Vec<u32>,
+    pub short_counts: Vec<u32>,
+    /// Pass-1 MinHash signatures of long paragraphs, a row per document (empty without
+    /// near-duplicate detection).
+    pub sigs: Vec<u32>,
+}
+
+impl Index {
+    /// Reads the index of state directory `dir`; an empty index if the directory has none
+    /// (the first night). Fails if it was built with other options than `options`.
+    pub fn load(dir: &Path, options: &Options) -> Result<Index> {
+        let path = dir.join(INDEX_FILE);
+        let f = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Index {
+                    format: FORMAT,
+                    options: Some(options.clone()),
+                    ..Index::default()
+                })
+            }
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let bad = |message: String| Error::Invalid {
+            location: path.display().to_string(),
+            message,
+        };
+        let index: Index = bincode::deserialize_from(BufReader::with_capacity(1 << 20, f))
+            .map_err(|e| bad(format!("unreadable index ({e})")))?;
+        if index.format != FORMAT {
+            return Err(bad(format!(
+                "index format {} (this canon reads format {FORMAT}); rebuild the index",
+                index.format
+            )));
+        }
+        if index.options.as_ref() != Some(options) {
+            return Err(bad(format!(
+                "index built with other options ({:?}) than this run ({options:?}); use the same --min-repeat and near-duplicate options, or a new state directory",
+                index.options
+            )));
+        }
+        Ok(index)
+    }
+
+    /// Writes the index into `dir` atomically: a temporary file, fsynced, renamed over
+    /// [`INDEX_FILE`], and the directory fsynced.
+    pub fn save(&self, dir: &Path) -> Result<PathBuf> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let path = dir.join(INDEX_FILE);
+        let tmp = tempfile::Builder::new()
+            .prefix(".index.")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| Error::io(dir, e))?;
+        let file = tmp.reopen().map_err(|e| Error::io(tmp.path(), e))?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        bincode::serialize_into(&mut w, self)
+            .map_err(|e| Error::io(tmp.path(), std::io::Error::other(e)))?;
+        let f = w
+            .into_inner()
+            .map_err(|e| Error::io(tmp.path(), e.into_error()))?;
+        f.sync_all().map_err(|e| Error::io(tmp.path(), e))?;
+        // Readable like the other outputs (temporary files are created 0600).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
+                .map_err(|e| Error::io(tmp.path(), e))?;
+        }
+        tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| Error::io(dir, e))?;
+        Ok(path)
+    }
+
+    /// Signature row length (0 without near-duplicate detection).
+    pub fn perms(&self) -> usize {
+        self.options
+            .as_ref()
+            .and_then(|o| o.near.as_ref())
+            .map_or(0, |n| n.banding.bands * n.banding.rows)
+    }
+}
