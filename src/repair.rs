@@ -325,6 +325,19 @@ impl Repairer {
         debug_assert_eq!(key.bytes, own_key);
         snap_to_segments(&mut self.cuts, &key.offsets);
         self.refine_cuts(own_key, &key.offsets);
+        if self.cuts.is_empty() {
+            // Every cut fell inside one normalized segment: the paragraph stays whole (it is
+            // not a repeat of itself; found by fuzzing).
+            self.remember(own_key, h);
+            out.pieces.push(start..start + line.len());
+            return Some(Paragraph {
+                pieces: out.pieces.len() - 1..out.pieces.len(),
+                hash: h,
+                line: self.line,
+                tokens: None,
+                key_chars: char_count(own_key) as u32,
+            });
+        }
         // Source byte offset of key byte `k` (or the line end).
         let src = |k: usize| -> usize {
             if k >= key.offsets.len() {
