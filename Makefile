@@ -69,7 +69,7 @@ clean:
 	rm -rf out/ corpus/
 	$(CARGO) clean
 
-.PHONY: slurm-dedup test-slurm
+.PHONY: slurm-dedup test-slurm nightly nightly-demo
 
 ## The sharded pipeline on a Slurm cluster (deploy/slurm/README.md): sign (array) -> cluster ->
 ## emit (array), waiting for the jobs; WORK's state of an earlier run is deleted first.
@@ -87,3 +87,18 @@ slurm-dedup: build
 ## pipeline on data/ through it, compared with canon dedup; the daemons are stopped afterwards.
 test-slurm: build
 	scripts/test_slurm.sh $(CANON)
+
+## Nightly incremental build: tonight's DUMPS deduplicated against everything published by
+## earlier nights (the index in STATE), into NIGHTLY_OUT. STATE is created on the first night
+## and replaced only when the run succeeds. CANON_OPTS: more dedup options (the same every
+## night: an index refuses other --min-repeat or near-duplicate options).
+STATE ?= out/state
+NIGHT ?= $(shell date +%Y-%m-%d)
+NIGHTLY_OUT ?= out/nightly/$(NIGHT)
+nightly: build
+	$(CANON) dedup --index $(STATE) $(DUMPS) --out $(NIGHTLY_OUT) $(CANON_OPTS)
+
+## The incremental path shown on data/: night 1 and night 2 on one index, compared document
+## by document with one run over both nights (night 1 published); in out/nightly-demo/.
+nightly-demo: build
+	scripts/nightly_demo.sh $(CANON)
