@@ -11,6 +11,9 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
+use crate::error::Result;
+use crate::spill::{self, Spill, SpillStats};
+
 /// The default `--boilerplate-min-docs`: a paragraph found in at least this many unrelated
 /// documents (copy groups) is boilerplate. Five is the smallest count that a site footer
 /// reaches on any site with a handful of pages, while an ordinary sentence quoted in two or
@@ -58,21 +61,52 @@ enum Group {
 /// `clusters[d]`, where given and not `u32::MAX`, names a near-duplicate cluster that
 /// document `d` belongs to; the cluster is then its copy group.
 pub fn find(p: &Paragraphs, min_docs: usize, clusters: Option<&[u32]>) -> Boilerplate {
+    find_within(
+        p,
+        min_docs,
+        clusters,
+        &Spill::unlimited(),
+        &mut SpillStats::default(),
+    )
+    .expect("sorting in memory does not fail")
+}
+
+/// [`find`] within a memory budget: the paragraph frequency tables (every paragraph hash, then
+/// every (paragraph, copy group) pair of frequent paragraphs) are sorted in runs on disk when
+/// they exceed `spill`'s budget.
+///
+/// # Errors
+/// A run file cannot be written or read.
+pub fn find_within(
+    p: &Paragraphs,
+    min_docs: usize,
+    clusters: Option<&[u32]>,
+    spill: &Spill,
+    stats: &mut SpillStats,
+) -> Result<Boilerplate> {
     let min_docs = min_docs.max(2);
-    // Raw document frequency of every paragraph that occurs more than once.
-    let mut all = p.hashes.to_vec();
-    all.par_sort_unstable();
-    let mut df: HashMap<u64, u32> = HashMap::new();
-    for run in all.chunk_by(|a, b| a == b) {
-        if run.len() >= 2 {
-            df.insert(run[0], run.len() as u32);
+    // Raw document frequency of every paragraph that occurs more than once, as a sorted table
+    // (12 bytes per shared paragraph).
+    let mut df: Vec<(u64, u32)> = Vec::new();
+    for h in spill::sort(p.hashes.iter().copied(), spill, stats)? {
+        let h = h?;
+        match df.last_mut() {
+            Some(last) if last.0 == h => last.1 += 1,
+            _ => {
+                if df.last().is_some_and(|l| l.1 < 2) {
+                    df.pop();
+                }
+                df.push((h, 1));
+            }
         }
     }
-    drop(all);
-    if df.is_empty() {
-        return Boilerplate::default();
+    if df.last().is_some_and(|l| l.1 < 2) {
+        df.pop();
     }
-    let raw = |h: u64| df.get(&h).copied().unwrap_or(1);
+    if df.is_empty() {
+        return Ok(Boilerplate::default());
+    }
+    let raw = |h: u64| df.binary_search_by_key(&h, |e| e.0).map_or(1, |i| df[i].1);
     // Each document's copy group.
     let groups: Vec<Group> = p
         .docs
@@ -87,31 +121,54 @@ pub fn find(p: &Paragraphs, min_docs: usize, clusters: Option<&[u32]>) -> Boiler
         .iter()
         .filter(|g| !matches!(g, Group::Doc(_)))
         .count();
-    // Distinct groups per candidate paragraph.
-    let mut pairs: Vec<(u64, Group)> = p
-        .docs
-        .par_iter()
-        .zip(groups.par_iter())
-        .flat_map_iter(|(r, &g)| {
-            p.hashes[r.clone()]
-                .iter()
-                .filter(|&&h| raw(h) as usize >= min_docs)
-                .map(move |&h| (h, g))
-        })
-        .collect();
-    pairs.par_sort_unstable();
-    pairs.dedup();
+    // Distinct groups per candidate paragraph: (paragraph, group) pairs, sorted.
+    let pairs = p.docs.iter().zip(&groups).flat_map(|(r, &g)| {
+        p.hashes[r.clone()]
+            .iter()
+            .filter(|&&h| raw(h) as usize >= min_docs)
+            .map(move |&h| (h, g.code()))
+    });
     let mut out = Boilerplate {
         shared_paragraphs: df.len(),
         grouped_docs,
         ..Boilerplate::default()
     };
-    for run in pairs.chunk_by(|a, b| a.0 == b.0) {
-        if run.len() >= min_docs {
-            out.groups.insert(run[0].0, run.len() as u32);
+    let mut current: Option<(u64, u128, u32)> = None; // (hash, last group, distinct groups)
+    let close = |c: Option<(u64, u128, u32)>, out: &mut Boilerplate| {
+        if let Some((h, _, n)) = c {
+            if n as usize >= min_docs {
+                out.groups.insert(h, n);
+            }
+        }
+    };
+    for pair in spill::sort(pairs, spill, stats)? {
+        let (h, g) = pair?;
+        match &mut current {
+            Some((ch, cg, n)) if *ch == h => {
+                if *cg != g {
+                    *cg = g;
+                    *n += 1;
+                }
+            }
+            _ => {
+                close(current, &mut out);
+                current = Some((h, g, 1));
+            }
         }
     }
-    out
+    close(current, &mut out);
+    Ok(out)
+}
+
+impl Group {
+    /// The group as one sortable number: a tag above 64 bits of value.
+    fn code(self) -> u128 {
+        match self {
+            Group::Doc(d) => d as u128,
+            Group::Shared(h) => 1 << 64 | u128::from(h),
+            Group::Cluster(c) => 2 << 64 | u128::from(c),
+        }
+    }
 }
 
 /// The copy group of one document: if at least half of its key characters are in paragraphs

@@ -166,6 +166,38 @@ struct Opts {
     /// Records larger than this many bytes are invalid ("too large").
     #[arg(long, default_value_t = canon::pipeline::DEFAULT_MAX_DOC_BYTES, value_name = "BYTES")]
     max_doc_bytes: usize,
+    /// Memory budget (e.g. 2G, 512M): paragraph frequency tables and LSH band columns larger
+    /// than a quarter of it are sorted in runs on disk, and input pages are given back once
+    /// read. See the README for what the rest needs per document and paragraph.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    memory: Option<u64>,
+}
+
+/// A size in bytes: a number with an optional K, M, G or T suffix (powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m: u64 = match c.to_ascii_uppercase() {
+                'K' => 1 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                'B' => 1,
+                _ => return Err(format!("unknown size suffix in {s:?} (use K, M, G or T)")),
+            };
+            (&t[..i], m)
+        }
+        _ => (t, 1),
+    };
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a size: {s:?} (e.g. 512M, 2G)"))?;
+    if n.is_nan() || n <= 0.0 || !n.is_finite() {
+        return Err(format!("not a positive size: {s:?}"));
+    }
+    Ok((n * mult as f64) as u64)
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -273,6 +305,7 @@ fn config(inputs: Vec<PathBuf>, out: PathBuf, args: &Opts) -> Result<Config, Fai
     cfg.boilerplate_min_docs = args.boilerplate_min_docs;
     cfg.strict = args.strict;
     cfg.max_doc_bytes = args.max_doc_bytes;
+    cfg.memory = args.memory;
     if args.no_mmap {
         cfg.read_mode = canon::input::ReadMode::Buffered;
     }

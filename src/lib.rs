@@ -38,6 +38,7 @@ pub mod repair;
 pub mod report;
 pub mod shard;
 pub mod shingle;
+pub mod spill;
 
 pub use error::{Error, Result};
 pub use input::Format;

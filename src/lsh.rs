@@ -5,6 +5,9 @@
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
+use crate::error::Result;
+use crate::spill::{self, Spill, SpillStats};
+
 /// Buckets larger than this emit pairs only between near neighbours in document order (each
 /// member with the next [`BIG_BUCKET_WINDOW`]), so that one huge bucket (many short
 /// documents sharing a common shingle set) cannot make the pair count quadratic. Components
@@ -88,39 +91,65 @@ pub fn band_hashes(sig: &[u32], banding: Banding, out: &mut Vec<u64>) {
 /// Candidate pairs `(a, b)` with `a < b`, sorted and deduplicated, from per-document band
 /// hashes (`hashes[doc * bands + band]`). Documents flagged in `skip` take no part.
 pub fn candidates(hashes: &[u64], bands: usize, skip: &[bool]) -> Vec<(u32, u32)> {
+    candidates_within(
+        hashes,
+        bands,
+        skip,
+        &Spill::unlimited(),
+        &mut SpillStats::default(),
+    )
+    .expect("sorting in memory does not fail")
+}
+
+/// [`candidates`] within a memory budget: a band's (hash, document) column larger than
+/// `spill`'s budget is sorted in runs on disk and merged.
+///
+/// # Errors
+/// A run file cannot be written or read.
+pub fn candidates_within(
+    hashes: &[u64],
+    bands: usize,
+    skip: &[bool],
+    spill: &Spill,
+    stats: &mut SpillStats,
+) -> Result<Vec<(u32, u32)>> {
     let n = hashes.len().checked_div(bands).unwrap_or(0);
     let mut pairs: Vec<(u32, u32)> = Vec::new();
-    let mut column: Vec<(u64, u32)> = Vec::with_capacity(n);
-    for band in 0..bands {
-        column.clear();
-        column.extend(
-            (0..n)
-                .filter(|&d| !skip[d])
-                .map(|d| (hashes[d * bands + band], d as u32)),
-        );
-        column.par_sort_unstable();
-        for run in column.chunk_by(|a, b| a.0 == b.0) {
-            if run.len() < 2 {
-                continue;
-            }
-            if run.len() <= BIG_BUCKET {
-                for i in 0..run.len() {
-                    for j in i + 1..run.len() {
-                        pairs.push((run[i].1, run[j].1));
-                    }
-                }
-            } else {
-                for i in 0..run.len() {
-                    for j in i + 1..(i + 1 + BIG_BUCKET_WINDOW).min(run.len()) {
-                        pairs.push((run[i].1, run[j].1));
-                    }
-                }
+    let mut bucket: Vec<u32> = Vec::new();
+    let flush = |bucket: &mut Vec<u32>, pairs: &mut Vec<(u32, u32)>| {
+        let run = &bucket[..];
+        // A huge bucket (a shared signature band) pairs each document with its next
+        // neighbours only: quadratic work would buy nothing the neighbours do not give.
+        let window = if run.len() <= BIG_BUCKET {
+            run.len()
+        } else {
+            BIG_BUCKET_WINDOW + 1
+        };
+        for i in 0..run.len() {
+            for j in i + 1..(i + window).min(run.len()) {
+                pairs.push((run[i], run[j]));
             }
         }
+        bucket.clear();
+    };
+    for band in 0..bands {
+        let column = (0..n)
+            .filter(|&d| !skip[d])
+            .map(|d| (hashes[d * bands + band], d as u32));
+        let mut current = None;
+        for entry in spill::sort(column, spill, stats)? {
+            let (h, d) = entry?;
+            if current != Some(h) {
+                flush(&mut bucket, &mut pairs);
+                current = Some(h);
+            }
+            bucket.push(d);
+        }
+        flush(&mut bucket, &mut pairs);
     }
     pairs.par_sort_unstable();
     pairs.dedup();
-    pairs
+    Ok(pairs)
 }
 
 #[cfg(test)]

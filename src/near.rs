@@ -7,8 +7,8 @@
 //! temporary file in the output directory, so only band hashes (8 bytes per band per
 //! document) are held in memory while banding.
 
+use crate::spill::{Spill, SpillStats};
 use std::io::{BufWriter, Write};
-use std::path::Path;
 use std::time::Instant;
 
 use memmap2::Mmap;
@@ -156,8 +156,10 @@ pub fn find(
     sign: &(impl Fn(usize, &mut [u32]) + Sync),
     shingles: &(impl Fn(usize) -> Option<Vec<u32>> + Sync),
     cfg: &NearConfig,
-    tmp_dir: &Path,
+    spill: &Spill,
+    spilled: &mut SpillStats,
 ) -> Result<Near> {
+    let tmp_dir = spill.dir.as_path();
     let perms = cfg.banding.bands * cfg.banding.rows;
     let mut near = Near::none();
     near.perms = perms;
@@ -203,7 +205,7 @@ pub fn find(
     // Banding.
     let t = Instant::now();
     let skip = vec![false; signed.len()];
-    let candidates = lsh::candidates(&bands, cfg.banding.bands, &skip);
+    let candidates = lsh::candidates_within(&bands, cfg.banding.bands, &skip, spill, spilled)?;
     drop(bands);
     near.candidates = candidates.len();
     near.seconds[1] = t.elapsed().as_secs_f64();
@@ -265,5 +267,13 @@ pub fn find(
     }
     near.pairs.sort_by_key(|p| (p.a, p.b));
     near.seconds[2] = t.elapsed().as_secs_f64();
+    if spill.budget.is_some() {
+        // Read at random while verifying; give the pages back (a later estimate reads again).
+        #[cfg(unix)]
+        if let Some(m) = &near.sigs {
+            // SAFETY: a read-only map of canon's own temporary file, never written again.
+            let _ = unsafe { m.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        }
+    }
     Ok(near)
 }

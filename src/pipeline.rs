@@ -27,9 +27,10 @@ use crate::input::wet::{self, WetRecord};
 use crate::input::{self, Format, InputFile, Opened, ReadMode, Stamp};
 use crate::near::{self, Near, NearConfig};
 use crate::output::{self, Pending};
-use crate::read::{invalid_doc, merge, pass1, plan, Chunk, Ctx, Doc, Loc, NO_FILE};
+use crate::read::{invalid_doc, merge_into, pass1, plan, Chunk, Ctx, Doc, Loc, NO_FILE};
 use crate::repair;
 use crate::report::{self, Report};
+use crate::spill::{self, Spill, SpillStats};
 
 /// Everything a run needs to know; the CLI fills it from the command line.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -63,6 +64,10 @@ pub struct Config {
     /// outrank all others, as an index's do.
     #[serde(default)]
     pub published: Vec<PathBuf>,
+    /// Memory budget in bytes (`--memory`): frequency tables and band columns over a quarter
+    /// of it are sorted in runs on disk, and input pages are given back once read.
+    #[serde(default)]
+    pub memory: Option<u64>,
 }
 
 /// The default `--max-doc-bytes`: 64 MiB, far above any real page, small enough that one
@@ -89,6 +94,7 @@ impl Config {
             max_doc_bytes: DEFAULT_MAX_DOC_BYTES,
             index: None,
             published: Vec::new(),
+            memory: None,
         }
     }
 }
@@ -111,11 +117,35 @@ pub struct Progress {
 
 impl Progress {
     fn enter(&self, stage: usize, total: u64) {
+        mem_trace(STAGES[stage]);
         self.total.store(total, Relaxed);
         self.done.store(0, Relaxed);
         self.docs.store(0, Relaxed);
         self.stage.store(stage, Relaxed);
     }
+}
+
+/// With `CANON_MEMTRACE` set, prints the process's memory (resident anonymous and file-backed,
+/// and the peak) on stderr as a stage starts: where memory goes, without a profiler.
+pub(crate) fn mem_trace(at: &str) {
+    if std::env::var_os("CANON_MEMTRACE").is_none() {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .map_or(0, |kb| kb / 1024)
+    };
+    eprintln!(
+        "canon: memory at {at}: anon {} MB, file {} MB, peak {} MB",
+        field("RssAnon:"),
+        field("RssFile:"),
+        field("VmHWM:")
+    );
 }
 
 /// Worker threads of a run: `--threads`, or all cores.
@@ -159,10 +189,15 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     }
     let new_docs = read.new_docs();
     let long = spill_signatures(&mut read.chunk, &cfg.out)?;
+    spill::trim_heap();
     let ctx = read.ctx(cfg);
 
     // 3–4. Boilerplate, exact and near-duplicate clusters, each document's fate.
     let decided = decide_stage(cfg, &ctx, &read.chunk, &long, progress, &mut seconds)?;
+    if cfg.memory.is_some() {
+        long.release();
+        spill::trim_heap();
+    }
     let mut report = decided_report(cfg, &ctx, &read, &decided);
 
     // 5. Emit, in input order, then commit everything at once.
@@ -172,6 +207,7 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     let (outs, text_out, paras_out) =
         emit_range(&ctx, &read.chunk, &decided, 0..new_docs, outs, progress)?;
     seconds.insert("5_emit".into(), t.elapsed().as_secs_f64());
+    mem_trace("end of 5_emit");
     report.bytes.text_out = text_out;
     report.paragraphs.out = paras_out;
     let bp = boilerplate_table(
@@ -407,6 +443,10 @@ impl ReadState {
     }
 }
 
+/// Units of pass-1 work (about 1 MiB of input each) run in parallel between two appends to
+/// the tables.
+const READ_BATCH: usize = 64;
+
 /// Reads, normalizes, repairs (and partly signs) every record of `files`.
 pub(crate) fn read_stage(
     cfg: &Config,
@@ -445,9 +485,20 @@ pub(crate) fn read_stage(
         published: Vec::new(),
     };
     let ctx = state.ctx(cfg);
-    let work = plan(ctx.files, ctx.opened, ctx.wet);
-    let chunks: Vec<Chunk> = work.par_iter().map(|w| pass1(&ctx, w, progress)).collect();
-    let mut chunk = merge(chunks);
+    // (Planning counts lines through every file; under --memory it gives the pages back.)
+    let work = plan(ctx.files, ctx.opened, ctx.wet, cfg.memory.is_some());
+    // In batches of units, appended in order: the tables exist once plus one batch, not twice
+    // (as they would if all units' outputs were merged at the end).
+    let mut chunk = Chunk::default();
+    for batch in work.chunks(READ_BATCH) {
+        let chunks: Vec<Chunk> = batch.par_iter().map(|w| pass1(&ctx, w, progress)).collect();
+        merge_into(&mut chunk, chunks);
+        if cfg.memory.is_some() {
+            for w in batch {
+                w.release(&ctx);
+            }
+        }
+    }
     // A damaged compressed stream is one more unreadable record, at the offset where it broke.
     for (i, o) in ctx.opened.iter().enumerate() {
         if let Some(msg) = &o.truncated {
@@ -472,8 +523,24 @@ pub(crate) fn read_stage(
             });
         }
     }
+    if std::env::var_os("CANON_MEMTRACE").is_some() {
+        let c = &chunk;
+        let mb = |n: usize, size: usize| (n * size) as f64 / 1e6;
+        eprintln!(
+            "canon: tables: docs {} ({:.0} MB), paragraphs {} (hashes+chars+lines+counts {:.0} MB), pieces {:.0} MB, events {:.0} MB, sigs {:.0} MB, short {:.0} MB",
+            c.docs.len(),
+            mb(c.docs.len(), std::mem::size_of::<crate::read::Doc>()),
+            c.hashes.len(),
+            mb(c.hashes.len(), 20),
+            mb(c.pieces.len(), 12),
+            mb(c.events.len(), std::mem::size_of::<crate::repair::Event>()),
+            mb(c.sigs.len(), 4),
+            mb(c.short.len(), 4),
+        );
+    }
     state.chunk = chunk;
     seconds.insert("2_repair".into(), t.elapsed().as_secs_f64());
+    mem_trace("end of 2_repair");
     Ok(state)
 }
 
@@ -499,6 +566,17 @@ pub(crate) fn spill_signatures(chunk: &mut Chunk, dir: &Path) -> Result<SpilledS
 /// Pass-1 signatures in a mapped temporary file (see [`spill_signatures`]).
 pub(crate) struct SpilledSigs(Option<memmap2::Mmap>);
 
+impl SpilledSigs {
+    /// Gives the map's resident pages back (`--memory`); they are read again if needed.
+    pub(crate) fn release(&self) {
+        #[cfg(unix)]
+        if let Some(m) = &self.0 {
+            // SAFETY: a read-only map of a file canon wrote and never writes again.
+            let _ = unsafe { m.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        }
+    }
+}
+
 impl std::ops::Deref for SpilledSigs {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
@@ -514,6 +592,19 @@ pub(crate) struct Decided {
     pub(crate) fates: Vec<Fate>,
     pub(crate) members: HashMap<usize, Vec<usize>>,
     pub(crate) near: report::NearReport,
+    /// Runs and bytes spilled to disk under `--memory`.
+    pub(crate) spilled: (u64, u64),
+}
+
+/// Where tables go when they outgrow their share of `--memory`: a quarter of the budget each
+/// (one table is sorted at a time), run files in the output (or work) directory.
+pub(crate) fn spill_of(cfg: &Config) -> Spill {
+    Spill {
+        budget: cfg
+            .memory
+            .map(|m| usize::try_from(m / 4).unwrap_or(usize::MAX)),
+        dir: cfg.out.clone(),
+    }
 }
 
 /// Boilerplate, exact keys, near-duplicates, clusters and fates.
@@ -536,8 +627,17 @@ pub(crate) fn decide_stage(
         hashes: &chunk.hashes,
         chars: &chunk.chars,
     };
-    let mut bp = boilerplate::find(&tables, cfg.boilerplate_min_docs, None);
+    let spill = spill_of(cfg);
+    let mut spilled = SpillStats::default();
+    let mut bp = boilerplate::find_within(
+        &tables,
+        cfg.boilerplate_min_docs,
+        None,
+        &spill,
+        &mut spilled,
+    )?;
     seconds.insert("3_boilerplate".into(), t.elapsed().as_secs_f64());
+    mem_trace("end of 3_boilerplate");
 
     // 4. Exact keys (same key sequence after repair and boilerplate removal), then
     //    near-duplicates among the best document of each exact cluster.
@@ -546,6 +646,7 @@ pub(crate) fn decide_stage(
     let mut facts = facts_of(docs, &chunk.hashes, &chunk.chars, &bp);
     let exact_first = cluster::exact(&keys_of(&facts), &ranks_of(&facts));
     seconds.insert("4_exact".into(), t.elapsed().as_secs_f64());
+    mem_trace("end of 4_exact");
     let signed: Vec<usize> = (0..docs.len())
         .filter(|&i| exact_first[i] == Some(i))
         .collect();
@@ -569,14 +670,20 @@ pub(crate) fn decide_stage(
                 &|d, out| sig.sign(d, out),
                 &|d| sh.of(d, true),
                 nc,
-                &cfg.out,
+                &spill,
+                &mut spilled,
             )?
         }
         None => Near::none(),
     };
+    if cfg.memory.is_some() {
+        // The pass-1 signatures were read once, to sign.
+        long_sigs_release(long_sigs);
+    }
     seconds.insert("4a_signatures".into(), near.seconds[0]);
     seconds.insert("4b_banding".into(), near.seconds[1]);
     seconds.insert("4c_verification".into(), near.seconds[2]);
+    mem_trace("end of 4c_verification");
 
     // 4d. Boilerplate, second count: a near-duplicate cluster is one copy group too, so an
     //     article republished with edits keeps the paragraphs its copies share.
@@ -599,7 +706,13 @@ pub(crate) fn decide_stage(
                 }
             })
             .collect();
-        let second = boilerplate::find(&tables, cfg.boilerplate_min_docs, Some(&clusters));
+        let second = boilerplate::find_within(
+            &tables,
+            cfg.boilerplate_min_docs,
+            Some(&clusters),
+            &spill,
+            &mut spilled,
+        )?;
         restored = bp.retain_in(&second);
         if restored > 0 {
             facts = facts_of(docs, &chunk.hashes, &chunk.chars, &bp);
@@ -674,6 +787,7 @@ pub(crate) fn decide_stage(
         }
     }
     seconds.insert("4d_cluster".into(), t.elapsed().as_secs_f64());
+    mem_trace("end of 4d_cluster");
     // Documents read back from an index (at the end) are not this run's to report.
     let new_docs = docs.len() - ctx.published.len();
     let near = near_report(cfg, &near, &signed, &fates[..new_docs], &chains, restored);
@@ -683,6 +797,7 @@ pub(crate) fn decide_stage(
         fates,
         members,
         near,
+        spilled: (spilled.runs, spilled.bytes),
     })
 }
 
@@ -710,6 +825,7 @@ pub(crate) fn decided_report(
 ) -> Report {
     let mut report = new_report(cfg, read.inputs.clone());
     report.near = decided.near.clone();
+    (report.run.spilled_runs, report.run.spilled_bytes) = decided.spilled;
     let n = read.new_docs();
     fill_report(
         &mut report,
@@ -795,6 +911,9 @@ pub(crate) fn emit_range(
                 .step_by(EMIT_BLOCK)
                 .map(|b| emit.render_block(b..(b + EMIT_BLOCK).min(end)))
                 .collect();
+            if ctx.cfg.memory.is_some() {
+                release_inputs(ctx, &chunk.docs[start..end]);
+            }
             match blocks {
                 Ok(blocks) => {
                     if tx.send(blocks).is_err() {
@@ -816,6 +935,35 @@ pub(crate) fn emit_range(
             None => written,
         }
     })
+}
+
+/// Gives back the resident pages of the pass-1 signature map (`--memory`).
+fn long_sigs_release(long: &[u8]) {
+    #[cfg(unix)]
+    if !long.is_empty() {
+        // SAFETY: madvise(DONTNEED) on pages of a read-only shared map of canon's own
+        // temporary file: they are read back unchanged if touched again.
+        unsafe {
+            let page = 4096usize;
+            let start = long.as_ptr() as usize / page * page;
+            let end = long.as_ptr() as usize + long.len();
+            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED);
+        }
+    }
+}
+
+/// Gives back the input pages of `docs` (`--memory`): per file, the span from the first of
+/// them to the last.
+fn release_inputs(ctx: &Ctx, docs: &[Doc]) {
+    for run in docs.chunk_by(|a, b| a.file == b.file) {
+        let f = run[0].file;
+        if f == NO_FILE {
+            continue;
+        }
+        let start = run.iter().map(|d| d.span.start).min().unwrap_or(0);
+        let end = run.iter().map(|d| d.span.end).max().unwrap_or(0);
+        ctx.opened[f as usize].data.release(start..end);
+    }
 }
 
 /// Fails if an input changed since it was opened (its stamp then): the outputs would be

@@ -125,6 +125,28 @@ pub(crate) enum Work {
     },
 }
 
+impl Work {
+    /// Gives back the input pages this unit read (`--memory`).
+    pub(crate) fn release(&self, ctx: &Ctx) {
+        match *self {
+            Work::Jsonl {
+                file, ref range, ..
+            } => ctx.opened[file].data.release(range.clone()),
+            Work::Text { file } => {
+                let data = &ctx.opened[file].data;
+                data.release(0..data.len());
+            }
+            Work::Wet { file, ref records } => {
+                let rs = &ctx.wet[file][records.clone()];
+                if let (Some(first), Some(last)) = (rs.first(), rs.last()) {
+                    ctx.opened[file].data.release(first.offset..last.body.end);
+                }
+            }
+            Work::Unreadable { .. } => {}
+        }
+    }
+}
+
 /// Read-only state shared by the stages.
 pub(crate) struct Ctx<'a> {
     pub(crate) cfg: &'a Config,
@@ -161,7 +183,12 @@ impl Ctx<'_> {
 }
 
 /// Cuts every file into units of work of about [`CHUNK_BYTES`].
-pub(crate) fn plan(files: &[InputFile], opened: &[Opened], wet: &[Vec<WetRecord>]) -> Vec<Work> {
+pub(crate) fn plan(
+    files: &[InputFile],
+    opened: &[Opened],
+    wet: &[Vec<WetRecord>],
+    release: bool,
+) -> Vec<Work> {
     let mut work = Vec::new();
     for (file, (f, o)) in files.iter().zip(opened).enumerate() {
         if o.unreadable.is_some() {
@@ -170,7 +197,12 @@ pub(crate) fn plan(files: &[InputFile], opened: &[Opened], wet: &[Vec<WetRecord>
         }
         match f.format {
             Format::Jsonl => {
-                for (range, first_line) in input::line_chunks(&o.data, CHUNK_BYTES) {
+                let chunks = input::line_chunks_then(&o.data, CHUNK_BYTES, |r| {
+                    if release {
+                        o.data.release(r);
+                    }
+                });
+                for (range, first_line) in chunks {
                     work.push(Work::Jsonl {
                         file,
                         range,
@@ -525,48 +557,47 @@ pub(crate) fn too_large(n: usize, limit: usize) -> String {
 
 /// Concatenates pass-1 chunks (in input order) into one document list and flat tables.
 pub(crate) fn merge(chunks: Vec<Chunk>) -> Chunk {
-    let n_docs = chunks.iter().map(|c| c.docs.len()).sum();
-    let n_paras = chunks.iter().map(|c| c.hashes.len()).sum();
-    let mut docs = Vec::with_capacity(n_docs);
-    let mut hashes = Vec::with_capacity(n_paras);
-    let mut chars = Vec::with_capacity(n_paras);
-    let mut lines = Vec::with_capacity(n_paras);
-    let mut pieces = Vec::with_capacity(chunks.iter().map(|c| c.pieces.len()).sum());
-    let mut events = Vec::with_capacity(chunks.iter().map(|c| c.events.len()).sum());
-    let mut sigs = Vec::with_capacity(chunks.iter().map(|c| c.sigs.len()).sum());
-    let mut short = Vec::with_capacity(chunks.iter().map(|c| c.short.len()).sum());
-    let mut short_counts = Vec::with_capacity(n_paras);
+    let mut all = Chunk::default();
+    merge_into(&mut all, chunks);
+    all
+}
+
+/// Appends `chunks`, in order, to `all` (document ranges rebased).
+pub(crate) fn merge_into(all: &mut Chunk, chunks: Vec<Chunk>) {
+    let n_docs: usize = chunks.iter().map(|c| c.docs.len()).sum();
+    let n_paras: usize = chunks.iter().map(|c| c.hashes.len()).sum();
+    all.docs.reserve(n_docs);
+    all.hashes.reserve(n_paras);
+    all.chars.reserve(n_paras);
+    all.lines.reserve(n_paras);
+    all.short_counts.reserve(n_paras);
+    all.pieces
+        .reserve(chunks.iter().map(|c| c.pieces.len()).sum());
+    all.events
+        .reserve(chunks.iter().map(|c| c.events.len()).sum());
+    all.sigs.reserve(chunks.iter().map(|c| c.sigs.len()).sum());
+    all.short
+        .reserve(chunks.iter().map(|c| c.short.len()).sum());
     for c in chunks {
-        let base = hashes.len();
-        let pbase = pieces.len();
-        let ebase = events.len();
-        let sbase = short.len();
-        docs.extend(c.docs.into_iter().map(|mut d| {
+        let base = all.hashes.len();
+        let pbase = all.pieces.len();
+        let ebase = all.events.len();
+        let sbase = all.short.len();
+        all.docs.extend(c.docs.into_iter().map(|mut d| {
             d.paras = d.paras.start + base..d.paras.end + base;
             d.pieces = d.pieces.start + pbase..d.pieces.end + pbase;
             d.events = d.events.start + ebase..d.events.end + ebase;
             d.short = d.short.start + sbase..d.short.end + sbase;
             d
         }));
-        sigs.extend_from_slice(&c.sigs);
-        short.extend_from_slice(&c.short);
-        short_counts.extend_from_slice(&c.short_counts);
-        hashes.extend_from_slice(&c.hashes);
-        chars.extend_from_slice(&c.chars);
-        lines.extend_from_slice(&c.lines);
-        pieces.extend_from_slice(&c.pieces);
-        events.extend_from_slice(&c.events);
-    }
-    Chunk {
-        docs,
-        hashes,
-        chars,
-        lines,
-        pieces,
-        events,
-        sigs,
-        short,
-        short_counts,
+        all.sigs.extend_from_slice(&c.sigs);
+        all.short.extend_from_slice(&c.short);
+        all.short_counts.extend_from_slice(&c.short_counts);
+        all.hashes.extend_from_slice(&c.hashes);
+        all.chars.extend_from_slice(&c.chars);
+        all.lines.extend_from_slice(&c.lines);
+        all.pieces.extend_from_slice(&c.pieces);
+        all.events.extend_from_slice(&c.events);
     }
 }
 
@@ -575,13 +606,17 @@ pub(crate) fn with_doc_text<R>(ctx: &Ctx, d: &Doc, f: impl FnOnce(&str) -> R) ->
     if d.file == NO_FILE {
         return None; // published by an earlier run: no text here
     }
-    let data = &ctx.opened[d.file as usize].data[..];
-    match ctx.files[d.file as usize].format {
+    let data = &ctx.opened[d.file as usize].data;
+    let result = match ctx.files[d.file as usize].format {
         Format::Jsonl => with_json_line(&data[d.span.clone()], &ctx.cfg.fields, |rec, _| {
             rec.ok().map(|(r, _)| f(&r.text))
         }),
         _ => Some(f(&utf8_lossy(&data[d.span.clone()]))),
+    };
+    if ctx.cfg.memory.is_some() {
+        data.release(d.span.clone());
     }
+    result
 }
 
 /// Length of a UTF-8 byte-order mark at the start of `data` (0 or 3).

@@ -215,4 +215,10 @@ pub struct Run {
     pub threads: usize,
     /// Seconds per stage, in pipeline order.
     pub seconds: BTreeMap<String, f64>,
+    /// `--memory`: sorted runs written to disk by tables over their share of the budget,
+    /// and their bytes.
+    #[serde(default)]
+    pub spilled_runs: u64,
+    #[serde(default)]
+    pub spilled_bytes: u64,
 }

@@ -211,6 +211,35 @@ impl Deref for Data {
     }
 }
 
+impl Data {
+    /// Gives the mapped pages of `range` back to the kernel (`--memory`): they leave this
+    /// process's resident set and are read again from the page cache or the file if touched.
+    /// A no-op for data read into memory.
+    pub fn release(&self, range: Range<usize>) {
+        #[cfg(unix)]
+        if let Data::Mapped(m) = self {
+            // Whole 64 KiB windows: a page fault maps that much around it (fault-around), so
+            // the neighbours of a released range would otherwise stay resident.
+            const WINDOW: usize = 64 << 10;
+            let start = range.start / WINDOW * WINDOW;
+            let end = range
+                .end
+                .div_ceil(WINDOW)
+                .saturating_mul(WINDOW)
+                .min(m.len());
+            if start < end {
+                // SAFETY: the map is read-only and its file does not change while canon runs
+                // (checked before commit): dropped pages read back the same bytes.
+                let _ = unsafe {
+                    m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+                };
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = range;
+    }
+}
+
 /// An opened input file.
 pub struct Opened {
     /// Its (decompressed) content.
@@ -380,6 +409,16 @@ fn map(f: &File, path: &Path) -> Result<Data> {
 /// Splits `data` into chunks of about `target` bytes that end at line ends; returns each
 /// chunk's byte range and the 1-based number of its first line.
 pub fn line_chunks(data: &[u8], target: usize) -> Vec<(Range<usize>, u64)> {
+    line_chunks_then(data, target, |_| {})
+}
+
+/// [`line_chunks`], calling `done` with each chunk's range once its lines are counted (to give
+/// its pages back under `--memory`).
+pub fn line_chunks_then(
+    data: &[u8],
+    target: usize,
+    mut done: impl FnMut(Range<usize>),
+) -> Vec<(Range<usize>, u64)> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut line = 1u64;
@@ -392,6 +431,7 @@ pub fn line_chunks(data: &[u8], target: usize) -> Vec<(Range<usize>, u64)> {
         };
         out.push((start..end, line));
         line += memchr::memchr_iter(b'\n', &data[start..end]).count() as u64;
+        done(start..end);
         start = end;
     }
     out
