@@ -143,8 +143,11 @@ pub struct Repairer {
     glue: Vec<(u32, u64, u32)>,
     /// Keys of all earlier paragraphs of the page, concatenated.
     page_key: Vec<u8>,
-    /// Anchor hash → first position in `page_key`.
+    /// Anchor hash → first position in `page_key`, in the text the page shows (kept
+    /// paragraphs, what is left of cut ones).
     anchors: HashMap<u64, u32, IdBuild>,
+    /// Anchor hash → first position in `page_key`, in the whole keys of cut paragraphs.
+    cut_anchors: HashMap<u64, u32, IdBuild>,
     /// Anchors of the current paragraph's key: (position, probe hash).
     para_anchors: Vec<(usize, u64)>,
     /// Anchor hash → first position earlier in the current paragraph.
@@ -243,6 +246,7 @@ impl Repairer {
         self.glue.clear();
         self.page_key.clear();
         self.anchors.clear();
+        self.cut_anchors.clear();
         let mut line_start = 0;
         let bytes = text.as_bytes();
         self.line = 0;
@@ -402,7 +406,7 @@ impl Repairer {
         }
         let rest = std::mem::take(&mut self.rest);
         let rh = xxh3_64(&rest);
-        self.remember(own_key, h);
+        self.remember_cut(own_key, h);
         // What is left is what the page shows; text joined at a cut is earlier text too.
         anchors_of(&rest, &mut self.para_anchors);
         let base = self.page_key.len();
@@ -505,6 +509,19 @@ impl Repairer {
         anchors_of(own_key, &mut self.para_anchors);
     }
 
+    /// Records the whole key of a paragraph that repair cut: its hash and edges, as for any
+    /// paragraph, but its anchors go to `cut_anchors`: `anchors` holds what the page shows
+    /// (what a second repair would see), so that repairing the output finds nothing new.
+    fn remember_cut(&mut self, key: &[u8], h: u64) {
+        self.seen.entry(h).or_insert(self.line);
+        self.add_glue(key, h);
+        let base = self.page_key.len();
+        self.page_key.extend_from_slice(key);
+        for &(p, a) in &self.para_anchors {
+            self.cut_anchors.entry(a).or_insert((base + p) as u32);
+        }
+    }
+
     /// Records a paragraph's key as seen: its hash, its edges for glue lookups, its anchors.
     fn remember(&mut self, key: &[u8], h: u64) {
         self.seen.entry(h).or_insert(self.line);
@@ -587,19 +604,37 @@ impl Repairer {
             if p < next || p + ANCHOR_PROBE > hi {
                 continue;
             }
-            // Candidate earlier occurrence: in the page so far, else earlier in this paragraph.
-            let found = if let Some(&q) = self.anchors.get(&a) {
-                let q = q as usize;
-                (self.page_key[q..q + ANCHOR_PROBE] == key[p..p + ANCHOR_PROBE])
-                    .then(|| self.extend(&self.page_key, q, self.page_key.len(), key, p, lo, hi))
-            } else {
-                None
+            // Candidate earlier occurrences: the first in what the page shows so far, the
+            // first in the whole keys of cut paragraphs, the first earlier in this paragraph;
+            // the longest match wins (a short first occurrence must not hide a long one).
+            let probe = &key[p..p + ANCHOR_PROBE];
+            let mut found: Option<Range<usize>> = None;
+            let mut consider = |r: Range<usize>| {
+                if found.as_ref().is_none_or(|f| r.len() > f.len()) {
+                    found = Some(r);
+                }
             };
-            let found = found.or_else(|| {
-                let q = *local.get(&a)?;
-                (key[q..q + ANCHOR_PROBE] == key[p..p + ANCHOR_PROBE])
-                    .then(|| self.extend_local(key, q, p, lo, hi))
-            });
+            for table in [&self.anchors, &self.cut_anchors] {
+                if let Some(&q) = table.get(&a) {
+                    let q = q as usize;
+                    if &self.page_key[q..q + ANCHOR_PROBE] == probe {
+                        consider(self.extend(
+                            &self.page_key,
+                            q,
+                            self.page_key.len(),
+                            key,
+                            p,
+                            lo,
+                            hi,
+                        ));
+                    }
+                }
+            }
+            if let Some(&q) = local.get(&a) {
+                if &key[q..q + ANCHOR_PROBE] == probe {
+                    consider(self.extend_local(key, q, p, lo, hi));
+                }
+            }
             local.entry(a).or_insert(p);
             if let Some(run) = found {
                 if char_count(&key[run.clone()]) >= self.min_repeat {

@@ -328,3 +328,59 @@ fn renaming_files_does_not_change_which_documents_survive() {
         assert!(files.windows(2).all(|w| w[0] <= w[1]), "{files:?}");
     }
 }
+
+#[test]
+fn a_memory_budget_changes_nothing_but_memory() {
+    let fx = Fixture::new();
+    corpus(&fx, 31);
+    let free = fx
+        .dedup(&[&fx.input()], &fx.root().join("free"), &[])
+        .success();
+    // 64 KiB: every frequency table and band column is sorted in runs on disk.
+    let tight = fx
+        .dedup(
+            &[&fx.input()],
+            &fx.root().join("tight"),
+            &["--memory", "64K", "--threads", "2"],
+        )
+        .success();
+    assert!(
+        free.canonical_raw == tight.canonical_raw,
+        "canonical.jsonl differs"
+    );
+    assert!(
+        free.dropped_raw == tight.dropped_raw,
+        "dropped.jsonl differs"
+    );
+    assert_eq!(free.explain, tight.explain);
+    assert_eq!(free.boilerplate, tight.boilerplate);
+    assert_eq!(free.report_without_run(), tight.report_without_run());
+    let runs = tight.report["run"]["spilled_runs"].as_u64().unwrap();
+    assert!(runs > 10, "{}", tight.report["run"]);
+    assert!(tight.report["run"]["spilled_bytes"].as_u64().unwrap() > 100_000);
+    assert_eq!(free.report["run"]["spilled_runs"], 0);
+    // The run files were unnamed temporary files: nothing is left in the output directory.
+    let mut names: Vec<String> = std::fs::read_dir(fx.root().join("tight"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "boilerplate.jsonl",
+            "canonical.jsonl",
+            "dropped.jsonl",
+            "explain.jsonl.zst",
+            "manifest.json",
+            "report.json"
+        ]
+    );
+    // Sizes: suffixes K, M, G, T, fractions; anything else is a usage error.
+    let ok = fx.dedup(&[&fx.input()], &fx.root().join("g"), &["--memory", "1.5G"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    for bad in ["12X", "0", "lots", "1e400"] {
+        let o = fx.dedup(&[&fx.input()], &fx.root().join("bad"), &["--memory", bad]);
+        o.failure(2, &["--memory"]);
+    }
+}

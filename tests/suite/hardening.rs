@@ -953,8 +953,7 @@ fn repair_time_is_linear_in_paragraphs_that_begin_alike() {
         (0..5)
             .map(|_| {
                 let t = Instant::now();
-                let repaired =
-                    canon::pipeline::repair_text(&p, canon::repair::DEFAULT_MIN_REPEAT);
+                let repaired = canon::pipeline::repair_text(&p, canon::repair::DEFAULT_MIN_REPEAT);
                 assert_eq!(repaired, p.trim_end(), "nothing to repair");
                 t.elapsed()
             })
