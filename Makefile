@@ -4,7 +4,7 @@ CANON := target/release/canon
 CORPUS_BYTES ?= 1G
 CORPUS := corpus/corpus.jsonl
 
-.PHONY: dedup build test bench bench-stages bench-corpus bench-scale corpus eval check-sample fuzz fmt lint clean
+.PHONY: dedup build test bench bench-stages bench-corpus bench-scale bench-memory corpus eval check-sample fuzz fmt lint clean
 
 ## Build in release mode and deduplicate the sample dumps in data/ into out/.
 dedup: build
@@ -35,6 +35,10 @@ bench-corpus: build $(CORPUS)
 ## Throughput and peak memory on generated corpora of 0.25, 0.5, 1 and 2 GB (2 threads).
 bench-scale: build
 	scripts/bench_scale.sh $(CANON)
+
+## Peak memory on the generated 2 GB corpus without a budget and with --memory 1G (2 threads).
+bench-memory: build
+	scripts/bench_memory.sh $(CANON)
 
 ## A generated ~1 GB JSON Lines corpus (with ground truth beside it) in corpus/.
 corpus: $(CORPUS)

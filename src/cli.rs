@@ -428,6 +428,23 @@ fn draw(p: &Progress, stop: &AtomicBool) {
 }
 
 fn summary(r: &Report, cfg: &Config) {
+    if let Some(budget) = cfg.memory {
+        if r.run.memory_estimate > budget {
+            let human = |b: u64| {
+                if b >= 1 << 30 {
+                    format!("{:.2} GiB", b as f64 / (1u64 << 30) as f64)
+                } else {
+                    format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64)
+                }
+            };
+            eprintln!(
+                "canon: warning: --memory {} is below the {} that {} documents and their paragraphs need at the peak (README, \"Memory\"): only the frequency tables and band columns were kept within it",
+                human(budget),
+                human(r.run.memory_estimate),
+                r.documents.input
+            );
+        }
+    }
     let d = &r.documents;
     let dropped: Vec<String> = d.dropped.iter().map(|(k, v)| format!("{v} {k}")).collect();
     let mb = |b: u64| b as f64 / 1e6;

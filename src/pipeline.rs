@@ -146,6 +146,21 @@ pub(crate) fn mem_trace(at: &str) {
         field("RssFile:"),
         field("VmHWM:")
     );
+    if std::env::var_os("CANON_MEMTRACE").is_some_and(|v| v == "maps") {
+        // Mappings with more than 8 MB resident.
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
+        let mut name = "";
+        for l in smaps.lines() {
+            if l.split_whitespace().next().is_some_and(|w| w.contains('-')) {
+                name = l;
+            } else if let Some(kb) = l.strip_prefix("Rss:") {
+                let kb: u64 = kb.trim().trim_end_matches("kB").trim().parse().unwrap_or(0);
+                if kb > 8 << 10 {
+                    eprintln!("canon:   {} MB {name}", kb >> 10);
+                }
+            }
+        }
+    }
 }
 
 /// Worker threads of a run: `--threads`, or all cores.
@@ -199,6 +214,11 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
         spill::trim_heap();
     }
     let mut report = decided_report(cfg, &ctx, &read, &decided);
+    report.run.memory_estimate = report::memory_estimate(
+        read.chunk.docs.len() as u64,
+        read.chunk.hashes.len() as u64,
+        read.inputs.bytes_decompressed,
+    );
 
     // 5. Emit, in input order, then commit everything at once.
     let t = Instant::now();

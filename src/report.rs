@@ -221,4 +221,17 @@ pub struct Run {
     pub spilled_runs: u64,
     #[serde(default)]
     pub spilled_bytes: u64,
+    /// What the per-document and per-paragraph state needs at its peak, by the README's
+    /// formula ([`memory_estimate`]): what `--memory` cannot spill.
+    #[serde(default)]
+    pub memory_estimate: u64,
+}
+
+/// Peak memory of a run with `docs` documents and `paragraphs` kept paragraphs, by the
+/// formula the README publishes (measured on the generated corpora, near-duplicates on):
+/// 1000 B per document (its facts, id, pass-1 signature, band hashes, rank and fate) and
+/// 48 B per paragraph (hash, length, line, kept pieces, short-paragraph shingles), plus the
+/// input a read batch has in flight (64 MiB at most).
+pub fn memory_estimate(docs: u64, paragraphs: u64, input_bytes: u64) -> u64 {
+    1000 * docs + 48 * paragraphs + input_bytes.min(64 << 20)
 }

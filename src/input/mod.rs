@@ -218,9 +218,10 @@ impl Data {
     pub fn release(&self, range: Range<usize>) {
         #[cfg(unix)]
         if let Data::Mapped(m) = self {
-            // Whole 64 KiB windows: a page fault maps that much around it (fault-around), so
-            // the neighbours of a released range would otherwise stay resident.
-            const WINDOW: usize = 64 << 10;
+            // Whole 2 MiB windows: a page fault maps more than its page (fault-around, large
+            // page-cache folios), and those neighbours would otherwise stay resident (measured:
+            // 64 KiB windows left 160 MB of a 2 GB input mapped after random reads).
+            const WINDOW: usize = 2 << 20;
             let start = range.start / WINDOW * WINDOW;
             let end = range
                 .end
