@@ -141,12 +141,15 @@ pub struct Repairer {
     tails: HashMap<u64, u32, IdBuild>,
     /// Glue candidates as linked lists: (key length, key hash, previous entry or `u32::MAX`).
     glue: Vec<(u32, u64, u32)>,
-    /// Keys of all earlier paragraphs of the page, concatenated.
+    /// Keys of what the page shows so far (kept paragraphs, what is left of cut ones),
+    /// concatenated.
     page_key: Vec<u8>,
+    /// Whole keys of the paragraphs repair cut, concatenated.
+    cut_key: Vec<u8>,
     /// Anchor hash → first position in `page_key`, in the text the page shows (kept
     /// paragraphs, what is left of cut ones).
     anchors: HashMap<u64, u32, IdBuild>,
-    /// Anchor hash → first position in `page_key`, in the whole keys of cut paragraphs.
+    /// Anchor hash → first position in `cut_key`.
     cut_anchors: HashMap<u64, u32, IdBuild>,
     /// Anchors of the current paragraph's key: (position, probe hash).
     para_anchors: Vec<(usize, u64)>,
@@ -245,6 +248,7 @@ impl Repairer {
         self.tails.clear();
         self.glue.clear();
         self.page_key.clear();
+        self.cut_key.clear();
         self.anchors.clear();
         self.cut_anchors.clear();
         let mut line_start = 0;
@@ -407,13 +411,6 @@ impl Repairer {
         let rest = std::mem::take(&mut self.rest);
         let rh = xxh3_64(&rest);
         self.remember_cut(own_key, h);
-        // What is left is what the page shows; text joined at a cut is earlier text too.
-        anchors_of(&rest, &mut self.para_anchors);
-        let base = self.page_key.len();
-        self.page_key.extend_from_slice(&rest);
-        for &(p, a) in &self.para_anchors {
-            self.anchors.entry(a).or_insert((base + p) as u32);
-        }
         let result = if rest.is_empty() || self.seen.contains_key(&rh) {
             // What is left repeats too: the whole paragraph goes.
             out.repeated_paragraphs += 1;
@@ -430,6 +427,13 @@ impl Repairer {
             out.pieces.truncate(first);
             None
         } else {
+            // What is left is what the page shows; text joined at a cut is earlier text too.
+            anchors_of(&rest, &mut self.para_anchors);
+            let base = self.page_key.len();
+            self.page_key.extend_from_slice(&rest);
+            for &(p, a) in &self.para_anchors {
+                self.anchors.entry(a).or_insert((base + p) as u32);
+            }
             self.seen.entry(rh).or_insert(self.line);
             // What is left is what the page shows: later glued copies of it are cut too,
             // which keeps repair idempotent.
@@ -510,13 +514,15 @@ impl Repairer {
     }
 
     /// Records the whole key of a paragraph that repair cut: its hash and edges, as for any
-    /// paragraph, but its anchors go to `cut_anchors`: `anchors` holds what the page shows
-    /// (what a second repair would see), so that repairing the output finds nothing new.
+    /// paragraph, but the key goes to `cut_key` (anchors in `cut_anchors`): `page_key` holds
+    /// exactly what the page shows, in order, as a second repair would see it — a match may
+    /// run on across paragraphs, so interleaving whole keys there would change what is found
+    /// (found by fuzzing) — and repairing the output then finds nothing new.
     fn remember_cut(&mut self, key: &[u8], h: u64) {
         self.seen.entry(h).or_insert(self.line);
         self.add_glue(key, h);
-        let base = self.page_key.len();
-        self.page_key.extend_from_slice(key);
+        let base = self.cut_key.len();
+        self.cut_key.extend_from_slice(key);
         for &(p, a) in &self.para_anchors {
             self.cut_anchors.entry(a).or_insert((base + p) as u32);
         }
@@ -614,19 +620,14 @@ impl Repairer {
                     found = Some(r);
                 }
             };
-            for table in [&self.anchors, &self.cut_anchors] {
+            for (table, earlier) in [
+                (&self.anchors, &self.page_key),
+                (&self.cut_anchors, &self.cut_key),
+            ] {
                 if let Some(&q) = table.get(&a) {
                     let q = q as usize;
-                    if &self.page_key[q..q + ANCHOR_PROBE] == probe {
-                        consider(self.extend(
-                            &self.page_key,
-                            q,
-                            self.page_key.len(),
-                            key,
-                            p,
-                            lo,
-                            hi,
-                        ));
+                    if &earlier[q..q + ANCHOR_PROBE] == probe {
+                        consider(self.extend(earlier, q, earlier.len(), key, p, lo, hi));
                     }
                 }
             }
