@@ -5,14 +5,15 @@
 use std::collections::HashMap;
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::Xxh3Default;
+use xxhash_rust::xxh3::{xxh3_64, Xxh3Default};
 
 use crate::boilerplate::Boilerplate;
 use crate::cluster::{self, Rank, UnionFind};
 use crate::minhash::MinHasher;
 use crate::near::Near;
+use crate::normalize::Key;
 use crate::pipeline::Config;
-use crate::read::{with_doc_text, Chunk, Ctx, Doc, Piece, SHORT_PARAGRAPH};
+use crate::read::{with_doc_text, Chunk, Ctx, Doc, Loc, Piece, SHORT_PARAGRAPH};
 use crate::report;
 use crate::shingle::Shingler;
 
@@ -84,11 +85,41 @@ impl<'a> Shingles<'a> {
     }
 
     /// The shingles of document `i`; a set (sorted, deduplicated) if `as_set`, otherwise a
-    /// bag (MinHash does not care about order or repeats). `None` for a document published
-    /// by an earlier run, whose text is not at hand.
+    /// bag (MinHash does not care about order or repeats). For a document published by an
+    /// earlier run, the text of its canonical line in that run's output, if that output is
+    /// still as it was written (`None` otherwise).
     pub(crate) fn of(&self, i: usize, as_set: bool) -> Option<Vec<u32>> {
         let d = &self.docs[i];
         let mut out = Vec::new();
+        if let Loc::Published(k) = d.loc {
+            self.published(k as usize, &mut out)?;
+        } else {
+            self.read(d, &mut out)?;
+        }
+        if as_set {
+            out.sort_unstable();
+            out.dedup();
+        }
+        Some(out)
+    }
+
+    /// Shingles of a published document's canonical text: one paragraph per line, those that
+    /// are boilerplate now left out.
+    fn published(&self, k: usize, out: &mut Vec<u32>) -> Option<()> {
+        let text = self.ctx.published.text(k)?;
+        let mut sh = Shingler::new(self.size);
+        let mut key = Key::new();
+        for para in text.split('\n') {
+            key.build(para, false);
+            if !self.bp.contains(xxh3_64(&key.bytes)) {
+                sh.paragraph(para, out);
+            }
+        }
+        Some(())
+    }
+
+    /// Shingles of a document of this run: its kept pieces, re-read from its input.
+    fn read(&self, d: &Doc, out: &mut Vec<u32>) -> Option<()> {
         with_doc_text(self.ctx, d, |text| {
             let mut sh = Shingler::new(self.size);
             let mut para = String::new();
@@ -98,21 +129,16 @@ impl<'a> Shingles<'a> {
                     continue;
                 }
                 if p != current && !para.is_empty() {
-                    sh.paragraph(&para, &mut out);
+                    sh.paragraph(&para, out);
                     para.clear();
                 }
                 current = p;
                 para.push_str(text.get(start as usize..end as usize).unwrap_or(""));
             }
             if !para.is_empty() {
-                sh.paragraph(&para, &mut out);
+                sh.paragraph(&para, out);
             }
-        })?;
-        if as_set {
-            out.sort_unstable();
-            out.dedup();
-        }
-        Some(out)
+        })
     }
 }
 
@@ -139,12 +165,13 @@ impl Signatures<'_> {
             .paras
             .clone()
             .any(|p| self.chars[p] > SHORT_PARAGRAPH && self.bp.contains(self.hashes[p]));
-        // (A published document has no text here: its stored signature is used as it is.)
-        if long_boilerplate && d.file != crate::read::NO_FILE {
-            // Rare: a long paragraph is boilerplate; sign the document again without it.
-            self.hasher
-                .sign(&self.shingles.of(i, false).unwrap_or_default(), out);
-            return;
+        if long_boilerplate {
+            // Rare: a long paragraph is boilerplate; sign the document again without it (a
+            // published document whose output is gone keeps its stored signature).
+            if let Some(shingles) = self.shingles.of(i, false) {
+                self.hasher.sign(&shingles, out);
+                return;
+            }
         }
         let row = &self.long[i * n * 4..(i + 1) * n * 4];
         for (o, v) in out.iter_mut().zip(row.chunks_exact(4)) {

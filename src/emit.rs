@@ -92,6 +92,8 @@ pub(crate) struct Emit<'a> {
 #[derive(Default)]
 pub(crate) struct Block {
     pub(crate) canon: Vec<u8>,
+    /// The documents of the lines in `canon`, with their lengths.
+    pub(crate) canon_docs: Vec<(usize, usize)>,
     pub(crate) dropped: Vec<u8>,
     /// One zstd frame of explain lines.
     pub(crate) explain: Vec<u8>,
@@ -159,6 +161,7 @@ impl Emit<'_> {
             self.explain(i, &mut explain);
             let r = self.render(i)?;
             if r.canonical {
+                b.canon_docs.push((i, r.line.len()));
                 b.canon.extend_from_slice(&r.line);
                 b.text_bytes += r.text_bytes;
                 b.paragraphs += r.paragraphs;

@@ -16,13 +16,14 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::input::Stamp;
 use crate::near::NearConfig;
 
 /// The index file inside the state directory.
 pub const INDEX_FILE: &str = "index.bin";
 
 /// Bumped whenever the layout or the meaning of a stored field changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// The options a stored document depends on: an index is only read by runs with the same.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +47,21 @@ pub struct Published {
     pub content: u64,
     /// Which run published it (1 = the first run on this index).
     pub run: u32,
+    /// Where its canonical line is: ([`Index::outputs`] entry, byte offset).
+    pub text_at: Option<(u32, u64)>,
+}
+
+/// The `canonical.jsonl` of a run on the index, as committed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PublishedFile {
+    /// Absolute path.
+    pub path: String,
+    /// Size and modification time once committed: a file that no longer has them was
+    /// replaced, and its offsets are not used.
+    pub stamp: Stamp,
+    /// The JSON field of the text (`--text-field` of that run; lines of text pages and WET
+    /// records use `text`).
+    pub text_field: String,
 }
 
 /// Everything earlier runs published.
@@ -55,6 +71,8 @@ pub struct Index {
     pub options: Option<Options>,
     /// Runs that have updated this index.
     pub runs: u32,
+    /// Each run's canonical output.
+    pub outputs: Vec<PublishedFile>,
     pub docs: Vec<Published>,
     /// Paragraph hashes of all documents, in order.
     pub hashes: Vec<u64>,

@@ -21,13 +21,15 @@ use crate::decide::{
 };
 use crate::emit::{boilerplate_table, fill_report, Block, Emit, EMIT_BATCH, EMIT_BLOCK};
 use crate::error::{Error, Result};
-use crate::index::{Index, Options as IndexOptions, Published};
+use crate::index::{Index, Options as IndexOptions, Published, PublishedFile};
 use crate::input::jsonl::Fields;
 use crate::input::wet::{self, WetRecord};
 use crate::input::{self, Format, InputFile, Opened, ReadMode, Stamp};
 use crate::near::{self, Near, NearConfig};
 use crate::output::{self, Pending};
-use crate::read::{invalid_doc, merge_into, pass1, plan, Chunk, Ctx, Doc, Loc, NO_FILE};
+use crate::read::{
+    invalid_doc, merge_into, pass1, plan, Chunk, Ctx, Doc, Loc, PublishedDocs, NO_FILE,
+};
 use crate::repair;
 use crate::report::{self, Report};
 use crate::spill::{self, Spill, SpillStats};
@@ -224,7 +226,7 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     let t = Instant::now();
     let mut outs = Outputs::create(&cfg.out)?;
     outs.explain.write(&empty_zstd_frame()?)?;
-    let (outs, text_out, paras_out) =
+    let (outs, text_out, paras_out, offsets) =
         emit_range(&ctx, &read.chunk, &decided, 0..new_docs, outs, progress)?;
     seconds.insert("5_emit".into(), t.elapsed().as_secs_f64());
     mem_trace("end of 5_emit");
@@ -243,12 +245,17 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     let stamps: Vec<Stamp> = read.opened.iter().map(|o| o.stamp).collect();
     let unreadable: Vec<bool> = read.opened.iter().map(|o| o.unreadable.is_some()).collect();
     if let (Some(ix), Some(dir)) = (&mut index, &cfg.index) {
-        report.index = Some(extend_index(ix, &ctx, &read, &decided, &long, dir));
+        report.index = Some(extend_index(
+            ix, &ctx, &read, &decided, &long, &offsets, dir,
+        )?);
     }
     finish(cfg, &report, &read.files, &stamps, &unreadable, outs, &bp)?;
     // The index is replaced only once the outputs are committed: a failed run leaves it as
     // it was, and the documents it lists are always in some committed output.
-    if let (Some(ix), Some(dir)) = (&index, &cfg.index) {
+    if let (Some(ix), Some(dir)) = (&mut index, &cfg.index) {
+        if let Some(o) = ix.outputs.last_mut() {
+            o.stamp = Stamp::now(Path::new(&o.path))?;
+        }
         ix.save(dir)?;
     }
     progress.enter(5, 0);
@@ -304,8 +311,26 @@ fn add_published(read: &mut ReadState, ix: &Index) {
             published: true,
             content: p.content,
         });
-        read.published.push(p.source.clone());
+        read.published.sources.push(p.source.clone());
+        read.published.text_at.push(p.text_at);
     }
+    // The published outputs that are still as they were written (a canonical line is found
+    // again by its offset): near-duplicate pairs with a published document are then verified
+    // on its text, as in one run.
+    read.published.files = ix
+        .outputs
+        .iter()
+        .map(|o| {
+            let path = Path::new(&o.path);
+            let same = Stamp::now(path).is_ok_and(|s| s == o.stamp);
+            let file = std::fs::File::open(path).ok().filter(|_| same)?;
+            // SAFETY: read-only; an output canon committed earlier, checked unchanged (size
+            // and modification time) just now. Like an input, it must not be rewritten while
+            // this run reads it.
+            let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+            Some((map, o.text_field.clone()))
+        })
+        .collect();
 }
 
 /// Adds this run's canonical documents to the index; returns the report's index section.
@@ -315,8 +340,9 @@ fn extend_index(
     read: &ReadState,
     decided: &Decided,
     long: &[u8],
+    offsets: &[(usize, u64)],
     dir: &Path,
-) -> report::IndexReport {
+) -> Result<report::IndexReport> {
     let c = &read.chunk;
     let new_docs = read.new_docs();
     let perms = ix.perms();
@@ -326,6 +352,20 @@ fn extend_index(
         .filter(|f| matches!(f, Fate::Exact(k) | Fate::Near(k, ..) if *k >= new_docs))
         .count() as u64;
     ix.runs += 1;
+    // This run's canonical.jsonl, where the published documents' text can be found again
+    // (its stamp is taken once it is committed).
+    let output = ix.outputs.len() as u32;
+    let out_path = std::path::absolute(ctx.cfg.out.join("canonical.jsonl"))
+        .map_err(|e| Error::io(&ctx.cfg.out, e))?;
+    ix.outputs.push(PublishedFile {
+        path: out_path.display().to_string(),
+        stamp: Stamp {
+            size: 0,
+            mtime_ns: 0,
+        },
+        text_field: ctx.cfg.fields.text.clone(),
+    });
+    let mut at = offsets.iter().peekable();
     for (i, d) in c.docs[..new_docs].iter().enumerate() {
         if !matches!(decided.fates[i], Fate::Kept) {
             continue;
@@ -353,15 +393,18 @@ fn extend_index(
             repeated: d.repeated,
             content: d.content,
             run: ix.runs,
+            text_at: at
+                .find(|&&(doc, _)| doc == i)
+                .map(|&(_, off)| (output, off)),
         });
     }
-    report::IndexReport {
+    Ok(report::IndexReport {
         state: dir.display().to_string(),
         runs: ix.runs,
         published_before: before,
         folded_into_published: folded,
         published_after: ix.docs.len() as u64,
-    }
+    })
 }
 
 /// The input files of a run, in reading order, and the paths skipped in directory walks.
@@ -441,9 +484,9 @@ pub(crate) struct ReadState {
     pub(crate) wet: Vec<Vec<WetRecord>>,
     pub(crate) chunk: Chunk,
     pub(crate) inputs: report::Inputs,
-    /// Sources of the documents read back from the index, which follow the new documents
-    /// at the end of `chunk.docs`.
-    pub(crate) published: Vec<Box<str>>,
+    /// The documents read back from the index, which follow the new documents at the end of
+    /// `chunk.docs`.
+    pub(crate) published: PublishedDocs,
 }
 
 impl ReadState {
@@ -459,7 +502,7 @@ impl ReadState {
 
     /// The documents read from the inputs of this run (those of the index follow them).
     pub(crate) fn new_docs(&self) -> usize {
-        self.chunk.docs.len() - self.published.len()
+        self.chunk.docs.len() - self.published.sources.len()
     }
 }
 
@@ -502,7 +545,7 @@ pub(crate) fn read_stage(
         wet,
         chunk: Chunk::default(),
         inputs,
-        published: Vec::new(),
+        published: PublishedDocs::default(),
     };
     let ctx = state.ctx(cfg);
     // (Planning counts lines through every file; under --memory it gives the pages back.)
@@ -809,7 +852,7 @@ pub(crate) fn decide_stage(
     seconds.insert("4d_cluster".into(), t.elapsed().as_secs_f64());
     mem_trace("end of 4d_cluster");
     // Documents read back from an index (at the end) are not this run's to report.
-    let new_docs = docs.len() - ctx.published.len();
+    let new_docs = docs.len() - ctx.published.sources.len();
     let near = near_report(cfg, &near, &signed, &fates[..new_docs], &chains, restored);
     Ok(Decided {
         bp,
@@ -884,7 +927,7 @@ pub(crate) fn empty_zstd_frame() -> Result<Vec<u8>> {
 }
 
 /// Renders the documents `range` into `outs`; returns them with the text bytes and
-/// paragraphs written to `canonical.jsonl`.
+/// paragraphs written to `canonical.jsonl`, and each canonical document's line offset in it.
 pub(crate) fn emit_range(
     ctx: &Ctx,
     chunk: &Chunk,
@@ -892,7 +935,7 @@ pub(crate) fn emit_range(
     range: Range<usize>,
     outs: Outputs,
     progress: &Progress,
-) -> Result<(Outputs, u64, u64)> {
+) -> Result<(Outputs, u64, u64, Vec<(usize, u64)>)> {
     progress.enter(4, range.len() as u64);
     let emit = Emit {
         ctx,
@@ -912,8 +955,14 @@ pub(crate) fn emit_range(
         let writer = s.spawn(move || -> Result<_> {
             let mut outs = outs;
             let (mut text, mut paras) = (0u64, 0u64);
+            let mut offsets = Vec::new();
+            let mut at = 0u64;
             for blocks in rx {
                 for b in blocks {
+                    for &(doc, len) in &b.canon_docs {
+                        offsets.push((doc, at));
+                        at += len as u64;
+                    }
                     outs.canonical.write(&b.canon)?;
                     outs.dropped.write(&b.dropped)?;
                     outs.explain.write(&b.explain)?;
@@ -921,7 +970,7 @@ pub(crate) fn emit_range(
                     paras += b.paragraphs;
                 }
             }
-            Ok((outs, text, paras))
+            Ok((outs, text, paras, offsets))
         });
         let mut failed = None;
         for start in range.clone().step_by(EMIT_BATCH) {

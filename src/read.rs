@@ -153,8 +153,35 @@ pub(crate) struct Ctx<'a> {
     pub(crate) files: &'a [InputFile],
     pub(crate) opened: &'a [Opened],
     pub(crate) wet: &'a [Vec<WetRecord>],
-    /// Sources of the documents published by earlier runs (incremental runs).
-    pub(crate) published: &'a [Box<str>],
+    /// The documents published by earlier runs (incremental runs).
+    pub(crate) published: &'a PublishedDocs,
+}
+
+/// The documents an incremental run reads back from its index (see `pipeline::add_published`).
+#[derive(Default)]
+pub(crate) struct PublishedDocs {
+    /// Where each was read, as its run reported it.
+    pub(crate) sources: Vec<Box<str>>,
+    /// Where its canonical line is: (entry in `files`, byte offset).
+    pub(crate) text_at: Vec<Option<(u32, u64)>>,
+    /// The index's published outputs, mapped, with their text field; `None` where the file
+    /// is gone or was replaced.
+    pub(crate) files: Vec<Option<(memmap2::Mmap, String)>>,
+}
+
+impl PublishedDocs {
+    /// The published text of document `k`, if its output is still at hand.
+    pub(crate) fn text(&self, k: usize) -> Option<String> {
+        let (file, off) = self.text_at.get(k).copied().flatten()?;
+        let (map, field) = self.files.get(file as usize)?.as_ref()?;
+        let rest = map.get(off as usize..)?;
+        let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
+        let v: serde_json::Value = serde_json::from_slice(line).ok()?;
+        v.get(field.as_str())
+            .or_else(|| v.get("text"))?
+            .as_str()
+            .map(str::to_owned)
+    }
 }
 
 /// The `file` of a document published by an earlier run: it has no input file here.
@@ -163,7 +190,7 @@ pub(crate) const NO_FILE: u32 = u32::MAX;
 impl Ctx<'_> {
     pub(crate) fn source(&self, file: u32, loc: Loc) -> String {
         if let Loc::Published(k) = loc {
-            return self.published[k as usize].to_string();
+            return self.published.sources[k as usize].to_string();
         }
         let p = self.files[file as usize].path.display();
         match loc {

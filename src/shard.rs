@@ -24,6 +24,7 @@ use crate::pipeline::{
     self, decide_stage, decided_report, discover, emit_range, empty_zstd_frame, finish, open_files,
     read_stage, spill_signatures, Config, Decided, Outputs, Progress, ReadState,
 };
+use crate::read::PublishedDocs;
 use crate::read::{merge, Chunk};
 use crate::report::{self, Report};
 
@@ -286,7 +287,7 @@ fn reopen(
         wet: scans.into_iter().map(|s| s.records).collect(),
         chunk: m.chunk,
         inputs: m.inputs,
-        published: Vec::new(),
+        published: PublishedDocs::default(),
     };
     Ok((state, cfg, m.seconds))
 }
@@ -374,7 +375,7 @@ pub fn emit(
         let _ = std::fs::remove_dir_all(&part);
         std::fs::create_dir_all(&part).map_err(|e| Error::io(&part, e))?;
         let outs = Outputs::create(&part)?;
-        let (outs, text_out, paragraphs_out) =
+        let (outs, text_out, paragraphs_out, _) =
             emit_range(&ctx, &read.chunk, &cluster.decided, range, outs, progress)?;
         crate::output::commit(
             &part,
