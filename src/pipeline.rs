@@ -226,8 +226,12 @@ fn run_in_pool(cfg: &Config, progress: &Progress, threads: usize) -> Result<Repo
     let t = Instant::now();
     let mut outs = Outputs::create(&cfg.out)?;
     outs.explain.write(&empty_zstd_frame()?)?;
-    let (outs, text_out, paras_out, offsets) =
-        emit_range(&ctx, &read.chunk, &decided, 0..new_docs, outs, progress)?;
+    let Emitted {
+        outs,
+        text_out,
+        paragraphs_out: paras_out,
+        offsets,
+    } = emit_range(&ctx, &read.chunk, &decided, 0..new_docs, outs, progress)?;
     seconds.insert("5_emit".into(), t.elapsed().as_secs_f64());
     mem_trace("end of 5_emit");
     report.bytes.text_out = text_out;
@@ -926,8 +930,17 @@ pub(crate) fn empty_zstd_frame() -> Result<Vec<u8>> {
     zstd::bulk::compress(&[], 3).map_err(|e| Error::io("explain.jsonl.zst", e))
 }
 
-/// Renders the documents `range` into `outs`; returns them with the text bytes and
-/// paragraphs written to `canonical.jsonl`, and each canonical document's line offset in it.
+/// What [`emit_range`] wrote.
+pub(crate) struct Emitted {
+    pub(crate) outs: Outputs,
+    /// Text bytes and paragraphs written to `canonical.jsonl`.
+    pub(crate) text_out: u64,
+    pub(crate) paragraphs_out: u64,
+    /// (document, offset of its line in `canonical.jsonl`), in document order.
+    pub(crate) offsets: Vec<(usize, u64)>,
+}
+
+/// Renders the documents `range` into `outs`.
 pub(crate) fn emit_range(
     ctx: &Ctx,
     chunk: &Chunk,
@@ -935,7 +948,7 @@ pub(crate) fn emit_range(
     range: Range<usize>,
     outs: Outputs,
     progress: &Progress,
-) -> Result<(Outputs, u64, u64, Vec<(usize, u64)>)> {
+) -> Result<Emitted> {
     progress.enter(4, range.len() as u64);
     let emit = Emit {
         ctx,
@@ -970,7 +983,12 @@ pub(crate) fn emit_range(
                     paras += b.paragraphs;
                 }
             }
-            Ok((outs, text, paras, offsets))
+            Ok(Emitted {
+                outs,
+                text_out: text,
+                paragraphs_out: paras,
+                offsets,
+            })
         });
         let mut failed = None;
         for start in range.clone().step_by(EMIT_BATCH) {

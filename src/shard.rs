@@ -375,8 +375,12 @@ pub fn emit(
         let _ = std::fs::remove_dir_all(&part);
         std::fs::create_dir_all(&part).map_err(|e| Error::io(&part, e))?;
         let outs = Outputs::create(&part)?;
-        let (outs, text_out, paragraphs_out, _) =
-            emit_range(&ctx, &read.chunk, &cluster.decided, range, outs, progress)?;
+        let crate::pipeline::Emitted {
+            outs,
+            text_out,
+            paragraphs_out,
+            ..
+        } = emit_range(&ctx, &read.chunk, &cluster.decided, range, outs, progress)?;
         crate::output::commit(
             &part,
             vec![outs.canonical, outs.dropped, outs.explain],
