@@ -154,7 +154,7 @@ pub struct Repairer {
     /// Anchors of the current paragraph's key: (position, probe hash).
     para_anchors: Vec<(usize, u64)>,
     /// Anchor hash → first position earlier in the current paragraph.
-    local: HashMap<u64, usize, IdBuild>,
+    local: HashMap<u64, (usize, usize), IdBuild>,
     cuts: Vec<Range<usize>>,
     rest: Vec<u8>,
     /// Whether to collect shingle tokens while building keys (one walk for both).
@@ -478,7 +478,9 @@ impl Repairer {
     /// so that repairing the output again changes nothing (found by fuzzing). Leaves the
     /// anchors of `own_key` in `para_anchors`.
     fn refine_cuts(&mut self, own_key: &[u8], offsets: &[u32]) {
-        for _ in 0..16 {
+        // Each round removes at least one more byte (or stops), so this ends; on real text one
+        // or two rounds find everything.
+        loop {
             let kept = kept_ranges(&self.cuts, own_key.len());
             let rest: Vec<u8> = kept
                 .iter()
@@ -487,6 +489,7 @@ impl Repairer {
             if rest.is_empty() {
                 break;
             }
+            let rest_len = rest.len();
             let own = std::mem::replace(&mut self.key.bytes, rest);
             let cuts = std::mem::take(&mut self.cuts);
             anchors_of(&self.key.bytes, &mut self.para_anchors);
@@ -509,6 +512,13 @@ impl Repairer {
                 }
             }
             snap_to_segments(&mut self.cuts, offsets);
+            let kept_now: usize = kept_ranges(&self.cuts, own_key.len())
+                .iter()
+                .map(|r| r.len())
+                .sum();
+            if kept_now == rest_len {
+                break; // the new cuts fell inside segments: nothing more is removed
+            }
         }
         anchors_of(own_key, &mut self.para_anchors);
     }
@@ -631,12 +641,20 @@ impl Repairer {
                     }
                 }
             }
-            if let Some(&q) = local.get(&a) {
-                if &key[q..q + ANCHOR_PROBE] == probe {
-                    consider(self.extend_local(key, q, p, lo, hi));
+            // The first earlier occurrence in this paragraph, and the latest: the latest is
+            // the one a short-period run (`ssss…`) repeats, found at once (found by fuzzing:
+            // the first one, in an earlier shorter run, let each look cut only that much).
+            if let Some(&(first, last)) = local.get(&a) {
+                for q in [first, last] {
+                    if &key[q..q + ANCHOR_PROBE] == probe {
+                        consider(self.extend_local(key, q, p, lo, hi));
+                    }
+                    if first == last {
+                        break;
+                    }
                 }
             }
-            local.entry(a).or_insert(p);
+            local.entry(a).and_modify(|e| e.1 = p).or_insert((p, p));
             if let Some(run) = found {
                 if char_count(&key[run.clone()]) >= self.min_repeat {
                     next = run.end.max(p + 1);
