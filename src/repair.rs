@@ -157,6 +157,9 @@ pub struct Repairer {
     local: HashMap<u64, (usize, usize), IdBuild>,
     cuts: Vec<Range<usize>>,
     rest: Vec<u8>,
+    /// The kept text of a cut paragraph, and its key.
+    kept: String,
+    kept_key: Key,
     /// Whether to collect shingle tokens while building keys (one walk for both).
     tokenize: bool,
     tok: crate::shingle::Tokens,
@@ -408,7 +411,20 @@ impl Repairer {
                 },
             });
         }
-        let rest = std::mem::take(&mut self.rest);
+        let mut rest = std::mem::take(&mut self.rest);
+        // The key of the kept text is what is left of the key, except where normalization
+        // depends on context: a parenthesis whose content a cut shortened may now read as a
+        // romanization gloss (found by fuzzing). What the page shows is the kept text's key.
+        self.kept.clear();
+        for r in &out.pieces[first..] {
+            self.kept.push_str(&line[r.start - start..r.end - start]);
+        }
+        let mut kept_key = std::mem::take(&mut self.kept_key);
+        kept_key.build(&self.kept, false);
+        if kept_key.bytes != rest {
+            std::mem::swap(&mut rest, &mut kept_key.bytes);
+        }
+        self.kept_key = kept_key;
         let rh = xxh3_64(&rest);
         self.remember_cut(own_key, h);
         let result = if rest.is_empty() || self.seen.contains_key(&rh) {
