@@ -269,10 +269,8 @@ pub fn find(
     near.seconds[2] = t.elapsed().as_secs_f64();
     if spill.budget.is_some() {
         // Read at random while verifying; give the pages back (a later estimate reads again).
-        #[cfg(unix)]
         if let Some(m) = &near.sigs {
-            // SAFETY: a read-only map of canon's own temporary file, never written again.
-            let _ = unsafe { m.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+            crate::spill::release_map(m, 0..m.len());
         }
     }
     Ok(near)

@@ -636,10 +636,8 @@ pub(crate) struct SpilledSigs(Option<memmap2::Mmap>);
 impl SpilledSigs {
     /// Gives the map's resident pages back (`--memory`); they are read again if needed.
     pub(crate) fn release(&self) {
-        #[cfg(unix)]
         if let Some(m) = &self.0 {
-            // SAFETY: a read-only map of a file canon wrote and never writes again.
-            let _ = unsafe { m.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+            spill::release_map(m, 0..m.len());
         }
     }
 }
@@ -679,7 +677,7 @@ pub(crate) fn decide_stage(
     cfg: &Config,
     ctx: &Ctx,
     chunk: &Chunk,
-    long_sigs: &[u8],
+    long_sigs: &SpilledSigs,
     progress: &Progress,
     seconds: &mut BTreeMap<String, f64>,
 ) -> Result<Decided> {
@@ -725,7 +723,7 @@ pub(crate) fn decide_stage(
                 docs,
                 hashes: &chunk.hashes,
                 chars: &chunk.chars,
-                long: long_sigs,
+                long: &long_sigs[..],
                 short: &chunk.short,
                 short_counts: &chunk.short_counts,
                 bp: &bp,
@@ -745,7 +743,7 @@ pub(crate) fn decide_stage(
     };
     if cfg.memory.is_some() {
         // The pass-1 signatures were read once, to sign.
-        long_sigs_release(long_sigs);
+        long_sigs.release();
     }
     seconds.insert("4a_signatures".into(), near.seconds[0]);
     seconds.insert("4b_banding".into(), near.seconds[1]);
@@ -1022,21 +1020,6 @@ pub(crate) fn emit_range(
             None => written,
         }
     })
-}
-
-/// Gives back the resident pages of the pass-1 signature map (`--memory`).
-fn long_sigs_release(long: &[u8]) {
-    #[cfg(unix)]
-    if !long.is_empty() {
-        // SAFETY: madvise(DONTNEED) on pages of a read-only shared map of canon's own
-        // temporary file: they are read back unchanged if touched again.
-        unsafe {
-            let page = 4096usize;
-            let start = long.as_ptr() as usize / page * page;
-            let end = long.as_ptr() as usize + long.len();
-            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED);
-        }
-    }
 }
 
 /// Gives back the input pages of `docs` (`--memory`): per file, the span from the first of

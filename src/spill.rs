@@ -212,6 +212,27 @@ impl<T: Record> Iterator for Merge<T> {
     }
 }
 
+/// Gives the resident pages of `map[range]` back to the kernel; they are read again (from the
+/// page cache or the file) if touched. Only for read-only maps of files that do not change
+/// while canon runs: inputs (checked before commit) and canon's own temporary files.
+pub fn release_map(map: &memmap2::Mmap, range: std::ops::Range<usize>) {
+    let end = range.end.min(map.len());
+    #[cfg(unix)]
+    if range.start < end {
+        // SAFETY: dropped pages of a read-only map of an unchanging file read back the same
+        // bytes, so no reference into the map sees a change.
+        let _ = unsafe {
+            map.unchecked_advise_range(
+                memmap2::UncheckedAdvice::DontNeed,
+                range.start,
+                end - range.start,
+            )
+        };
+    }
+    #[cfg(not(unix))]
+    let _ = end;
+}
+
 /// Gives freed heap back to the operating system (glibc keeps it otherwise): called after
 /// large tables are dropped, so that peak resident memory follows what is in use.
 pub fn trim_heap() {

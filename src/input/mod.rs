@@ -216,7 +216,6 @@ impl Data {
     /// process's resident set and are read again from the page cache or the file if touched.
     /// A no-op for data read into memory.
     pub fn release(&self, range: Range<usize>) {
-        #[cfg(unix)]
         if let Data::Mapped(m) = self {
             // Whole 2 MiB windows: a page fault maps more than its page (fault-around, large
             // page-cache folios), and those neighbours would otherwise stay resident (measured:
@@ -228,16 +227,8 @@ impl Data {
                 .div_ceil(WINDOW)
                 .saturating_mul(WINDOW)
                 .min(m.len());
-            if start < end {
-                // SAFETY: the map is read-only and its file does not change while canon runs
-                // (checked before commit): dropped pages read back the same bytes.
-                let _ = unsafe {
-                    m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
-                };
-            }
+            crate::spill::release_map(m, start..end);
         }
-        #[cfg(not(unix))]
-        let _ = range;
     }
 }
 
