@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use crate::input::jsonl::{self, Fields, JsonRecord};
 use crate::input::wet::WetRecord;
-use crate::input::{self, Format, InputFile, Opened};
+use crate::input::{self, bom_len, lines, Format, InputFile, Opened};
 use crate::minhash::MinHasher;
 use crate::pipeline::{Config, Progress};
 use crate::repair::{Event, Repaired, Repairer};
@@ -257,41 +257,6 @@ pub(crate) fn plan(
         }
     }
     work
-}
-
-/// Splits a JSON Lines chunk into lines: (byte range without line end, 1-based line number);
-/// blank lines are skipped.
-pub(crate) fn lines(
-    data: &[u8],
-    range: Range<usize>,
-    first_line: u64,
-) -> impl Iterator<Item = (Range<usize>, u64)> + '_ {
-    // A byte-order mark at the start of the file is not part of the first record.
-    let mut pos = if range.start == 0 {
-        bom_len(data)
-    } else {
-        range.start
-    };
-    let mut line = first_line;
-    std::iter::from_fn(move || {
-        while pos < range.end {
-            let end = memchr::memchr(b'\n', &data[pos..range.end]).map_or(range.end, |i| pos + i);
-            let mut e = end;
-            if e > pos && data[e - 1] == b'\r' {
-                e -= 1;
-            }
-            let item = (pos..e, line);
-            pos = end + 1;
-            line += 1;
-            if data[item.0.clone()]
-                .iter()
-                .any(|b| !b.is_ascii_whitespace())
-            {
-                return Some(item);
-            }
-        }
-        None
-    })
 }
 
 /// Calls `f` with a parsed JSON line (repairing invalid UTF-8 with U+FFFD first) and the line
@@ -644,15 +609,6 @@ pub(crate) fn with_doc_text<R>(ctx: &Ctx, d: &Doc, f: impl FnOnce(&str) -> R) ->
         data.release(d.span.clone());
     }
     result
-}
-
-/// Length of a UTF-8 byte-order mark at the start of `data` (0 or 3).
-pub(crate) fn bom_len(data: &[u8]) -> usize {
-    if data.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    }
 }
 
 /// Text from bytes, replacing invalid UTF-8 with U+FFFD (validated with SIMD first).

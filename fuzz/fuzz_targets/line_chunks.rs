@@ -1,45 +1,12 @@
-//! `canon::input::line_chunks`, then the pipeline's record splitting (lines without their
-//! line end, a leading BOM skipped, blank lines skipped) and `jsonl::parse` on every record.
+//! `canon::input::line_chunks`, then the pipeline's record splitting (`canon::input::lines`:
+//! lines without their line end, a leading BOM skipped, blank lines skipped) and
+//! `jsonl::parse` on every record.
 //! The chunk target size comes from the first two input bytes.
 #![no_main]
 
-use std::ops::Range;
-
 use canon::input::jsonl::{parse, Fields};
-use canon::input::line_chunks;
+use canon::input::{line_chunks, lines};
 use libfuzzer_sys::fuzz_target;
-
-/// The pipeline's splitter (`pipeline::lines`, private there), applied to one chunk.
-fn lines(data: &[u8], range: Range<usize>, first_line: u64) -> Vec<(Range<usize>, u64)> {
-    let mut pos = if range.start == 0 && data.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        range.start
-    };
-    let mut line = first_line;
-    let mut out = Vec::new();
-    while pos < range.end {
-        let end = memchr(b'\n', &data[pos..range.end]).map_or(range.end, |i| pos + i);
-        let mut e = end;
-        if e > pos && data[e - 1] == b'\r' {
-            e -= 1;
-        }
-        let item = (pos..e, line);
-        pos = end + 1;
-        line += 1;
-        if data[item.0.clone()]
-            .iter()
-            .any(|b| !b.is_ascii_whitespace())
-        {
-            out.push(item);
-        }
-    }
-    out
-}
-
-fn memchr(b: u8, s: &[u8]) -> Option<usize> {
-    s.iter().position(|&x| x == b)
-}
 
 fuzz_target!(|input: &[u8]| {
     if input.len() < 2 {
@@ -85,7 +52,7 @@ fuzz_target!(|input: &[u8]| {
     assert_eq!(expect_start, data.len(), "the chunks do not cover the data");
 
     // Splitting chunk by chunk gives the same records and line numbers as the whole file at once.
-    let whole = lines(data, 0..data.len(), 1);
+    let whole: Vec<_> = lines(data, 0..data.len(), 1).collect();
     let mut split = Vec::new();
     for (r, first_line) in &chunks {
         split.extend(lines(data, r.clone(), *first_line));

@@ -398,6 +398,50 @@ fn map(f: &File, path: &Path) -> Result<Data> {
     Ok(Data::Mapped(m))
 }
 
+/// Splits a JSON Lines chunk (a range from [`line_chunks`]) into records: (byte range without line end, 1-based line number);
+/// blank lines are skipped.
+pub fn lines(
+    data: &[u8],
+    range: Range<usize>,
+    first_line: u64,
+) -> impl Iterator<Item = (Range<usize>, u64)> + '_ {
+    // A byte-order mark at the start of the file is not part of the first record.
+    let mut pos = if range.start == 0 {
+        bom_len(data)
+    } else {
+        range.start
+    };
+    let mut line = first_line;
+    std::iter::from_fn(move || {
+        while pos < range.end {
+            let end = memchr::memchr(b'\n', &data[pos..range.end]).map_or(range.end, |i| pos + i);
+            let mut e = end;
+            if e > pos && data[e - 1] == b'\r' {
+                e -= 1;
+            }
+            let item = (pos..e, line);
+            pos = end + 1;
+            line += 1;
+            if data[item.0.clone()]
+                .iter()
+                .any(|b| !b.is_ascii_whitespace())
+            {
+                return Some(item);
+            }
+        }
+        None
+    })
+}
+
+/// Length of a UTF-8 byte-order mark at the start of `data` (0 or 3).
+pub fn bom_len(data: &[u8]) -> usize {
+    if data.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    }
+}
+
 /// Splits `data` into chunks of about `target` bytes that end at line ends; returns each
 /// chunk's byte range and the 1-based number of its first line.
 pub fn line_chunks(data: &[u8], target: usize) -> Vec<(Range<usize>, u64)> {
