@@ -10,12 +10,7 @@ use crate::util::*;
 /// One generated page: an article in one of several states.
 fn page(rng: &mut Rng, articles: &[Article]) -> String {
     let a = &articles[rng.below(articles.len())];
-    let footer: &[&str] = match rng.below(4) {
-        0 => &FOOTER_A,
-        1 => &FOOTER_B,
-        2 => &FOOTER_EN,
-        _ => &[],
-    };
+    let footer = random_footer(rng);
     let body: Vec<String> = a.paras.iter().map(|p| p.to_string()).collect();
     let glossed = if rng.chance(30) {
         gloss_all(a.paras, &COMMON_GLOSSES)

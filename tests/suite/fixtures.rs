@@ -424,3 +424,13 @@ pub fn varied_text(seed: u64, bytes: usize) -> String {
     }
     s
 }
+
+/// One of the three site footers, or none, each a quarter of the time.
+pub fn random_footer(rng: &mut Rng) -> &'static [&'static str] {
+    match rng.below(4) {
+        0 => &FOOTER_A,
+        1 => &FOOTER_B,
+        2 => &FOOTER_EN,
+        _ => &[],
+    }
+}

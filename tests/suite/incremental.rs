@@ -49,12 +49,7 @@ fn write_night(dir: &Path, tag: &str, seed: u64, n: usize) -> PathBuf {
     let mut lines = Vec::new();
     for i in 0..n {
         let a = &articles[rng.below(articles.len())];
-        let footer: &[&str] = match rng.below(4) {
-            0 => &FOOTER_A,
-            1 => &FOOTER_B,
-            2 => &FOOTER_EN,
-            _ => &[],
-        };
+        let footer = random_footer(&mut rng);
         let paras: Vec<String> = if rng.chance(30) {
             gloss_all(a.paras, &COMMON_GLOSSES)
         } else {
