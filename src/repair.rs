@@ -160,6 +160,8 @@ pub struct Repairer {
     /// The kept text of a cut paragraph, and its key.
     kept: String,
     kept_key: Key,
+    /// The result of a further pass over a repaired page.
+    again: Repaired,
     /// Whether to collect shingle tokens while building keys (one walk for both).
     tokenize: bool,
     tok: crate::shingle::Tokens,
@@ -237,7 +239,38 @@ impl Repairer {
     }
 
     /// Repairs one page into `out`, reusing its buffers.
+    ///
+    /// Repair is idempotent: repairing the result again changes nothing. One pass nearly is
+    /// (it looks again at what is left of a cut paragraph, and looks up the page as it will
+    /// show), but a cut can still change what later text matches or how a key reads (fuzzing
+    /// kept finding such pages); so a page with a cut is repaired again from its result until
+    /// a pass removes nothing, and the passes are composed. A page without a cut is a fixed
+    /// point already: dropping whole repeated paragraphs leaves the page as the next pass sees
+    /// it.
     pub fn repair_into(&mut self, text: &str, out: &mut Repaired) {
+        self.pass(text, out);
+        let mut cut = out.cut_paragraphs > 0;
+        for _ in 0..MAX_PASSES {
+            if !cut {
+                break;
+            }
+            let (once, segs) = kept_text_map(out, text);
+            let mut again = std::mem::take(&mut self.again);
+            self.pass(&once, &mut again);
+            cut = again.cut_paragraphs > 0;
+            let changed = !again.events.is_empty();
+            if changed {
+                compose(out, &again, &segs);
+            }
+            self.again = again;
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// One repair pass over a page.
+    fn pass(&mut self, text: &str, out: &mut Repaired) {
         out.paragraphs.clear();
         out.pieces.clear();
         out.repeated_paragraphs = 0;
@@ -743,6 +776,97 @@ impl Repairer {
         };
         snap(cur, s + keep, end)
     }
+}
+
+/// Passes over a page after the first, at most (one is nearly always enough).
+const MAX_PASSES: usize = 8;
+
+/// The text a second pass repairs (`Repaired::text`: kept paragraphs, trimmed, one per line)
+/// and where it comes from: (offset in that text, offset in the page, length) per run.
+fn kept_text_map(out: &Repaired, text: &str) -> (String, Vec<(usize, usize, usize)>) {
+    let mut once = String::with_capacity(text.len());
+    let mut segs = Vec::new();
+    let mut joined = String::new();
+    for (n, p) in out.paragraphs.iter().enumerate() {
+        if n > 0 {
+            once.push('\n');
+        }
+        let pieces = &out.pieces[p.pieces.clone()];
+        joined.clear();
+        for r in pieces {
+            joined.push_str(&text[r.clone()]);
+        }
+        let lo = joined.len() - joined.trim_start().len();
+        let hi = joined.trim_end().len().max(lo);
+        let mut at = 0;
+        for r in pieces {
+            let (a, b) = (at, at + r.len());
+            let (s, e) = (a.max(lo), b.min(hi));
+            if s < e {
+                segs.push((once.len() + (s - lo), r.start + (s - a), e - s));
+            }
+            at = b;
+        }
+        once.push_str(&joined[lo..hi]);
+    }
+    (once, segs)
+}
+
+/// Applies a further pass `again` (over the text [`kept_text_map`] made, with runs `segs`) to
+/// `out`: pieces are mapped back to the page, lines of the repaired text (one per kept
+/// paragraph of `out`) back to page lines.
+fn compose(out: &mut Repaired, again: &Repaired, segs: &[(usize, usize, usize)]) {
+    let page_line = |l: u32| -> u32 {
+        if l == 0 {
+            0
+        } else {
+            out.paragraphs[l as usize - 1].line
+        }
+    };
+    let mut pieces: Vec<Range<usize>> = Vec::with_capacity(again.pieces.len());
+    let mut paragraphs = Vec::with_capacity(again.paragraphs.len());
+    for p in &again.paragraphs {
+        let first = pieces.len();
+        for r in &again.pieces[p.pieces.clone()] {
+            // The runs of `segs` that `r` covers.
+            let mut k = segs.partition_point(|s| s.0 + s.2 <= r.start);
+            while k < segs.len() && segs[k].0 < r.end {
+                let (o, t, len) = segs[k];
+                let (s, e) = (r.start.max(o), r.end.min(o + len));
+                if s < e {
+                    let m = t + (s - o)..t + (e - o);
+                    let n = pieces.len();
+                    match pieces.last_mut() {
+                        Some(last) if n > first && last.end == m.start => last.end = m.end,
+                        _ => pieces.push(m),
+                    }
+                }
+                k += 1;
+            }
+        }
+        paragraphs.push(Paragraph {
+            pieces: first..pieces.len(),
+            line: page_line(p.line),
+            ..p.clone()
+        });
+    }
+    let mut events = std::mem::take(&mut out.events);
+    events.extend(again.events.iter().map(|e| Event {
+        line: page_line(e.line),
+        removal: match e.removal {
+            Removal::Repeat { of } => Removal::Repeat { of: page_line(of) },
+            cut => cut,
+        },
+    }));
+    events.sort_by_key(|e| e.line);
+    out.events = events;
+    out.pieces = pieces;
+    out.paragraphs = paragraphs;
+    out.repeated_paragraphs += again.repeated_paragraphs;
+    out.repeated_chars += again.repeated_chars;
+    out.cut_paragraphs += again.cut_paragraphs;
+    out.glosses = again.glosses;
+    out.tokens.clone_from(&again.tokens);
 }
 
 /// Sorts `cuts` and shrinks each to whole normalized segments (runs of key bytes from one
