@@ -12,7 +12,7 @@ budgets=("$@")
 f=corpus/scale-2G.jsonl
 mkdir -p corpus
 [ -f "$f" ] || cargo run --release --locked --quiet --example gencorpus -- --bytes 2G --out "$f" --seed 42 >/dev/null
-bytes=$(stat -c %s "$f")
+bytes=$(stat -L -c %s "$f")
 printf '%-7s %8s %8s %7s %9s %11s %7s\n' budget MB seconds MB/s peak_MB estimate_MB spills
 for b in "${budgets[@]}"; do
     opt=()

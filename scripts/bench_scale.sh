@@ -14,7 +14,7 @@ for s in "${sizes[@]}"; do
     /usr/bin/time -f "%e %M" -o /tmp/canon-scale-time "$canon" dedup "$f" --out corpus/scale-out \
         --threads 2 --quiet --progress never
     read -r t m < /tmp/canon-scale-time
-    bytes=$(stat -c %s "$f")
+    bytes=$(stat -L -c %s "$f")
     docs=$(grep -m1 '"in"' corpus/scale-out/report.json | tr -dc 0-9)
     awk -v s="$s" -v b="$bytes" -v t="$t" -v m="$m" -v d="$docs" 'BEGIN {
         printf "%-6s %10.0f %9.2f %9.1f %10.0f %12.0f\n", s, b/1e6, t, b/1e6/t, m/1024, m*1024/d }'
