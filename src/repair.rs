@@ -256,7 +256,12 @@ impl Repairer {
             }
             let (once, segs) = kept_text_map(out, text);
             let mut again = std::mem::take(&mut self.again);
+            // Without shingle tokens: a paragraph this pass leaves as it was keeps the ones
+            // the first pass collected (see `compose`), and walking the text for them again
+            // would cost as much as its key.
+            let tokenize = std::mem::replace(&mut self.tokenize, false);
             self.pass(&once, &mut again);
+            self.tokenize = tokenize;
             cut = again.cut_paragraphs > 0;
             let changed = !again.events.is_empty();
             if changed {
@@ -812,9 +817,9 @@ fn kept_text_map(out: &Repaired, text: &str) -> (String, Vec<(usize, usize, usiz
     (once, segs)
 }
 
-/// Applies a further pass `again` (over the text [`kept_text_map`] made, with runs `segs`) to
-/// `out`: pieces are mapped back to the page, lines of the repaired text (one per kept
-/// paragraph of `out`) back to page lines.
+/// Applies a further pass `again` (over the text [`kept_text_map`] made, with runs `segs`,
+/// without tokens) to `out`: pieces are mapped back to the page, lines of the repaired text
+/// (one per kept paragraph of `out`) back to page lines.
 fn compose(out: &mut Repaired, again: &Repaired, segs: &[(usize, usize, usize)]) {
     let page_line = |l: u32| -> u32 {
         if l == 0 {
@@ -825,7 +830,19 @@ fn compose(out: &mut Repaired, again: &Repaired, segs: &[(usize, usize, usize)])
     };
     let mut pieces: Vec<Range<usize>> = Vec::with_capacity(again.pieces.len());
     let mut paragraphs = Vec::with_capacity(again.paragraphs.len());
+    let mut tokens = Vec::new();
     for p in &again.paragraphs {
+        // A paragraph with the same key as before was not cut by this pass: its text and so
+        // its tokens are those of the earlier pass.
+        let before = &out.paragraphs[p.line as usize - 1];
+        let kept_tokens = (before.hash == p.hash)
+            .then(|| before.tokens.clone())
+            .flatten()
+            .map(|t| {
+                let start = tokens.len();
+                tokens.extend_from_slice(&out.tokens[t]);
+                start..tokens.len()
+            });
         let first = pieces.len();
         for r in &again.pieces[p.pieces.clone()] {
             // The runs of `segs` that `r` covers.
@@ -847,6 +864,7 @@ fn compose(out: &mut Repaired, again: &Repaired, segs: &[(usize, usize, usize)])
         paragraphs.push(Paragraph {
             pieces: first..pieces.len(),
             line: page_line(p.line),
+            tokens: kept_tokens,
             ..p.clone()
         });
     }
@@ -866,7 +884,7 @@ fn compose(out: &mut Repaired, again: &Repaired, segs: &[(usize, usize, usize)])
     out.repeated_chars += again.repeated_chars;
     out.cut_paragraphs += again.cut_paragraphs;
     out.glosses = again.glosses;
-    out.tokens.clone_from(&again.tokens);
+    out.tokens = tokens;
 }
 
 /// Sorts `cuts` and shrinks each to whole normalized segments (runs of key bytes from one
