@@ -369,7 +369,7 @@ fn extend_index(
         },
         text_field: ctx.cfg.fields.text.clone(),
     });
-    let mut at = offsets.iter().peekable();
+    let mut at = offsets.iter();
     for (i, d) in c.docs[..new_docs].iter().enumerate() {
         if !matches!(decided.fates[i], Fate::Kept) {
             continue;

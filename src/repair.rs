@@ -401,34 +401,18 @@ impl Repairer {
         let mut kept_from = 0; // key offset
                                // A kept piece starting the line keeps any text before its first key character.
         let from = |k: usize| if k == 0 { 0 } else { src(k) };
-        // A kept piece that ends inside a normalized segment (several key characters from one
-        // source run, all at the run's offset) keeps the whole segment: a cut never removes
-        // text that is not repeated (found by fuzzing: `叿ȯ沙发` lost `叿`).
-        let to = |k: usize| -> usize {
-            let o = &key.offsets;
-            if k == 0 || k >= o.len() || o[k] != o[k - 1] {
-                return src(k);
-            }
-            o[k..]
-                .iter()
-                .find(|&&x| x != o[k])
-                .map_or(line.len(), |&x| x as usize)
-        };
-        // Pieces never overlap: a piece starts no earlier than the previous one ended (with
-        // segment rounding both ways they could; found by fuzzing on a doubled Thai line,
-        // which is one normalized segment).
-        let mut done = 0;
-        let mut push = |pieces: &mut Vec<Range<usize>>, a: usize, b: usize| {
-            let a = a.max(done);
+        // Cuts are whole normalized segments (`snap_to_segments`), so every kept key range
+        // starts and ends at a source offset: pieces neither split a segment (fuzzing:
+        // `叿ȯ沙发` lost `叿`) nor overlap (a doubled Thai line is one segment).
+        let push = |pieces: &mut Vec<Range<usize>>, a: usize, b: usize| {
             if b > a {
                 pieces.push(start + a..start + b);
-                done = b;
             }
         };
         for c in &self.cuts {
             if c.start > kept_from {
                 self.rest.extend_from_slice(&own_key[kept_from..c.start]);
-                push(pieces, from(kept_from), to(c.start));
+                push(pieces, from(kept_from), src(c.start));
             }
             kept_from = kept_from.max(c.end);
         }
