@@ -211,17 +211,7 @@ fn command_line_order_does_not_change_the_output() {
         .success();
     for (name, order) in [("bwd", &backward), ("shuf", &shuffled)] {
         let b = fx.dedup(order, &fx.root().join(name), &[]).success();
-        assert!(
-            a.canonical_raw == b.canonical_raw,
-            "{name}: canonical.jsonl differs"
-        );
-        assert!(
-            a.dropped_raw == b.dropped_raw,
-            "{name}: dropped.jsonl differs"
-        );
-        assert_eq!(a.explain, b.explain, "{name}: explain differs");
-        assert_eq!(a.boilerplate, b.boilerplate, "{name}: boilerplate differs");
-        assert_eq!(a.report_without_run(), b.report_without_run(), "{name}");
+        a.assert_same_as(&b, name);
     }
     // Files listed one by one give what their directory gives (ids and sources aside, which
     // are relative to the directory in one case and the files' own paths in the other).
@@ -339,17 +329,7 @@ fn a_memory_budget_changes_nothing_but_memory() {
             &["--memory", "64K", "--threads", "2"],
         )
         .success();
-    assert!(
-        free.canonical_raw == tight.canonical_raw,
-        "canonical.jsonl differs"
-    );
-    assert!(
-        free.dropped_raw == tight.dropped_raw,
-        "dropped.jsonl differs"
-    );
-    assert_eq!(free.explain, tight.explain);
-    assert_eq!(free.boilerplate, tight.boilerplate);
-    assert_eq!(free.report_without_run(), tight.report_without_run());
+    free.assert_same_as(&tight, "--memory 64K");
     let runs = tight.report["run"]["spilled_runs"].as_u64().unwrap();
     assert!(runs > 10, "{}", tight.report["run"]);
     assert!(tight.report["run"]["spilled_bytes"].as_u64().unwrap() > 100_000);

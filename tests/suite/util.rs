@@ -352,6 +352,30 @@ impl Outputs {
     }
 
     /// The report without its `run` section (the only part that may differ between runs).
+    /// Asserts that another run's outputs are the same: canonical.jsonl and dropped.jsonl
+    /// byte for byte, explain and boilerplate lines, the report apart from `run`.
+    #[track_caller]
+    pub fn assert_same_as(&self, other: &Outputs, what: &str) {
+        assert!(
+            self.canonical_raw == other.canonical_raw,
+            "{what}: canonical.jsonl differs"
+        );
+        assert!(
+            self.dropped_raw == other.dropped_raw,
+            "{what}: dropped.jsonl differs"
+        );
+        assert_eq!(self.explain, other.explain, "{what}: explain differs");
+        assert_eq!(
+            self.boilerplate, other.boilerplate,
+            "{what}: boilerplate differs"
+        );
+        assert_eq!(
+            self.report_without_run(),
+            other.report_without_run(),
+            "{what}: report differs"
+        );
+    }
+
     pub fn report_without_run(&self) -> Value {
         let mut r = self.report.clone();
         let run = r.as_object_mut().unwrap().remove("run");
