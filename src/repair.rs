@@ -866,7 +866,15 @@ fn compose(out: &mut Repaired, again: &Repaired, segs: &[(usize, usize, usize)])
     out.paragraphs = paragraphs;
     out.repeated_paragraphs += again.repeated_paragraphs;
     out.repeated_chars += again.repeated_chars;
-    out.cut_paragraphs += again.cut_paragraphs;
+    // A paragraph cut by both passes is one cut paragraph.
+    let mut cut_lines: Vec<u32> = out
+        .events
+        .iter()
+        .filter(|e| matches!(e.removal, Removal::Cut { .. }))
+        .map(|e| e.line)
+        .collect();
+    cut_lines.dedup();
+    out.cut_paragraphs = cut_lines.len() as u32;
     out.glosses = again.glosses;
     out.tokens = tokens;
 }
@@ -1101,7 +1109,21 @@ mod fuzz_replay {
                 usize::from(sel & 0x3F)
             };
             let text = String::from_utf8_lossy(rest);
-            let once = Repairer::new(min).repair(&text).text(&text);
+            let r = Repairer::new(min).repair(&text);
+            let mut cut_lines: Vec<u32> = r
+                .events
+                .iter()
+                .filter(|e| matches!(e.removal, Removal::Cut { .. }))
+                .map(|e| e.line)
+                .collect();
+            cut_lines.dedup();
+            assert_eq!(
+                r.cut_paragraphs as usize,
+                cut_lines.len(),
+                "{}",
+                path.display()
+            );
+            let once = r.text(&text);
             let again = Repairer::new(min).repair(&once);
             assert_eq!(again.text(&once), once, "{}", path.display());
             assert!(
