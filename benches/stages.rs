@@ -197,7 +197,7 @@ fn near_stages(c: &mut Criterion) {
         let bytes: usize = paras.iter().map(String::len).sum();
         group.throughput(Throughput::Bytes(bytes as u64));
         group.bench_function(name, |b| {
-            let mut s = canon::shingle::Shingler::new(canon::shingle::DEFAULT_SIZE);
+            let mut s = canon::near::shingle::Shingler::new(canon::near::shingle::DEFAULT_SIZE);
             let mut out = Vec::new();
             b.iter(|| {
                 out.clear();
@@ -212,7 +212,7 @@ fn near_stages(c: &mut Criterion) {
 
     // Signatures: throughput in shingle × permutation per second.
     let shingles: Vec<u32> = (0..1000).map(|_| g.next() as u32).collect();
-    let hasher = canon::minhash::MinHasher::new(96, 1);
+    let hasher = canon::near::minhash::MinHasher::new(96, 1);
     let mut sig = vec![0u32; 96];
     let mut group = c.benchmark_group("minhash");
     group.throughput(Throughput::Elements((shingles.len() * 96) as u64));
@@ -232,7 +232,7 @@ fn near_stages(c: &mut Criterion) {
     group.throughput(Throughput::Elements(docs as u64));
     group.sample_size(10);
     group.bench_function("candidates_200k_docs_16_bands", |b| {
-        b.iter(|| canon::lsh::candidates(&bands, 16, &skip).len())
+        b.iter(|| canon::near::lsh::candidates(&bands, 16, &skip).len())
     });
     group.finish();
 }
@@ -260,7 +260,7 @@ fn pipeline(c: &mut Criterion) {
     drop(f);
     let bytes = std::fs::metadata(&input).unwrap().len();
     let mut cfg = canon::Config::new(vec![input], dir.path().join("out"));
-    cfg.threads = 2;
+    cfg.run.threads = 2;
     let mut group = c.benchmark_group("pipeline");
     group.throughput(Throughput::Bytes(bytes));
     group.sample_size(10);

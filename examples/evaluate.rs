@@ -40,9 +40,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use canon::near::shingle::{jaccard, set_of, DEFAULT_SIZE};
 use canon::normalize::key_of;
 use canon::repair::Repairer;
-use canon::shingle::{jaccard, set_of, DEFAULT_SIZE};
 use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use canon::input::jsonl::Fields;
-use canon::{Config, Format, Progress, Report, STAGES};
+use canon::{Config, Format, Progress, Report};
 
 /// Turns raw web-scrape dumps into a clean, deduplicated corpus.
 #[derive(Parser)]
@@ -148,7 +148,7 @@ struct Opts {
     #[arg(long, default_value_t = canon::near::DEFAULT_THRESHOLD, value_name = "J")]
     near_threshold: f64,
     /// Shingle size: characters for Chinese, Japanese, Korean, Thai; words count as two.
-    #[arg(long, default_value_t = canon::shingle::DEFAULT_SIZE, value_name = "N")]
+    #[arg(long, default_value_t = canon::near::shingle::DEFAULT_SIZE, value_name = "N")]
     shingle: usize,
     /// LSH bands (default: derived from --near-threshold, with --rows).
     #[arg(long, value_name = "B", requires = "rows")]
@@ -164,7 +164,7 @@ struct Opts {
     #[arg(long)]
     no_mmap: bool,
     /// Records larger than this many bytes are invalid ("too large").
-    #[arg(long, default_value_t = canon::pipeline::DEFAULT_MAX_DOC_BYTES, value_name = "BYTES")]
+    #[arg(long, default_value_t = canon::DEFAULT_MAX_DOC_BYTES, value_name = "BYTES")]
     max_doc_bytes: usize,
     /// Memory budget (e.g. 2G, 512M): paragraph frequency tables and LSH band columns larger
     /// than a quarter of it are sorted in runs on disk, and input pages are given back once
@@ -291,23 +291,24 @@ fn config(inputs: Vec<PathBuf>, out: PathBuf, args: &Opts) -> Result<Config, Fai
         return Err(Failure::Usage("--min-repeat must be at least 1".into()));
     }
     let mut cfg = Config::new(inputs, out);
-    cfg.format = args.format.map(|f| match f {
+    let o = &mut cfg.options;
+    o.format = args.format.map(|f| match f {
         FormatArg::Jsonl => Format::Jsonl,
         FormatArg::Txt => Format::Text,
         FormatArg::Wet => Format::Wet,
     });
-    cfg.fields = Fields {
+    o.fields = Fields {
         text: args.text_field.clone(),
         id: args.id_field.clone(),
     };
-    cfg.threads = threads;
-    cfg.min_repeat = args.min_repeat;
-    cfg.boilerplate_min_docs = args.boilerplate_min_docs;
-    cfg.strict = args.strict;
-    cfg.max_doc_bytes = args.max_doc_bytes;
-    cfg.memory = args.memory;
+    o.min_repeat = args.min_repeat;
+    o.boilerplate_min_docs = args.boilerplate_min_docs;
+    o.strict = args.strict;
+    o.max_doc_bytes = args.max_doc_bytes;
+    cfg.run.threads = threads;
+    cfg.run.memory = args.memory;
     if args.no_mmap {
-        cfg.read_mode = canon::input::ReadMode::Buffered;
+        cfg.run.read_mode = canon::input::ReadMode::Buffered;
     }
     if !(0.0..=1.0).contains(&args.near_threshold) || args.near_threshold == 0.0 {
         return Err(Failure::Usage("--near-threshold must be in (0, 1]".into()));
@@ -315,7 +316,7 @@ fn config(inputs: Vec<PathBuf>, out: PathBuf, args: &Opts) -> Result<Config, Fai
     if args.shingle == 0 {
         return Err(Failure::Usage("--shingle must be at least 1".into()));
     }
-    cfg.near = if args.no_near {
+    cfg.options.near = if args.no_near {
         None
     } else {
         let mut nc = canon::near::NearConfig::new(args.near_threshold);
@@ -326,7 +327,7 @@ fn config(inputs: Vec<PathBuf>, out: PathBuf, args: &Opts) -> Result<Config, Fai
                     "--bands × --rows must be between 1 and 1024".into(),
                 ));
             }
-            nc.banding = canon::lsh::Banding { bands, rows };
+            nc.banding = canon::near::lsh::Banding { bands, rows };
         }
         Some(nc)
     };
@@ -364,7 +365,7 @@ fn with_progress<T>(
 fn dedup(args: DedupArgs) -> Result<(), Failure> {
     let mut cfg = config(args.inputs, args.out, &args.opts)?;
     cfg.index = args.index;
-    cfg.published = args.published;
+    cfg.options.published = args.published;
     let report = with_progress(&args.opts.run, |p| canon::run(&cfg, p))?;
     if !args.opts.run.quiet {
         summary(&report, &cfg);
@@ -396,13 +397,13 @@ fn draw(p: &Progress, stop: &AtomicBool) {
     }
     let start = Instant::now();
     let mut last_log = Instant::now();
-    let mut stage = usize::MAX;
+    let mut stage = None;
     while !stop.load(Ordering::SeqCst) {
-        let s = p.stage.load(Relaxed).min(STAGES.len() - 1);
-        if s != stage {
-            stage = s;
+        let s = p.stage();
+        if Some(s) != stage {
+            stage = Some(s);
             bar.reset();
-            bar.set_prefix(STAGES[s]);
+            bar.set_prefix(s.name());
         }
         let (total, done, docs) = (
             p.total.load(Relaxed),
@@ -417,7 +418,7 @@ fn draw(p: &Progress, stop: &AtomicBool) {
             eprintln!(
                 "canon: {:.0}s {} {}/{} ({docs} docs)",
                 start.elapsed().as_secs_f64(),
-                STAGES[s],
+                s.name(),
                 done,
                 total
             );
@@ -428,7 +429,7 @@ fn draw(p: &Progress, stop: &AtomicBool) {
 }
 
 fn summary(r: &Report, cfg: &Config) {
-    if let Some(budget) = cfg.memory {
+    if let Some(budget) = cfg.run.memory {
         if r.run.memory_estimate > budget {
             let human = |b: u64| {
                 if b >= 1 << 30 {

@@ -1,11 +1,20 @@
 //! canon turns raw web-scrape dumps into a clean, deduplicated corpus.
 //!
-//! The pipeline ([`pipeline::run`]) reads dumps ([`input`]: JSON Lines, plain text, Common Crawl
-//! WET, optionally gzip or zstd compressed), keys every paragraph ([`normalize`]), repairs each
-//! page ([`repair`]: repeated paragraphs, glued titles, repeated runs), removes boilerplate
-//! shared by unrelated pages ([`boilerplate`]), folds exact duplicates into clusters with one
-//! canonical document each ([`cluster`]), and writes `canonical.jsonl`, `dropped.jsonl` and
-//! `report.json` atomically ([`output`], [`report`]).
+//! The pipeline ([`run`], told in order in `pipeline.rs`) has three stages that hand each
+//! other named types:
+//!
+//! 1. **read**: finds and opens the dumps ([`input`]: JSON Lines, plain text, Common Crawl
+//!    WET, optionally gzip or zstd compressed), keys every paragraph ([`normalize`]) and
+//!    repairs each page ([`repair`]: repeated paragraphs, glued titles, repeated runs); it
+//!    keeps per-document facts, never the text.
+//! 2. **decide**: finds boilerplate shared by unrelated pages ([`boilerplate`]), exact
+//!    duplicates, near-duplicates ([`near`]: shingles, MinHash, LSH bands, verified Jaccard
+//!    similarity), clusters with one canonical document each, and every document's fate.
+//! 3. **emit**: writes `canonical.jsonl`, `dropped.jsonl`, `explain.jsonl.zst`,
+//!    `boilerplate.jsonl` and `report.json`, all committed at once with a manifest.
+//!
+//! The sharded stages ([`shard`]) run the same stages with their hand-offs saved to disk;
+//! [`explain`] reads a run's decisions back.
 //!
 //! ```
 //! let dir = tempfile::tempdir().unwrap();
@@ -19,28 +28,45 @@
 //! assert!(line.contains(r#""text":"Title line\nBody paragraph.""#));
 //! ```
 
-pub mod boilerplate;
-pub mod cluster;
-mod decide;
-mod emit;
+#![warn(missing_docs)]
+
+// The ground floor: plain data and the tools every stage uses.
+pub mod config;
 pub mod error;
-pub mod explain;
-pub mod index;
-pub mod input;
-pub mod lsh;
-pub mod minhash;
+pub(crate) mod memory;
+pub mod progress;
+pub mod report;
+pub(crate) mod sources;
+pub(crate) mod state;
+pub(crate) mod tables;
+
+// What canon exists for: keys, repair, boilerplate, duplicates.
+pub mod boilerplate;
+pub(crate) mod cluster;
 pub mod near;
 pub mod normalize;
-pub mod output;
-pub mod pipeline;
-mod read;
 pub mod repair;
-pub mod report;
-pub mod shard;
-pub mod shingle;
-pub mod spill;
 
+// Reading and writing.
+pub(crate) mod commit;
+pub mod explain;
+pub(crate) mod index;
+pub mod input;
+pub(crate) mod output;
+pub(crate) mod spill;
+
+// The stages, and the job told in order.
+pub(crate) mod decide;
+pub(crate) mod emit;
+pub(crate) mod pipeline;
+pub(crate) mod read;
+pub mod shard;
+pub(crate) mod tally;
+
+pub use config::{Config, Options, RunSettings, DEFAULT_MAX_DOC_BYTES};
 pub use error::{Error, Result};
 pub use input::Format;
-pub use pipeline::{run, Config, Progress, STAGES};
+pub use pipeline::run;
+pub use progress::{Progress, Stage};
+pub use repair::repair_text;
 pub use report::Report;

@@ -613,7 +613,7 @@ mod tests {
         // Ligature, circled digit, half-width katakana with voiced mark, decomposed é.
         assert_eq!(key_of("ﬁne"), "fine");
         assert_eq!(key_of("①"), "1");
-        // Superscripts, micro sign and fractions are not punctuation (found by fuzzing).
+        // Superscripts, micro sign and fractions are not punctuation: `m²` is not `m`.
         assert_ne!(key_of("10 m²"), key_of("10 m"));
         assert_eq!(key_of("5 µm"), key_of("5 μm"));
         assert_eq!(key_of("ｶﾞ"), "ガ");

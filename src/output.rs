@@ -196,9 +196,9 @@ pub struct DroppedLine<'a> {
     pub id: &'a str,
     /// Where it was read.
     pub source: &'a str,
-    /// `exact`, `empty` or `invalid`.
+    /// `exact`, `near`, `empty` or `invalid`.
     pub reason: &'a str,
-    /// Id of the canonical document it was folded into (`exact` only).
+    /// Id of the canonical document it was folded into (`exact` and `near`).
     pub kept_id: Option<&'a str>,
     /// Source of that canonical document.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -206,6 +206,30 @@ pub struct DroppedLine<'a> {
     /// Why the record could not be read (`invalid` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<&'a str>,
+    /// Jaccard similarity to the canonical document (`near` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<Similarity>,
+    /// Verified pairs between it and the canonical document (`near` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain: Option<u32>,
+}
+
+/// A similarity as `dropped.jsonl` writes it: the shortest decimal that reads back as the
+/// same number, without a trailing `.0` (`1`, `0.85`, `0.9123`); `null` if it is not finite.
+/// Only for serde_json, which writes it as a raw JSON number.
+#[derive(Debug, Clone, Copy)]
+pub struct Similarity(pub f64);
+
+impl Serialize for Similarity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if !self.0.is_finite() {
+            return s.serialize_none();
+        }
+        // Rust's `Display` of a finite f64 is a plain decimal, never an exponent: valid JSON.
+        serde_json::value::RawValue::from_string(self.0.to_string())
+            .map_err(serde::ser::Error::custom)?
+            .serialize(s)
+    }
 }
 
 /// One line of `explain.jsonl.zst`: everything `canon explain` says about a document.

@@ -215,10 +215,10 @@ pub struct Run {
     pub threads: usize,
     /// Seconds per stage, in pipeline order.
     pub seconds: BTreeMap<String, f64>,
-    /// `--memory`: sorted runs written to disk by tables over their share of the budget,
-    /// and their bytes.
+    /// `--memory`: sorted runs written to disk by tables over their share of the budget.
     #[serde(default)]
     pub spilled_runs: u64,
+    /// The bytes of those runs.
     #[serde(default)]
     pub spilled_bytes: u64,
     /// What the per-document and per-paragraph state needs at its peak, by the README's

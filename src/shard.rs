@@ -9,24 +9,25 @@
 //! file is written under a temporary name and renamed when complete.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufReader, BufWriter};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{Deserialize, Serialize};
 
-use crate::emit::boilerplate_table;
+use crate::commit::{self, InputBook, Outputs};
+use crate::config::Config;
+use crate::decide::{self, Decided};
+use crate::emit;
 use crate::error::{Error, Result};
 use crate::input::{InputFile, Stamp};
-use crate::pipeline::{
-    self, decide_stage, decided_report, discover, emit_range, empty_zstd_frame, finish, open_files,
-    read_stage, spill_signatures, Config, Decided, Outputs, Progress, ReadState,
-};
-use crate::read::PublishedDocs;
-use crate::read::{merge, Chunk};
+use crate::progress::{Progress, Timings};
+use crate::read::{self, Read};
 use crate::report::{self, Report};
+use crate::sources::Published;
+use crate::state;
+use crate::tables::Tables;
+use crate::tally;
 
 /// Which shard of how many: `I/N`, 1-based.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,7 +76,7 @@ struct SignState {
     stamps: Vec<Stamp>,
     unreadable: Vec<Option<String>>,
     inputs: report::Inputs,
-    chunk: Chunk,
+    tables: Tables,
     seconds: BTreeMap<String, f64>,
 }
 
@@ -96,29 +97,10 @@ struct EmitCounts {
     seconds: f64,
 }
 
-fn save(path: &Path, value: &impl Serialize) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = tempfile::Builder::new()
-        .prefix(".state.")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
-    let mut w = BufWriter::with_capacity(1 << 20, tmp.reopen().map_err(|e| Error::io(path, e))?);
-    bincode::serialize_into(&mut w, value)
-        .map_err(|e| Error::io(path, std::io::Error::other(e)))?;
-    let f = w
-        .into_inner()
-        .map_err(|e| Error::io(path, e.into_error()))?;
-    f.sync_all().map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
-}
-
-fn load<T: DeserializeOwned>(path: &Path) -> Result<T> {
-    let f = File::open(path).map_err(|e| Error::io(path, e))?;
-    bincode::deserialize_from(BufReader::with_capacity(1 << 20, f)).map_err(|e| Error::Invalid {
-        location: path.display().to_string(),
-        message: format!("unreadable work file ({e}); rerun the stage that writes it"),
+/// Loads a work file, or says which stage to run again.
+fn load<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    state::load(path, |e| {
+        format!("unreadable work file ({e}); rerun the stage that writes it")
     })
 }
 
@@ -131,18 +113,18 @@ fn sign_path(work: &Path, s: Shard) -> PathBuf {
 /// # Errors
 /// As `canon dedup`'s read stage, or the work directory cannot be written.
 pub fn sign(cfg: &Config, shard: Shard, work: &Path, progress: &Progress) -> Result<()> {
-    pool(cfg, || {
+    cfg.run.install(|| {
         let mut cfg = cfg.clone();
         std::fs::create_dir_all(work).map_err(|e| Error::io(work, e))?;
         // Temporary files (decompressed inputs) go to the work directory, which a directory
         // walk never enters.
         cfg.out = work.to_path_buf();
-        let (files, skipped) = discover(&cfg)?;
+        let (files, skipped) = read::discover(&cfg)?;
         let range = shard.slice(files.len());
         let first_file = range.start;
         let mine: Vec<InputFile> = files[range].to_vec();
-        let mut seconds = BTreeMap::new();
-        let read = read_stage(&cfg, progress, mine, skipped, work, &mut seconds)?;
+        let mut timings = Timings::default();
+        let read = read::stage(&cfg, progress, mine, skipped, work, &mut timings)?;
         let state = SignState {
             cfg,
             shard,
@@ -151,10 +133,10 @@ pub fn sign(cfg: &Config, shard: Shard, work: &Path, progress: &Progress) -> Res
             unreadable: read.opened.iter().map(|o| o.unreadable.clone()).collect(),
             files: read.files,
             inputs: read.inputs,
-            chunk: read.chunk,
-            seconds,
+            tables: read.tables,
+            seconds: timings.0,
         };
-        save(&sign_path(work, shard), &state)
+        state::save(&sign_path(work, shard), &state)
     })
 }
 
@@ -168,7 +150,7 @@ struct Merged {
     /// Each shard's range of files.
     shard_files: Vec<Range<usize>>,
     inputs: report::Inputs,
-    chunk: Chunk,
+    tables: Tables,
     seconds: BTreeMap<String, f64>,
 }
 
@@ -208,10 +190,10 @@ fn load_signs(work: &Path) -> Result<Merged> {
         unreadable: Vec::new(),
         shard_files: Vec::new(),
         inputs: report::Inputs::default(),
-        chunk: Chunk::default(),
+        tables: Tables::default(),
         seconds: BTreeMap::new(),
     };
-    let mut chunks = Vec::with_capacity(count);
+    let mut parts = Vec::with_capacity(count);
     for index in 1..=count {
         let path = sign_path(work, Shard { index, count });
         if !path.exists() {
@@ -224,7 +206,7 @@ fn load_signs(work: &Path) -> Result<Merged> {
         if index == 1 {
             m.cfg = s.cfg.clone();
             m.inputs.skipped_files = s.inputs.skipped_files.clone();
-        } else if !same_options(&m.cfg, &s.cfg) {
+        } else if m.cfg.options != s.cfg.options {
             return Err(Error::Usage(format!(
                 "{}: signed with other options than shard 1",
                 path.display()
@@ -237,7 +219,7 @@ fn load_signs(work: &Path) -> Result<Merged> {
             )));
         }
         let offset = m.files.len() as u32;
-        for d in &mut s.chunk.docs {
+        for d in &mut s.tables.docs {
             d.file += offset;
         }
         m.shard_files
@@ -254,22 +236,10 @@ fn load_signs(work: &Path) -> Result<Merged> {
         for (k, v) in s.seconds {
             *m.seconds.entry(format!("sign_{k}")).or_default() += v;
         }
-        chunks.push(s.chunk);
+        parts.push(s.tables);
     }
-    m.chunk = merge(chunks);
+    m.tables = Tables::concat(parts);
     Ok(m)
-}
-
-/// Whether two configurations give the same decisions (threads and paths aside).
-fn same_options(a: &Config, b: &Config) -> bool {
-    a.format == b.format
-        && a.fields == b.fields
-        && a.min_repeat == b.min_repeat
-        && a.boilerplate_min_docs == b.boilerplate_min_docs
-        && a.strict == b.strict
-        && a.near == b.near
-        && a.max_doc_bytes == b.max_doc_bytes
-        && a.published == b.published
 }
 
 /// Re-opens the merged inputs (all, or only `only`) and builds the read state.
@@ -277,17 +247,17 @@ fn reopen(
     m: Merged,
     work: &Path,
     only: Range<usize>,
-) -> Result<(ReadState, Config, BTreeMap<String, f64>)> {
+) -> Result<(Read, Config, BTreeMap<String, f64>)> {
     let mut cfg = m.cfg;
     cfg.out = work.to_path_buf();
-    let (opened, scans) = open_files(&cfg, &m.files, work, only)?;
-    let state = ReadState {
+    let (opened, scans) = read::open_files(&cfg, &m.files, work, only)?;
+    let state = Read {
         files: m.files,
         opened,
         wet: scans.into_iter().map(|s| s.records).collect(),
-        chunk: m.chunk,
+        tables: m.tables,
         inputs: m.inputs,
-        published: PublishedDocs::default(),
+        published: Published::default(),
     };
     Ok((state, cfg, m.seconds))
 }
@@ -299,25 +269,21 @@ fn reopen(
 pub fn cluster(work: &Path, threads: usize, progress: &Progress) -> Result<()> {
     let m = load_signs(work)?;
     let mut cfg = m.cfg.clone();
-    cfg.threads = threads;
-    pool(&cfg, move || {
+    cfg.run.threads = threads;
+    cfg.run.clone().install(move || {
         let n = m.files.len();
         let (mut read, mut cfg, mut seconds) = reopen(m, work, 0..n)?;
-        cfg.threads = threads;
-        let long = spill_signatures(&mut read.chunk, work)?;
-        let ctx = read.ctx(&cfg);
+        cfg.run.threads = threads;
+        let long = decide::spill_signatures(&mut read.tables, work)?;
         let t = Instant::now();
-        let decided = decide_stage(&cfg, &ctx, &read.chunk, &long, progress, &mut seconds)?;
-        let report = decided_report(&cfg, &ctx, &read, &decided);
-        let boilerplate = boilerplate_table(
-            &ctx,
-            &read.chunk.docs,
-            &read.chunk.hashes,
-            &read.chunk.pieces,
-            &decided.bp,
-        );
+        let mut timings = Timings(std::mem::take(&mut seconds));
+        let decided = decide::stage(&cfg, &read, &long, progress, &mut timings)?;
+        let mut seconds = timings.0;
+        let report = tally::decided_report(&cfg, &read, &decided);
+        let ctx = read.ctx(&cfg);
+        let boilerplate = emit::boilerplate_table(&ctx, &read.tables, read.new_docs(), &decided.bp);
         seconds.insert("cluster".into(), t.elapsed().as_secs_f64());
-        save(
+        state::save(
             &work.join("cluster.bin"),
             &ClusterState {
                 decided,
@@ -348,9 +314,9 @@ pub fn emit(
             m.count, shard.count
         )));
     }
-    let mut cfg = m.cfg.clone();
-    cfg.threads = threads;
-    pool(&cfg, move || {
+    let mut run = m.cfg.run.clone();
+    run.threads = threads;
+    run.install(move || {
         let t = Instant::now();
         let files = m.shard_files[shard.index - 1].clone();
         let book = Book {
@@ -360,38 +326,33 @@ pub fn emit(
             unreadable: m.unreadable.iter().map(Option::is_some).collect(),
         };
         let (read, mut cfg, _) = reopen(m, work, files.clone())?;
-        cfg.threads = threads;
+        cfg.run.threads = threads;
         let cluster: ClusterState = load(&work.join("cluster.bin"))?;
-        if cluster.decided.fates.len() != read.chunk.docs.len() {
+        if cluster.decided.fates.len() != read.tables.docs.len() {
             return Err(Error::Usage(
                 "cluster.bin does not match the sign shards (rerun `canon cluster`)".into(),
             ));
         }
-        let ctx = read.ctx(&cfg);
-        let docs = &read.chunk.docs;
+        let docs = &read.tables.docs;
         let range = docs.partition_point(|d| (d.file as usize) < files.start)
             ..docs.partition_point(|d| (d.file as usize) < files.end);
         let part = work.join(format!("emit-{}", shard.tag()));
         let _ = std::fs::remove_dir_all(&part);
         std::fs::create_dir_all(&part).map_err(|e| Error::io(&part, e))?;
         let outs = Outputs::create(&part)?;
-        let crate::pipeline::Emitted {
-            outs,
-            text_out,
-            paragraphs_out,
-            ..
-        } = emit_range(&ctx, &read.chunk, &cluster.decided, range, outs, progress)?;
+        let emitted = emit::stage(&cfg, &read, &cluster.decided, range, outs, progress)?;
+        let outs = emitted.outs;
         crate::output::commit(
             &part,
             vec![outs.canonical, outs.dropped, outs.explain],
             |_| Vec::new(),
         )?;
         let counts = EmitCounts {
-            text_out,
-            paragraphs_out,
+            text_out: emitted.text_out,
+            paragraphs_out: emitted.paragraphs_out,
             seconds: t.elapsed().as_secs_f64(),
         };
-        save(&part.join("done.bin"), &counts)?;
+        state::save(&part.join("done.bin"), &counts)?;
         drop(read);
         assemble(&book, &cluster, work, out, &cfg)
     })
@@ -427,8 +388,7 @@ fn assemble(m: &Book, cluster: &ClusterState, work: &Path, out: &Path, cfg: &Con
     }
     {
         std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-        let mut outs = Outputs::create(out)?;
-        outs.explain.write(&empty_zstd_frame()?)?;
+        let mut outs = Outputs::start(out)?;
         let mut report = cluster.report.clone();
         let mut seconds = cluster.seconds.clone();
         for (i, p) in parts.iter().enumerate() {
@@ -447,27 +407,14 @@ fn assemble(m: &Book, cluster: &ClusterState, work: &Path, out: &Path, cfg: &Con
             }
         }
         report.run.seconds = seconds;
-        report.run.threads = cfg.threads;
+        report.run.threads = cfg.run.threads;
         let mut cfg = cfg.clone();
         cfg.out = out.to_path_buf();
-        finish(
-            &cfg,
-            &report,
-            &m.files,
-            &m.stamps,
-            &m.unreadable,
-            outs,
-            &cluster.boilerplate,
-        )
+        let inputs = InputBook {
+            files: &m.files,
+            stamps: &m.stamps,
+            unreadable: &m.unreadable,
+        };
+        commit::finish(&cfg, &report, &inputs, outs, &cluster.boilerplate)
     }
-}
-
-/// Runs `f` in a thread pool of the configuration's size.
-fn pool<T: Send>(cfg: &Config, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
-    let threads = pipeline::thread_count(cfg);
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?
-        .install(f)
 }

@@ -1,6 +1,6 @@
-//! Bounded memory (`--memory`): sorting tables larger than their share of the budget as
-//! sorted runs in temporary files, merged back in one pass, and giving back memory the run no
-//! longer needs (input pages already read, heap freed by large tables).
+//! Bounded memory (`--memory`): tables larger than their share of the budget are sorted as
+//! runs in temporary files and merged back in one pass ([`sort`]); what is in memory anyway
+//! comes back sorted the same way, so results do not depend on the budget.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -209,37 +209,6 @@ impl<T: Record> Iterator for Merge<T> {
             }
         }
         Some(Ok(r))
-    }
-}
-
-/// Gives the resident pages of `map[range]` back to the kernel; they are read again (from the
-/// page cache or the file) if touched. Only for read-only maps of files that do not change
-/// while canon runs: inputs (checked before commit) and canon's own temporary files.
-pub fn release_map(map: &memmap2::Mmap, range: std::ops::Range<usize>) {
-    let end = range.end.min(map.len());
-    #[cfg(unix)]
-    if range.start < end {
-        // SAFETY: dropped pages of a read-only map of an unchanging file read back the same
-        // bytes, so no reference into the map sees a change.
-        let _ = unsafe {
-            map.unchecked_advise_range(
-                memmap2::UncheckedAdvice::DontNeed,
-                range.start,
-                end - range.start,
-            )
-        };
-    }
-    #[cfg(not(unix))]
-    let _ = end;
-}
-
-/// Gives freed heap back to the operating system (glibc keeps it otherwise): called after
-/// large tables are dropped, so that peak resident memory follows what is in use.
-pub fn trim_heap() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory at the top of the heap and in free chunks.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }
 

@@ -1,9 +1,9 @@
-//! `canon::shingle::Shingler` (and `set_of`, `jaccard`) on the lines of lossily decoded text.
+//! `canon::near::shingle::Shingler` (and `set_of`, `jaccard`) on the lines of lossily decoded text.
 //! The first byte picks the shingle size.
 #![no_main]
 
 use canon::normalize::Key;
-use canon::shingle::{jaccard, set_of, Shingler, DEFAULT_SIZE};
+use canon::near::shingle::{jaccard, set_of, Shingler, DEFAULT_SIZE};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -188,6 +188,22 @@ impl Visitor<'_> for KeySeed<'_> {
     }
 }
 
+/// Calls `f` with a parsed JSON line (repairing invalid UTF-8 with U+FFFD first) and the line
+/// text it borrows from; the flag says whether the line was repaired.
+pub(crate) fn with_line<R>(
+    bytes: &[u8],
+    fields: &Fields,
+    f: impl for<'x> FnOnce(Result<(JsonRecord<'x>, &'x str), String>, bool) -> R,
+) -> R {
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(line) => f(parse(line, fields).map(|r| (r, line)), false),
+        Err(_) => {
+            let owned = super::utf8_lossy(bytes).into_owned();
+            f(parse(&owned, fields).map(|r| (r, owned.as_str())), true)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,5 @@
-//! Read stage: finds input files, picks their format, maps or decompresses them, and splits
-//! them into units of parallel work.
+//! Input files: finds them, picks their format, maps or decompresses them, and splits them
+//! into records (JSON Lines in [`jsonl`], WET in [`wet`], line chunks here).
 //!
 //! Offsets are byte offsets into the (decompressed) file. Plain files are memory-mapped;
 //! compressed ones are streamed into an unnamed temporary file in the output directory, which
@@ -227,7 +227,7 @@ impl Data {
                 .div_ceil(WINDOW)
                 .saturating_mul(WINDOW)
                 .min(m.len());
-            crate::spill::release_map(m, start..end);
+            crate::memory::release(m, start..end);
         }
     }
 }
@@ -390,11 +390,7 @@ fn map(f: &File, path: &Path) -> Result<Data> {
         f.read_exact_at(&mut v, 0).map_err(|e| Error::io(path, e))?;
         return Ok(Data::Read(v));
     }
-    // SAFETY: the mapping is read-only and lives as long as the run. The contract (README,
-    // "Inputs") is that input files are not truncated or rewritten while canon runs: if one
-    // is truncated, reading past its new end raises SIGBUS. Compressed inputs are mapped from
-    // canon's own unnamed temporary file, which nothing else can reach.
-    let m = unsafe { Mmap::map(f) }.map_err(|e| Error::io(path, e))?;
+    let m = crate::memory::map(f).map_err(|e| Error::io(path, e))?;
     Ok(Data::Mapped(m))
 }
 
@@ -471,6 +467,14 @@ pub fn line_chunks_then(
         start = end;
     }
     out
+}
+
+/// Text from bytes, replacing invalid UTF-8 with U+FFFD (validated with SIMD first).
+pub(crate) fn utf8_lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    match simdutf8::basic::from_utf8(b) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
 
 #[cfg(test)]

@@ -110,6 +110,13 @@ impl Repaired {
     }
 }
 
+/// The repaired text of a page (kept paragraphs, trimmed, joined by newlines), for callers
+/// that want repair alone (tests, tools). `min_repeat` is `--min-repeat`.
+pub fn repair_text(text: &str, min_repeat: usize) -> String {
+    let r = Repairer::new(min_repeat).repair(text);
+    r.text(text)
+}
+
 /// Repairs pages; holds scratch buffers so that a worker thread allocates once.
 #[derive(Default)]
 pub struct Repairer {
@@ -148,7 +155,7 @@ pub struct Repairer {
     again: Repaired,
     /// Whether to collect shingle tokens while building keys (one walk for both).
     tokenize: bool,
-    tok: crate::shingle::Tokens,
+    tok: crate::near::shingle::Tokens,
 }
 
 impl Repairer {

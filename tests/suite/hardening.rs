@@ -15,6 +15,8 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
+use canon::Stage;
+
 use serde_json::{json, Value};
 
 use crate::fixtures::*;
@@ -948,7 +950,7 @@ fn repair_time_is_linear_in_paragraphs_that_begin_alike() {
         (0..5)
             .map(|_| {
                 let t = Instant::now();
-                let repaired = canon::pipeline::repair_text(&p, canon::repair::DEFAULT_MIN_REPEAT);
+                let repaired = canon::repair_text(&p, canon::repair::DEFAULT_MIN_REPEAT);
                 assert_eq!(repaired, p.trim_end(), "nothing to repair");
                 t.elapsed()
             })
@@ -973,10 +975,10 @@ fn repair_time_is_linear_in_paragraphs_that_begin_alike() {
 #[test]
 fn numbered_lines_are_not_cut_as_glued_titles() {
     let page: String = (1..=25).map(|i| format!("Chapter {i}\n")).collect();
-    let repaired = canon::pipeline::repair_text(&page, canon::repair::DEFAULT_MIN_REPEAT);
+    let repaired = canon::repair_text(&page, canon::repair::DEFAULT_MIN_REPEAT);
     assert_eq!(repaired, page.trim_end());
     let log: String = (1..=200).map(|i| format!("entry number {i}\n")).collect();
-    let repaired = canon::pipeline::repair_text(&log, canon::repair::DEFAULT_MIN_REPEAT);
+    let repaired = canon::repair_text(&log, canon::repair::DEFAULT_MIN_REPEAT);
     assert_eq!(repaired.lines().count(), 200, "{repaired}");
 }
 
@@ -1622,28 +1624,28 @@ type Change = dyn Fn(&Path) + Sync;
 
 /// Runs the library on `input` into `out` and applies `change` to the input as soon as the
 /// run has opened it (pass 1 has begun). Returns the result and the stage the run was in right
-/// after the change (≤ 3: the final check of the inputs was still to come).
+/// after the change (before `Emit`: the final check of the inputs was still to come).
 fn run_changing(
     input: &Path,
     out: &Path,
     mode: canon::input::ReadMode,
     change: &Change,
-) -> (canon::Result<canon::Report>, usize) {
+) -> (canon::Result<canon::Report>, Stage) {
     let mut cfg = canon::Config::new(vec![input.to_path_buf()], out.to_path_buf());
-    cfg.threads = 2;
-    cfg.read_mode = mode;
+    cfg.run.threads = 2;
+    cfg.run.read_mode = mode;
     let progress = canon::Progress::default();
     let done = AtomicBool::new(false);
     std::thread::scope(|s| {
         let watcher = s.spawn(|| {
-            while progress.stage.load(SeqCst) < 1 {
+            while progress.stage() < Stage::Repair {
                 if done.load(SeqCst) {
-                    return usize::MAX;
+                    return Stage::Done;
                 }
                 std::thread::yield_now();
             }
             change(input);
-            progress.stage.load(SeqCst)
+            progress.stage()
         });
         let r = canon::run(&cfg, &progress);
         done.store(true, SeqCst);
@@ -1707,8 +1709,8 @@ fn an_input_changed_during_the_run_fails_it_and_keeps_the_previous_result() {
                 Ok(_) => {
                     // Only possible if the change came after the final check of the inputs.
                     assert!(
-                        stage >= 4,
-                        "{what}: changed in stage {stage} and yet succeeded"
+                        stage >= Stage::Emit,
+                        "{what}: changed in stage {stage:?} and yet succeeded"
                     );
                     check_manifest(&out).expect("manifest");
                     fx.dedup(&[&p], &out, &[]).success(); // back to a known previous result

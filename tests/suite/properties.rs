@@ -352,7 +352,7 @@ proptest! {
         prop_assert_eq!(r2.repeated_paragraphs, 0);
         prop_assert_eq!(r2.repeated_chars, 0);
         // The library's convenience function agrees.
-        prop_assert_eq!(canon::pipeline::repair_text(&text, MIN_REPEAT), once);
+        prop_assert_eq!(canon::repair_text(&text, MIN_REPEAT), once);
     }
 }
 
@@ -548,8 +548,8 @@ proptest! {
         let fx = Fixture::new();
         let expect = write_corpus(&fx, &records, container, files);
         let mut cfg = canon::Config::new(vec![fx.input()], fx.out());
-        cfg.threads = threads;
-        cfg.boilerplate_min_docs = min_docs;
+        cfg.run.threads = threads;
+        cfg.options.boilerplate_min_docs = min_docs;
         let report = canon::run(&cfg, &canon::Progress::default()).expect("the run succeeds");
         let out = Outputs::read(&fx.out());
         out.check_books();
@@ -565,14 +565,14 @@ proptest! {
                 None => prop_assert_eq!(fate, Some("invalid")),
                 Some(t) => {
                     prop_assert!(matches!(fate, Some("canonical" | "exact" | "near" | "empty")), "{:?}", fate);
-                    if canon::pipeline::repair_text(t, MIN_REPEAT).is_empty() {
+                    if canon::repair_text(t, MIN_REPEAT).is_empty() {
                         prop_assert_eq!(fate, Some("empty"));
                     }
                     by_text.entry(t).or_default().push(&e.id);
                     if fate == Some("canonical") {
                         // What is kept is the repaired page minus some paragraphs
                         // (boilerplate), in order.
-                        let repaired = canon::pipeline::repair_text(t, MIN_REPEAT);
+                        let repaired = canon::repair_text(t, MIN_REPEAT);
                         let kept = out.text(&e.id);
                         let mut rest = repaired.split('\n');
                         for p in kept.split('\n') {

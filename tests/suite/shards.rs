@@ -117,3 +117,51 @@ fn stages_say_what_is_missing() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Shards must agree on the options that decide outcomes (one equality of `Options`), and may
+/// differ in how they run (threads, `--memory`, `--no-mmap`).
+#[test]
+fn shards_agree_on_options_not_on_run_settings() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let fx = Fixture::new();
+    let sign = |work: &Path, shard: &str, extra: &[&str]| {
+        assert_cmd::Command::cargo_bin("canon")
+            .unwrap()
+            .args(["sign", "--quiet", "--shard", shard, "--work"])
+            .arg(work)
+            .arg(&data)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let cluster = |work: &Path| {
+        assert_cmd::Command::cargo_bin("canon")
+            .unwrap()
+            .args(["cluster", "--quiet", "--work"])
+            .arg(work)
+            .output()
+            .unwrap()
+    };
+    // Run settings differ: the shards merge.
+    let work = fx.root().join("settings");
+    assert!(sign(&work, "1/2", &["--threads", "1"]).status.success());
+    let two = sign(
+        &work,
+        "2/2",
+        &["--threads", "2", "--memory", "1M", "--no-mmap"],
+    );
+    assert!(two.status.success(), "{two:?}");
+    let o = cluster(&work);
+    assert!(o.status.success(), "{o:?}");
+    // An option differs: refused, naming the shard.
+    let work = fx.root().join("options");
+    assert!(sign(&work, "1/2", &[]).status.success());
+    assert!(sign(&work, "2/2", &["--min-repeat", "40"]).status.success());
+    let o = cluster(&work);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("sign-2-of-2.bin") && err.contains("other options"),
+        "{err}"
+    );
+}

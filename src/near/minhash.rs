@@ -93,7 +93,7 @@ pub fn estimate(a: &[u32], b: &[u32]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shingle::jaccard;
+    use crate::near::shingle::jaccard;
     use proptest::prelude::*;
 
     #[test]

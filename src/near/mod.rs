@@ -7,17 +7,22 @@
 //! temporary file in the output directory, so only band hashes (8 bytes per band per
 //! document) are held in memory while banding.
 
-use crate::spill::{Spill, SpillStats};
+pub mod lsh;
+pub mod minhash;
+pub mod shingle;
+
 use std::io::{BufWriter, Write};
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
 use memmap2::Mmap;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::lsh::{self, Banding};
-use crate::minhash::MinHasher;
-use crate::shingle;
+use crate::progress::{Progress, Stage};
+use crate::spill::{Spill, SpillStats};
+use lsh::Banding;
+use minhash::MinHasher;
 
 /// Default `--near-threshold` (Jaccard similarity of shingle sets).
 pub const DEFAULT_THRESHOLD: f64 = 0.8;
@@ -31,7 +36,7 @@ const SIGN_BATCH: usize = 16_384;
 pub struct NearConfig {
     /// Pairs at or above this Jaccard similarity are near-duplicates.
     pub threshold: f64,
-    /// Shingle size (see [`crate::shingle`]).
+    /// Shingle size (see [`crate::near::shingle`]).
     pub shingle: usize,
     /// Bands × rows.
     pub banding: Banding,
@@ -143,21 +148,22 @@ enum How {
     EstimateOnly,
 }
 
-/// Runs the stage over the documents `signed` (indices below `n_docs`); `sign(doc, out)`
+/// Runs the stage over the documents `signed` (document indices); `sign(doc, out)`
 /// writes a document's signature (made with [`NearConfig::hasher`]), `shingles(doc)` gives
 /// its sorted, deduplicated shingle set (for pairs too close to the threshold to decide on
-/// signatures; `None` if its text is not at hand, and the estimate decides).
+/// signatures; `None` if its text is not at hand, and the estimate decides). `progress`
+/// enters the signing, banding and verification stages in turn.
 ///
 /// # Errors
 /// The temporary signature file cannot be written or mapped.
 pub fn find(
-    n_docs: usize,
     signed: &[usize],
     sign: &(impl Fn(usize, &mut [u32]) + Sync),
     shingles: &(impl Fn(usize) -> Option<Vec<u32>> + Sync),
     cfg: &NearConfig,
     spill: &Spill,
     spilled: &mut SpillStats,
+    progress: &Progress,
 ) -> Result<Near> {
     let tmp_dir = spill.dir.as_path();
     let perms = cfg.banding.bands * cfg.banding.rows;
@@ -169,6 +175,7 @@ pub fn find(
 
     // Signatures, in batches; band hashes stay in memory, signatures go to a file.
     let t = Instant::now();
+    progress.enter(Stage::Signatures, signed.len() as u64);
     let file = tempfile::tempfile_in(tmp_dir).map_err(|e| Error::io(tmp_dir, e))?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
     let mut bands: Vec<u64> = Vec::with_capacity(signed.len() * cfg.banding.bands);
@@ -190,13 +197,15 @@ pub fn find(
             }
             bands.extend(bh);
         }
+        progress.done.fetch_add(batch.len() as u64, Relaxed);
+        progress.docs.fetch_add(batch.len() as u64, Relaxed);
     }
     let file = w
         .into_inner()
         .map_err(|e| Error::io(tmp_dir, e.into_error()))?;
-    // SAFETY: an unnamed temporary file of canon's own, complete and never written again.
-    near.sigs = Some(unsafe { Mmap::map(&file) }.map_err(|e| Error::io(tmp_dir, e))?);
-    near.row = vec![u32::MAX; n_docs];
+    near.sigs = Some(crate::memory::map(&file).map_err(|e| Error::io(tmp_dir, e))?);
+    // Document → row; documents past the last signed one have no row either.
+    near.row = vec![u32::MAX; signed.iter().max().map_or(0, |&d| d + 1)];
     for (r, &d) in signed.iter().enumerate() {
         near.row[d] = r as u32;
     }
@@ -204,6 +213,7 @@ pub fn find(
 
     // Banding.
     let t = Instant::now();
+    progress.enter(Stage::Banding, 0);
     let skip = vec![false; signed.len()];
     let candidates = lsh::candidates_within(&bands, cfg.banding.bands, &skip, spill, spilled)?;
     drop(bands);
@@ -212,6 +222,7 @@ pub fn find(
 
     // Verification.
     let t = Instant::now();
+    progress.enter(Stage::Verification, 0);
     let sigma = (cfg.threshold * (1.0 - cfg.threshold) / perms as f64).sqrt();
     let margin = 3.0 * sigma;
     let decided: Vec<(Option<Pair>, How)> = candidates
@@ -270,7 +281,7 @@ pub fn find(
     if spill.budget.is_some() {
         // Read at random while verifying; give the pages back (a later estimate reads again).
         if let Some(m) = &near.sigs {
-            crate::spill::release_map(m, 0..m.len());
+            crate::memory::release(m, 0..m.len());
         }
     }
     Ok(near)

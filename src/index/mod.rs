@@ -8,16 +8,19 @@
 //! replaced (atomically, after the outputs are committed) by the old one plus what this run
 //! kept.
 
-use std::fs::File;
-use std::io::{BufReader, BufWriter};
+mod convert;
+
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::IndexKeys as Keys;
 use crate::error::{Error, Result};
 use crate::input::Stamp;
-use crate::near::NearConfig;
+use crate::state;
+
+pub(crate) use convert::{add_published, extend_index};
 
 /// The index file inside the state directory.
 pub const INDEX_FILE: &str = "index.bin";
@@ -25,16 +28,10 @@ pub const INDEX_FILE: &str = "index.bin";
 /// Bumped whenever the layout or the meaning of a stored field changes.
 const FORMAT: u32 = 2;
 
-/// The options a stored document depends on: an index is only read by runs with the same.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Options {
-    pub min_repeat: usize,
-    pub near: Option<NearConfig>,
-}
-
 /// One published document.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Published {
+    /// The document's id.
     pub id: Box<str>,
     /// Where it was read, as `dropped.jsonl` names it (`path:line`, `path#record`, `path`).
     pub source: Box<str>,
@@ -42,8 +39,11 @@ pub struct Published {
     pub paras: Range<u32>,
     /// Its short paragraphs' shingles in [`Index::short`].
     pub short: Range<u64>,
+    /// Romanization glosses (a tie-break of the canonical order).
     pub glosses: u32,
+    /// Paragraphs repair removed (a tie-break of the canonical order).
     pub repeated: u32,
+    /// Hash of what the record says (the last tie-break of the canonical order).
     pub content: u64,
     /// Which run published it (1 = the first run on this index).
     pub run: u32,
@@ -68,11 +68,13 @@ pub struct PublishedFile {
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Index {
     format: u32,
-    pub options: Option<Options>,
+    /// The options its keys were made with.
+    pub options: Option<Keys>,
     /// Runs that have updated this index.
     pub runs: u32,
     /// Each run's canonical output.
     pub outputs: Vec<PublishedFile>,
+    /// The published documents, in the order they were published.
     pub docs: Vec<Published>,
     /// Paragraph hashes of all documents, in order.
     pub hashes: Vec<u64>,
@@ -80,6 +82,7 @@ pub struct Index {
     pub chars: Vec<u32>,
     /// Shingles of short paragraphs, and how many each paragraph has (parallel to `hashes`).
     pub short: Vec<u32>,
+    /// Short-paragraph shingles of each paragraph (parallel to `hashes`; 0 for long ones).
     pub short_counts: Vec<u32>,
     /// Pass-1 MinHash signatures of long paragraphs, a row per document (empty without
     /// near-duplicate detection).
@@ -88,70 +91,50 @@ pub struct Index {
 
 impl Index {
     /// Reads the index of state directory `dir`; an empty index if the directory has none
-    /// (the first night). Fails if it was built with other options than `options`.
-    pub fn load(dir: &Path, options: &Options) -> Result<Index> {
+    /// (the first night).
+    ///
+    /// # Errors
+    /// The index cannot be read, is of another format, or was built with other `keys`.
+    pub fn load(dir: &Path, keys: &Keys) -> Result<Index> {
         let path = dir.join(INDEX_FILE);
-        let f = match File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Index {
-                    format: FORMAT,
-                    options: Some(options.clone()),
-                    ..Index::default()
-                })
-            }
-            Err(e) => return Err(Error::io(&path, e)),
-        };
+        let missing =
+            std::fs::metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+        if missing {
+            return Ok(Index {
+                format: FORMAT,
+                options: Some(keys.clone()),
+                ..Index::default()
+            });
+        }
+        let index: Index = state::load(&path, |e| format!("unreadable index ({e})"))?;
         let bad = |message: String| Error::Invalid {
             location: path.display().to_string(),
             message,
         };
-        let index: Index = bincode::deserialize_from(BufReader::with_capacity(1 << 20, f))
-            .map_err(|e| bad(format!("unreadable index ({e})")))?;
         if index.format != FORMAT {
             return Err(bad(format!(
                 "index format {} (this canon reads format {FORMAT}); rebuild the index",
                 index.format
             )));
         }
-        if index.options.as_ref() != Some(options) {
+        if index.options.as_ref() != Some(keys) {
             return Err(bad(format!(
-                "index built with other options ({:?}) than this run ({options:?}); use the same --min-repeat and near-duplicate options, or a new state directory",
+                "index built with other options ({:?}) than this run ({keys:?}); use the same --min-repeat and near-duplicate options, or a new state directory",
                 index.options
             )));
         }
         Ok(index)
     }
 
-    /// Writes the index into `dir` atomically: a temporary file, fsynced, renamed over
-    /// [`INDEX_FILE`], and the directory fsynced.
+    /// Writes the index into `dir` (created if missing) atomically: a temporary file,
+    /// fsynced, renamed over [`INDEX_FILE`], and the directory fsynced.
+    ///
+    /// # Errors
+    /// `dir` cannot be created or written.
     pub fn save(&self, dir: &Path) -> Result<PathBuf> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let path = dir.join(INDEX_FILE);
-        let tmp = tempfile::Builder::new()
-            .prefix(".index.")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(dir, e))?;
-        let file = tmp.reopen().map_err(|e| Error::io(tmp.path(), e))?;
-        let mut w = BufWriter::with_capacity(1 << 20, file);
-        bincode::serialize_into(&mut w, self)
-            .map_err(|e| Error::io(tmp.path(), std::io::Error::other(e)))?;
-        let f = w
-            .into_inner()
-            .map_err(|e| Error::io(tmp.path(), e.into_error()))?;
-        f.sync_all().map_err(|e| Error::io(tmp.path(), e))?;
-        // Readable like the other outputs (temporary files are created 0600).
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
-                .map_err(|e| Error::io(tmp.path(), e))?;
-        }
-        tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| Error::io(dir, e))?;
+        state::save(&path, self)?;
         Ok(path)
     }
 

@@ -1,0 +1,141 @@
+//! The atomic end of a run: the outputs written document by document ([`Outputs`]), then
+//! `report.json` and `boilerplate.jsonl`, a check that no input changed while it was read,
+//! and one commit of everything with the manifest renamed last ([`finish`]).
+
+use std::path::Path;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::input::{InputFile, Stamp};
+use crate::output::{self, Pending};
+use crate::report::Report;
+
+/// The three outputs written document by document, under temporary names until committed.
+pub(crate) struct Outputs {
+    pub(crate) canonical: Pending,
+    pub(crate) dropped: Pending,
+    pub(crate) explain: Pending,
+}
+
+impl Outputs {
+    /// Starts the outputs in `dir` under temporary names.
+    ///
+    /// # Errors
+    /// `dir` is not writable.
+    pub(crate) fn create(dir: &Path) -> Result<Outputs> {
+        Ok(Outputs {
+            canonical: Pending::create(dir, "canonical.jsonl")?,
+            dropped: Pending::create(dir, "dropped.jsonl")?,
+            explain: Pending::create(dir, "explain.jsonl.zst")?,
+        })
+    }
+
+    /// Starts the outputs of a whole run: `explain.jsonl.zst` begins with an empty zstd frame,
+    /// so it is a valid stream even when there are no documents.
+    ///
+    /// # Errors
+    /// `dir` is not writable.
+    pub(crate) fn start(dir: &Path) -> Result<Outputs> {
+        let mut outs = Outputs::create(dir)?;
+        let empty = zstd::bulk::compress(&[], 3).map_err(|e| Error::io("explain.jsonl.zst", e))?;
+        outs.explain.write(&empty)?;
+        Ok(outs)
+    }
+}
+
+/// The input files of a run as they were when it opened them: checked unchanged before
+/// anything is committed, and listed in the manifest.
+pub(crate) struct InputBook<'a> {
+    pub(crate) files: &'a [InputFile],
+    /// Size and modification time of each when opened.
+    pub(crate) stamps: &'a [Stamp],
+    /// Files that could not be read (one invalid record each): not checked.
+    pub(crate) unreadable: &'a [bool],
+}
+
+impl InputBook<'_> {
+    /// Fails if an input changed since it was opened: the outputs would be unreliable.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming the file that changed, or [`Error::Io`] if it is gone.
+    fn check(&self) -> Result<()> {
+        for ((f, stamp), skip) in self.files.iter().zip(self.stamps).zip(self.unreadable) {
+            if f.unreadable.is_some() || *skip {
+                continue;
+            }
+            let now = Stamp::now(&f.path)?;
+            if now != *stamp {
+                return Err(Error::Invalid {
+                    location: f.path.display().to_string(),
+                    message: format!(
+                        "changed while canon was running (size {} -> {} bytes, or modification time); no outputs written",
+                        stamp.size, now.size
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes `report.json` and `boilerplate.jsonl` into `cfg.out`, checks the inputs did not
+/// change, and commits all outputs with the manifest last.
+///
+/// # Errors
+/// An input changed while canon ran, or an output cannot be written, synced or renamed.
+pub(crate) fn finish(
+    cfg: &Config,
+    report: &Report,
+    inputs: &InputBook,
+    outs: Outputs,
+    boilerplate: &[u8],
+) -> Result<()> {
+    let mut report_out = Pending::create(&cfg.out, "report.json")?;
+    let mut json = serde_json::to_vec_pretty(report).expect("the report serializes");
+    json.push(b'\n');
+    report_out.write(&json)?;
+    let mut bp_out = Pending::create(&cfg.out, "boilerplate.jsonl")?;
+    bp_out.write(boilerplate)?;
+    // An input that changed while it was read makes the outputs unreliable: fail instead.
+    inputs.check()?;
+    let manifest = |written: &[output::Written]| {
+        let files: Vec<serde_json::Value> = inputs
+            .files
+            .iter()
+            .zip(inputs.stamps)
+            .map(|(f, st)| {
+                serde_json::json!({
+                    "path": f.path.display().to_string(),
+                    "bytes": st.size,
+                    "mtime_ns": st.mtime_ns.to_string(),
+                })
+            })
+            .collect();
+        let m = serde_json::json!({
+            "canon_version": env!("CARGO_PKG_VERSION"),
+            "options": &report.options,
+            "near": report.near.enabled.then_some(serde_json::json!({
+                "threshold": report.near.threshold,
+                "shingle": report.near.shingle,
+                "bands": report.near.bands,
+                "rows": report.near.rows,
+            })),
+            "inputs": files,
+            "outputs": written,
+        });
+        let mut v = serde_json::to_vec_pretty(&m).expect("the manifest serializes");
+        v.push(b'\n');
+        v
+    };
+    output::commit(
+        &cfg.out,
+        vec![
+            outs.canonical,
+            outs.dropped,
+            outs.explain,
+            bp_out,
+            report_out,
+        ],
+        manifest,
+    )
+}

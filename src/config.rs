@@ -1,0 +1,154 @@
+//! What a run is told: where to read and write ([`Config`]), the options that decide what
+//! happens to documents ([`Options`]), and the settings of how the run goes ([`RunSettings`]).
+//!
+//! The split is the contract: two runs with equal `Options` over the same inputs give
+//! byte-identical outputs whatever their `RunSettings` (threads, memory budget, read mode).
+//! The sharded stages check it with one equality, and an index checks the part its stored
+//! keys depend on ([`IndexKeys`]).
+
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+use crate::input::jsonl::Fields;
+use crate::input::{Format, ReadMode};
+use crate::near::{self, NearConfig};
+use crate::{boilerplate, repair};
+
+/// Everything a run needs to know; the CLI fills it from the command line.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Config {
+    /// Files and directories to read.
+    pub inputs: Vec<PathBuf>,
+    /// Output directory (created if missing).
+    pub out: PathBuf,
+    /// Incremental runs: the state directory of the published-document index (`--index`).
+    pub index: Option<PathBuf>,
+    /// What decides each document's fate.
+    pub options: Options,
+    /// How the run goes (never what it decides).
+    pub run: RunSettings,
+}
+
+/// The options that decide outcomes: a run's outputs are a function of its inputs and these.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Options {
+    /// Forced input format (otherwise chosen by extension).
+    pub format: Option<Format>,
+    /// JSON field names.
+    pub fields: Fields,
+    /// Repeated runs of at least this many key characters are cut (`--min-repeat`).
+    pub min_repeat: usize,
+    /// Paragraphs in at least this many copy groups are boilerplate.
+    pub boilerplate_min_docs: usize,
+    /// Unreadable records stop the run instead of being listed as invalid.
+    pub strict: bool,
+    /// Near-duplicate detection (`None`: `--no-near`).
+    pub near: Option<NearConfig>,
+    /// Records larger than this many bytes are invalid (`--max-doc-bytes`).
+    pub max_doc_bytes: usize,
+    /// Inputs under these paths count as already published (`--published`): their documents
+    /// outrank all others, as an index's do.
+    pub published: Vec<PathBuf>,
+}
+
+/// How a run goes: none of these changes a byte of the outputs (`report.json`'s `run` aside).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunSettings {
+    /// Worker threads; 0 = all cores.
+    pub threads: usize,
+    /// Memory-map plain inputs, or read them (`--no-mmap`).
+    pub read_mode: ReadMode,
+    /// Memory budget in bytes (`--memory`): frequency tables and band columns over a quarter
+    /// of it are sorted in runs on disk, and input pages are given back once read.
+    pub memory: Option<u64>,
+}
+
+/// The default `--max-doc-bytes`: 64 MiB, far above any real page, small enough that one
+/// runaway record cannot exhaust memory.
+pub const DEFAULT_MAX_DOC_BYTES: usize = 64 << 20;
+
+impl Config {
+    /// A configuration with the documented defaults.
+    pub fn new(inputs: Vec<PathBuf>, out: PathBuf) -> Config {
+        Config {
+            inputs,
+            out,
+            index: None,
+            options: Options::default(),
+            run: RunSettings::default(),
+        }
+    }
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            format: None,
+            fields: Fields {
+                text: "text".into(),
+                id: "id".into(),
+            },
+            min_repeat: repair::DEFAULT_MIN_REPEAT,
+            boilerplate_min_docs: boilerplate::DEFAULT_MIN_DOCS,
+            strict: false,
+            near: Some(NearConfig::new(near::DEFAULT_THRESHOLD)),
+            max_doc_bytes: DEFAULT_MAX_DOC_BYTES,
+            published: Vec::new(),
+        }
+    }
+}
+
+impl Options {
+    /// The options an index's stored keys and signatures depend on: an index is read only by
+    /// runs with equal ones (the text field, say, may change from night to night).
+    pub fn index_keys(&self) -> IndexKeys {
+        IndexKeys {
+            min_repeat: self.min_repeat,
+            near: self.near,
+        }
+    }
+}
+
+/// The options a published document's stored keys and signature depend on: an incremental
+/// index is only read by runs with equal ones ([`Options::index_keys`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct IndexKeys {
+    /// `--min-repeat`: repair decides which paragraphs and keys a document has.
+    pub min_repeat: usize,
+    /// The near-duplicate options: shingles and MinHash permutations.
+    pub near: Option<NearConfig>,
+}
+
+impl Default for RunSettings {
+    fn default() -> RunSettings {
+        RunSettings {
+            threads: 0,
+            read_mode: ReadMode::Mmap,
+            memory: None,
+        }
+    }
+}
+
+impl RunSettings {
+    /// Worker threads: `threads`, or all cores when it is 0.
+    pub fn thread_count(&self) -> usize {
+        if self.threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            self.threads
+        }
+    }
+
+    /// Runs `f` in a thread pool of [`thread_count`](Self::thread_count) workers.
+    ///
+    /// # Errors
+    /// The pool cannot be started ([`Error::Usage`]), or what `f` returns.
+    pub fn install<T: Send>(&self, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+        let threads = self.thread_count();
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?
+            .install(f)
+    }
+}

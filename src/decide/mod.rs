@@ -1,0 +1,297 @@
+//! Decide stage: boilerplate, exact keys, near-duplicate pairs, clusters and each document's
+//! [`Fate`], all from the read stage's tables; text is read again only where a decision needs
+//! it (the exact Jaccard similarity of close pairs, signatures of pages with long
+//! boilerplate). Hands the emit stage a [`Decided`], which is also what the sharded `cluster`
+//! stage saves.
+
+mod facts;
+mod signatures;
+mod summary;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::boilerplate::{self, Boilerplate};
+use crate::cluster::{self, UnionFind};
+use crate::config::Config;
+use crate::error::Result;
+use crate::near::{self, shingle, Near};
+use crate::progress::{Progress, Stage, Timings};
+use crate::read::Read;
+use crate::report;
+use crate::spill::{Spill, SpillStats};
+
+pub(crate) use facts::Facts;
+pub(crate) use signatures::{spill_signatures, SpilledSigs};
+pub(crate) use summary::round4;
+
+/// What happens to one document.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) enum Fate {
+    /// The canonical document of its cluster (or alone): emitted.
+    Kept,
+    /// Dropped: the same text after repair and boilerplate removal as this document.
+    Exact(usize),
+    /// Dropped: a near-duplicate of a kept document.
+    Near {
+        /// The kept document.
+        kept: usize,
+        /// Exact Jaccard similarity of the two shingle sets (the signature estimate for a
+        /// published document whose text is gone).
+        similarity: f64,
+        /// Verified pairs between the two.
+        chain: u32,
+    },
+    /// Dropped: nothing left after repair and boilerplate removal.
+    Empty,
+    /// Dropped: the record could not be read.
+    Invalid,
+}
+
+impl Fate {
+    /// The document that keeps this one's text, if it was folded into one.
+    pub(crate) fn kept(&self) -> Option<usize> {
+        match *self {
+            Fate::Exact(c) | Fate::Near { kept: c, .. } => Some(c),
+            _ => None,
+        }
+    }
+}
+
+/// Every decision about every document: what the decide stage hands on.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) struct Decided {
+    /// The boilerplate paragraphs.
+    pub(crate) bp: Boilerplate,
+    /// Each document's exact key, rank and boilerplate count.
+    pub(crate) facts: Vec<Facts>,
+    pub(crate) fates: Vec<Fate>,
+    /// Canonical document → the documents folded into it.
+    pub(crate) members: HashMap<usize, Vec<usize>>,
+    /// The report's near-duplicate section.
+    pub(crate) near: report::NearReport,
+    /// Runs and bytes spilled to disk under `--memory`.
+    pub(crate) spilled: (u64, u64),
+}
+
+/// Where tables go when they outgrow their share of `--memory`: a quarter of the budget each
+/// (one table is sorted at a time), run files in the output (or work) directory.
+fn spill_of(cfg: &Config) -> Spill {
+    Spill {
+        budget: cfg
+            .run
+            .memory
+            .map(|m| usize::try_from(m / 4).unwrap_or(usize::MAX)),
+        dir: cfg.out.clone(),
+    }
+}
+
+/// Boilerplate, exact keys, near-duplicates, clusters and fates of every document of `read`;
+/// `long_sigs` are the pass-1 signatures of long paragraphs ([`spill_signatures`]).
+///
+/// # Errors
+/// A temporary file (signatures, spilled runs) cannot be written.
+pub(crate) fn stage(
+    cfg: &Config,
+    read: &Read,
+    long_sigs: &SpilledSigs,
+    progress: &Progress,
+    timings: &mut Timings,
+) -> Result<Decided> {
+    let ctx = read.ctx(cfg);
+    let tables = &read.tables;
+    let docs = &tables.docs;
+    // Boilerplate: paragraphs in many unrelated documents (first count: documents that
+    // share most of their paragraphs are one copy group).
+    let t = Instant::now();
+    progress.enter(Stage::Boilerplate, 0);
+    let ranges: Vec<Range<usize>> = docs.iter().map(|d| d.paras.clone()).collect();
+    let paragraphs = boilerplate::Paragraphs {
+        docs: &ranges,
+        hashes: &tables.hashes,
+        chars: &tables.chars,
+    };
+    let min_docs = cfg.options.boilerplate_min_docs;
+    let spill = spill_of(cfg);
+    let mut spilled = SpillStats::default();
+    let mut bp = boilerplate::find_within(&paragraphs, min_docs, None, &spill, &mut spilled)?;
+    timings.record(Stage::Boilerplate, t.elapsed().as_secs_f64());
+
+    // Exact keys (same key sequence after repair and boilerplate removal), then
+    // near-duplicates among the best document of each exact cluster.
+    let t = Instant::now();
+    progress.enter(Stage::Exact, 0);
+    let mut facts = facts::of(tables, &bp);
+    let exact_first = cluster::exact(&facts::keys(&facts), &facts::ranks(&facts));
+    timings.record(Stage::Exact, t.elapsed().as_secs_f64());
+    let signed: Vec<usize> = (0..docs.len())
+        .filter(|&i| exact_first[i] == Some(i))
+        .collect();
+    let near = match &cfg.options.near {
+        Some(nc) => {
+            let sh = signatures::Shingles::new(&ctx, tables, &bp, nc.shingle);
+            let sig = signatures::Signatures {
+                hasher: nc.hasher(),
+                tables,
+                long: &long_sigs[..],
+                bp: &bp,
+                shingles: &sh,
+            };
+            near::find(
+                &signed,
+                &|d, out| sig.sign(d, out),
+                &|d| sh.of(d, true),
+                nc,
+                &spill,
+                &mut spilled,
+                progress,
+            )?
+        }
+        None => Near::none(),
+    };
+    if cfg.run.memory.is_some() {
+        // The pass-1 signatures were read once, to sign.
+        long_sigs.release();
+    }
+    timings.record(Stage::Signatures, near.seconds[0]);
+    timings.record(Stage::Banding, near.seconds[1]);
+    timings.record(Stage::Verification, near.seconds[2]);
+
+    // Boilerplate, second count: a near-duplicate cluster is one copy group too, so an
+    // article republished with edits keeps the paragraphs its copies share.
+    let t = Instant::now();
+    progress.enter(Stage::Cluster, 0);
+    let mut restored = 0;
+    if !near.pairs.is_empty() {
+        let mut uf = clusters_of(&exact_first, &near);
+        let mut in_near = vec![false; docs.len()];
+        for p in &near.pairs {
+            let r = uf.find(p.a);
+            in_near[r] = true;
+        }
+        let clusters: Vec<u32> = (0..docs.len())
+            .map(|d| {
+                let r = uf.find(d);
+                if in_near[r] {
+                    r as u32
+                } else {
+                    u32::MAX
+                }
+            })
+            .collect();
+        let second =
+            boilerplate::find_within(&paragraphs, min_docs, Some(&clusters), &spill, &mut spilled)?;
+        restored = bp.retain_in(&second);
+        if restored > 0 {
+            facts = facts::of(tables, &bp);
+        }
+    }
+
+    // Clusters: exact groups joined by verified near pairs; one canonical document per
+    // cluster by the documented total order.
+    let keys = facts::keys(&facts);
+    let ranks = facts::ranks(&facts);
+    let mut uf = clusters_of(&cluster::exact(&keys, &ranks), &near);
+    let mut best: HashMap<usize, usize> = HashMap::new();
+    for i in (0..docs.len()).filter(|&i| keys[i].is_some()) {
+        let r = uf.find(i);
+        let b = best.entry(r).or_insert(i);
+        if ranks[i] < ranks[*b] {
+            *b = i;
+        }
+    }
+    // Near members: similarity to the canonical document and hops along verified pairs.
+    let chains = summary::near_chains(&near, &exact_first, &mut uf, &best);
+    let mut fates: Vec<Fate> = (0..docs.len())
+        .map(|i| {
+            if docs[i].error.is_some() {
+                return Fate::Invalid;
+            }
+            if keys[i].is_none() {
+                return Fate::Empty;
+            }
+            let c = best[&uf.find(i)];
+            if c == i {
+                Fate::Kept
+            } else if keys[c] == keys[i] {
+                Fate::Exact(c)
+            } else {
+                let (rep_i, rep_c) = (exact_first[i].unwrap_or(i), exact_first[c].unwrap_or(c));
+                let key = (rep_i.min(rep_c), rep_i.max(rep_c));
+                let direct = near.pairs.binary_search_by(|p| (p.a, p.b).cmp(&key));
+                // Known exactly only for a pair verified on its shingle sets; NaN: computed
+                // below.
+                let similarity = match direct {
+                    Ok(k) if near.pairs[k].exact => near.pairs[k].similarity,
+                    _ => f64::NAN,
+                };
+                let chain = chains.get(&rep_i).copied().unwrap_or(0);
+                Fate::Near {
+                    kept: c,
+                    similarity,
+                    chain,
+                }
+            }
+        })
+        .collect();
+    // The reported similarity of a near-duplicate is the exact Jaccard similarity of its
+    // shingle set and its canonical document's, not an estimate.
+    if let Some(nc) = &cfg.options.near {
+        // With the final boilerplate set (the second count may have restored paragraphs).
+        let sh = signatures::Shingles::new(&ctx, tables, &bp, nc.shingle);
+        fates.par_iter_mut().enumerate().for_each(|(i, f)| {
+            if let Fate::Near {
+                kept: c,
+                similarity,
+                ..
+            } = f
+            {
+                if similarity.is_nan() {
+                    *similarity = match (sh.of(i, true), sh.of(*c, true)) {
+                        (Some(a), Some(b)) => shingle::jaccard(&a, &b),
+                        // A published document has no text here: the signature estimate.
+                        _ => near
+                            .estimate(exact_first[i].unwrap_or(i), exact_first[*c].unwrap_or(*c))
+                            .unwrap_or(f64::NAN),
+                    };
+                }
+            }
+        });
+    }
+    let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, f) in fates.iter().enumerate() {
+        if let Some(c) = f.kept() {
+            members.entry(c).or_default().push(i);
+        }
+    }
+    timings.record(Stage::Cluster, t.elapsed().as_secs_f64());
+    // Documents read back from an index (at the end) are not this run's to report.
+    let new_docs = read.new_docs();
+    let near = summary::near_report(cfg, &near, &signed, &fates[..new_docs], &chains, restored);
+    Ok(Decided {
+        bp,
+        facts,
+        fates,
+        members,
+        near,
+        spilled: (spilled.runs, spilled.bytes),
+    })
+}
+
+/// Clusters as disjoint sets: exact groups (document → its group's canonical document) joined
+/// by verified near pairs.
+fn clusters_of(exact: &[Option<usize>], near: &Near) -> UnionFind {
+    let mut uf = UnionFind::new(exact.len());
+    for (i, c) in exact.iter().enumerate() {
+        if let Some(c) = *c {
+            uf.union(i, c);
+        }
+    }
+    for p in &near.pairs {
+        uf.union(p.a, p.b);
+    }
+    uf
+}

@@ -1,0 +1,190 @@
+//! Signatures and shingle sets for the near-duplicate stage: a document's final MinHash
+//! signature combines its pass-1 signature of long paragraphs with its short paragraphs that
+//! are not boilerplate ([`Signatures`]); its shingle set is read again from its kept text
+//! ([`Shingles`]). Pass-1 signatures wait in a mapped temporary file ([`SpilledSigs`]).
+
+use std::path::Path;
+
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::boilerplate::Boilerplate;
+use crate::error::{Error, Result};
+use crate::memory;
+use crate::near::minhash::MinHasher;
+use crate::near::shingle::Shingler;
+use crate::normalize::Key;
+use crate::sources::Ctx;
+use crate::tables::{Doc, Loc, Tables, SHORT_PARAGRAPH};
+
+/// Gives the shingle set of a document: its kept, non-boilerplate paragraphs, re-read from
+/// the mapped input.
+pub(crate) struct Shingles<'a> {
+    ctx: &'a Ctx<'a>,
+    tables: &'a Tables,
+    bp: &'a Boilerplate,
+    size: usize,
+}
+
+impl<'a> Shingles<'a> {
+    /// Shingles (of `size`) of the documents of `tables`, without the paragraphs in `bp`.
+    pub(crate) fn new(
+        ctx: &'a Ctx<'a>,
+        tables: &'a Tables,
+        bp: &'a Boilerplate,
+        size: usize,
+    ) -> Shingles<'a> {
+        Shingles {
+            ctx,
+            tables,
+            bp,
+            size,
+        }
+    }
+
+    /// The shingles of document `i`; a set (sorted, deduplicated) if `as_set`, otherwise a
+    /// bag (MinHash does not care about order or repeats). For a document published by an
+    /// earlier run, the text of its canonical line in that run's output, if that output is
+    /// still as it was written (`None` otherwise).
+    pub(crate) fn of(&self, i: usize, as_set: bool) -> Option<Vec<u32>> {
+        let d = &self.tables.docs[i];
+        let mut out = Vec::new();
+        if let Loc::Published(k) = d.loc {
+            self.published(k as usize, &mut out)?;
+        } else {
+            self.read(d, &mut out)?;
+        }
+        if as_set {
+            out.sort_unstable();
+            out.dedup();
+        }
+        Some(out)
+    }
+
+    /// Shingles of a published document's canonical text: one paragraph per line, those that
+    /// are boilerplate now left out.
+    fn published(&self, k: usize, out: &mut Vec<u32>) -> Option<()> {
+        let text = self.ctx.published.text(k)?;
+        let mut sh = Shingler::new(self.size);
+        let mut key = Key::new();
+        for para in text.split('\n') {
+            key.build(para, false);
+            if !self.bp.contains(xxh3_64(&key.bytes)) {
+                sh.paragraph(para, out);
+            }
+        }
+        Some(())
+    }
+
+    /// Shingles of a document of this run: its kept pieces, re-read from its input.
+    fn read(&self, d: &Doc, out: &mut Vec<u32>) -> Option<()> {
+        self.ctx.with_text(d, |text| {
+            let mut sh = Shingler::new(self.size);
+            let mut para = String::new();
+            for (p, pieces) in self.tables.kept_paragraphs(d) {
+                if self.bp.contains(self.tables.hashes[p]) {
+                    continue;
+                }
+                para.clear();
+                for piece in pieces {
+                    para.push_str(piece.of(text).unwrap_or(""));
+                }
+                if !para.is_empty() {
+                    sh.paragraph(&para, out);
+                }
+            }
+        })
+    }
+}
+
+/// Final signatures: the pass-1 signature of a document's long paragraphs combined with its
+/// short paragraphs that are not boilerplate (MinHash of a union is the elementwise minimum).
+pub(crate) struct Signatures<'a> {
+    pub(crate) hasher: MinHasher,
+    pub(crate) tables: &'a Tables,
+    /// Pass-1 signatures of long paragraphs, `u32` little-endian, a row per document.
+    pub(crate) long: &'a [u8],
+    pub(crate) bp: &'a Boilerplate,
+    pub(crate) shingles: &'a Shingles<'a>,
+}
+
+impl Signatures<'_> {
+    /// Writes document `i`'s final signature into `out` (one value per permutation).
+    pub(crate) fn sign(&self, i: usize, out: &mut [u32]) {
+        let t = self.tables;
+        let d = &t.docs[i];
+        let n = out.len();
+        let long_boilerplate = d
+            .paras
+            .clone()
+            .any(|p| t.chars[p] > SHORT_PARAGRAPH && self.bp.contains(t.hashes[p]));
+        if long_boilerplate {
+            // Rare: a long paragraph is boilerplate; sign the document again without it (a
+            // published document whose output is gone keeps its stored signature).
+            if let Some(shingles) = self.shingles.of(i, false) {
+                self.hasher.sign(&shingles, out);
+                return;
+            }
+        }
+        let row = &self.long[i * n * 4..(i + 1) * n * 4];
+        for (o, v) in out.iter_mut().zip(row.chunks_exact(4)) {
+            *o = u32::from_le_bytes(v.try_into().expect("4 bytes"));
+        }
+        let mut bag = Vec::new();
+        let mut at = d.short.start;
+        for p in d.paras.clone() {
+            let k = t.short_counts[p] as usize;
+            if k > 0 && !self.bp.contains(t.hashes[p]) {
+                bag.extend_from_slice(&t.short[at..at + k]);
+            }
+            at += k;
+        }
+        if !bag.is_empty() {
+            let mut s = vec![0u32; n];
+            self.hasher.sign(&bag, &mut s);
+            for (o, v) in out.iter_mut().zip(s) {
+                *o = (*o).min(v);
+            }
+        }
+    }
+}
+
+/// Moves the pass-1 signatures out of the heap into a temporary file in `dir`, mapped: while
+/// banding, only band hashes stay in memory (README, "Memory").
+///
+/// # Errors
+/// The temporary file cannot be written or mapped.
+pub(crate) fn spill_signatures(tables: &mut Tables, dir: &Path) -> Result<SpilledSigs> {
+    let sigs = std::mem::take(&mut tables.sigs);
+    if sigs.is_empty() {
+        return Ok(SpilledSigs(None));
+    }
+    let file = tempfile::tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    for v in &sigs {
+        std::io::Write::write_all(&mut w, &v.to_le_bytes()).map_err(|e| Error::io(dir, e))?;
+    }
+    drop(sigs);
+    let file = w.into_inner().map_err(|e| Error::io(dir, e.into_error()))?;
+    let map = memory::map(&file).map_err(|e| Error::io(dir, e))?;
+    Ok(SpilledSigs(Some(map)))
+}
+
+/// Pass-1 signatures in a mapped temporary file (see [`spill_signatures`]): `u32`
+/// little-endian, a row per document.
+pub(crate) struct SpilledSigs(Option<memmap2::Mmap>);
+
+impl SpilledSigs {
+    /// Gives the map's resident pages back (`--memory`); they are read again if needed.
+    pub(crate) fn release(&self) {
+        if let Some(m) = &self.0 {
+            memory::release(m, 0..m.len());
+        }
+    }
+}
+
+impl std::ops::Deref for SpilledSigs {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.0.as_deref().unwrap_or(&[])
+    }
+}

@@ -1,0 +1,229 @@
+//! Renders the output lines of a block of consecutive documents: a canonical line (the kept
+//! pieces pass 1 recorded, boilerplate left out, spliced into the record), a dropped line
+//! naming the document that keeps the text, and an explain line for every document.
+
+use std::ops::Range;
+
+use crate::decide::{round4, Decided, Fate};
+use crate::error::{Error, Result};
+use crate::input::{jsonl, utf8_lossy, Format};
+use crate::output::{self, CanonInfo, DroppedLine, Removed, Similarity};
+use crate::repair::Removal;
+use crate::sources::Ctx;
+use crate::tables::{Doc, Tables};
+
+/// What rendering reads: the inputs, the tables and the decisions.
+pub(crate) struct Renderer<'a> {
+    pub(crate) ctx: &'a Ctx<'a>,
+    pub(crate) tables: &'a Tables,
+    pub(crate) decided: &'a Decided,
+}
+
+/// Rendered output of consecutive documents.
+#[derive(Default)]
+pub(crate) struct Block {
+    pub(crate) canon: Vec<u8>,
+    /// The documents of the lines in `canon`, with their lengths.
+    pub(crate) canon_docs: Vec<(usize, usize)>,
+    pub(crate) dropped: Vec<u8>,
+    /// One zstd frame of explain lines.
+    pub(crate) explain: Vec<u8>,
+    /// Text bytes and paragraphs of the canonical lines.
+    pub(crate) text_bytes: u64,
+    pub(crate) paragraphs: u64,
+}
+
+/// One rendered output line.
+struct Rendered {
+    canonical: bool,
+    line: Vec<u8>,
+    text_bytes: u64,
+    paragraphs: u64,
+}
+
+impl Renderer<'_> {
+    /// Renders documents `docs` into one block.
+    ///
+    /// # Errors
+    /// A kept record no longer parses or fits its pieces (its input changed while canon ran),
+    /// or compressing the explain lines failed.
+    pub(crate) fn render_block(&self, docs: Range<usize>) -> Result<Block> {
+        let mut b = Block::default();
+        let mut explain = Vec::new();
+        for i in docs {
+            self.explain(i, &mut explain);
+            let r = self.render(i)?;
+            if r.canonical {
+                b.canon_docs.push((i, r.line.len()));
+                b.canon.extend_from_slice(&r.line);
+                b.text_bytes += r.text_bytes;
+                b.paragraphs += r.paragraphs;
+            } else {
+                b.dropped.extend_from_slice(&r.line);
+            }
+        }
+        b.explain =
+            zstd::bulk::compress(&explain, 3).map_err(|e| Error::io(&self.ctx.cfg.out, e))?;
+        Ok(b)
+    }
+
+    /// Appends the explain line of document `i`: its fate and what was removed from it.
+    fn explain(&self, i: usize, out: &mut Vec<u8>) {
+        let (t, dec) = (self.tables, self.decided);
+        let d = &t.docs[i];
+        let ctx = self.ctx;
+        let (fate, similarity, chain) = match dec.fates[i] {
+            Fate::Kept => ("kept", None, None),
+            Fate::Exact(_) => ("exact", Some(1.0), None),
+            Fate::Near {
+                similarity, chain, ..
+            } => ("near", Some(round4(similarity)), Some(chain)),
+            Fate::Empty => ("empty", None, None),
+            Fate::Invalid => ("invalid", None, None),
+        };
+        let kept = dec.fates[i].kept();
+        let canonical = kept.unwrap_or(i);
+        let cluster_size = dec.members.get(&canonical).map_or(1, |m| m.len() + 1);
+        let repair = t.events[d.events.clone()]
+            .iter()
+            .map(|e| match e.removal {
+                Removal::Repeat { of } => (e.line, "repeat", of),
+                Removal::Cut { chars } => (e.line, "cut", chars),
+            })
+            .collect();
+        let boilerplate = d
+            .paras
+            .clone()
+            .filter(|&p| dec.bp.contains(t.hashes[p]))
+            .map(|p| (t.lines[p], format!("{:016x}", t.hashes[p])))
+            .collect();
+        let line = output::ExplainLine {
+            id: &d.id,
+            source: ctx.source_of(d),
+            fate,
+            kept_id: kept.map(|k| &*t.docs[k].id),
+            kept_source: kept.map(|k| ctx.source_of(&t.docs[k])),
+            similarity,
+            chain,
+            cluster_size,
+            error: d.error.as_deref(),
+            paragraphs_kept: d.paras.len(),
+            repair,
+            boilerplate,
+        };
+        output::json_value(out, &line);
+        out.push(b'\n');
+    }
+
+    /// The canonical or dropped line of document `i`.
+    fn render(&self, i: usize) -> Result<Rendered> {
+        let (t, dec) = (self.tables, self.decided);
+        let d = &t.docs[i];
+        let ctx = self.ctx;
+        let source = ctx.source_of(d);
+        if dec.fates[i] != Fate::Kept {
+            let kept = dec.fates[i].kept();
+            let kept_source = kept.map(|k| ctx.source_of(&t.docs[k]));
+            let (reason, similarity, chain) = match dec.fates[i] {
+                Fate::Invalid => ("invalid", None, None),
+                Fate::Empty => ("empty", None, None),
+                Fate::Exact(_) => ("exact", None, None),
+                Fate::Near {
+                    similarity, chain, ..
+                } => ("near", Some(Similarity(round4(similarity))), Some(chain)),
+                Fate::Kept => unreachable!("kept documents are rendered below"),
+            };
+            let line = DroppedLine {
+                id: &d.id,
+                source: &source,
+                reason,
+                kept_id: kept.map(|k| &*t.docs[k].id),
+                kept_source: kept_source.as_deref(),
+                error: d.error.as_deref(),
+                similarity,
+                chain,
+            };
+            let mut out = Vec::with_capacity(128);
+            output::json_value(&mut out, &line);
+            out.push(b'\n');
+            return Ok(Rendered {
+                canonical: false,
+                line: out,
+                text_bytes: 0,
+                paragraphs: 0,
+            });
+        }
+        let dups: Vec<&str> = dec
+            .members
+            .get(&i)
+            .map(|m| m.iter().map(|&j| &*t.docs[j].id).collect())
+            .unwrap_or_default();
+        let info = CanonInfo {
+            source: &source,
+            cluster_size: dups.len() + 1,
+            duplicates: dups,
+            removed: Removed {
+                repeated_paragraphs: d.repeated,
+                repeated_chars: d.repeated_chars,
+                boilerplate_paragraphs: dec.facts[i].boilerplate,
+            },
+        };
+        let data = &ctx.opened[d.file as usize].data[..];
+        let mut line = Vec::with_capacity(d.span.len() + 256);
+        let changed = || Error::Invalid {
+            location: source.clone(),
+            message: "record changed while canon was running".into(),
+        };
+        let fields = &ctx.cfg.options.fields;
+        let (text_bytes, paragraphs) = match ctx.files[d.file as usize].format {
+            Format::Jsonl => jsonl::with_line(&data[d.span.clone()], fields, |rec, _| {
+                let (rec, raw) = rec.map_err(|_| changed())?;
+                let (text, n) = self.kept_text(&rec.text, d).ok_or_else(changed)?;
+                output::splice_jsonl(&mut line, raw, rec.text_span.clone(), &text, &info);
+                Ok((text.len() as u64, n))
+            })?,
+            _ => {
+                let text = utf8_lossy(&data[d.span.clone()]);
+                let (kept, n) = self.kept_text(&text, d).ok_or_else(changed)?;
+                output::plain_line(&mut line, &d.id, d.url.as_deref(), &kept, &info);
+                (kept.len() as u64, n)
+            }
+        };
+        Ok(Rendered {
+            canonical: true,
+            line,
+            text_bytes,
+            paragraphs,
+        })
+    }
+
+    /// The emitted text: the pieces pass 1 kept, minus boilerplate paragraphs, one paragraph
+    /// per line, each trimmed; with the number of paragraphs. `None` if the pieces no longer
+    /// fit the text (the input changed under us).
+    fn kept_text(&self, text: &str, d: &Doc) -> Option<(String, u64)> {
+        let mut out = String::with_capacity(text.len());
+        let mut n = 0;
+        for (p, pieces) in self.tables.kept_paragraphs(d) {
+            if self.decided.bp.contains(self.tables.hashes[p]) {
+                continue;
+            }
+            trim_end(&mut out);
+            if n > 0 {
+                out.push('\n');
+            }
+            n += 1;
+            for (k, piece) in pieces.iter().enumerate() {
+                let s = piece.of(text)?;
+                // A paragraph starts at its first non-blank character.
+                out.push_str(if k == 0 { s.trim_start() } else { s });
+            }
+        }
+        trim_end(&mut out);
+        Some((out, n))
+    }
+}
+
+fn trim_end(s: &mut String) {
+    let t = s.trim_end().len();
+    s.truncate(t);
+}

@@ -1,0 +1,236 @@
+//! Read stage: finds the input files, opens them (maps, reads or decompresses), and runs pass 1
+//! over them in parallel units of about 1 MiB ([`pass1`]); hands the next stage a [`Read`]:
+//! the opened inputs and every document's facts in [`Tables`], in input order.
+//!
+//! Units are appended to the tables in batches, in order, so the tables exist once plus one
+//! batch, and the result is the same whatever the thread count.
+
+mod pass1;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::input::wet::{self, WetRecord};
+use crate::input::{self, Format, InputFile, Opened};
+use crate::progress::{Progress, Stage, Timings};
+use crate::report;
+use crate::sources::{Ctx, Published};
+use crate::tables::{Loc, Tables};
+
+/// What the read stage hands on: the opened inputs and every document's facts.
+pub(crate) struct Read {
+    pub(crate) files: Vec<InputFile>,
+    pub(crate) opened: Vec<Opened>,
+    /// WET files: their records (empty for other formats).
+    pub(crate) wet: Vec<Vec<WetRecord>>,
+    pub(crate) tables: Tables,
+    /// The report's input counts.
+    pub(crate) inputs: report::Inputs,
+    /// The documents read back from the index, which follow the new documents at the end of
+    /// `tables.docs`.
+    pub(crate) published: Published,
+}
+
+impl Read {
+    /// The stages' shared view of these inputs under `cfg`.
+    pub(crate) fn ctx<'a>(&'a self, cfg: &'a Config) -> Ctx<'a> {
+        Ctx {
+            cfg,
+            files: &self.files,
+            opened: &self.opened,
+            wet: &self.wet,
+            published: &self.published,
+        }
+    }
+
+    /// The documents read from the inputs of this run (those of the index follow them).
+    pub(crate) fn new_docs(&self) -> usize {
+        self.tables.docs.len() - self.published.sources.len()
+    }
+}
+
+/// Units of pass-1 work (about 1 MiB of input each) run in parallel between two appends to
+/// the tables.
+const READ_BATCH: usize = 64;
+
+/// Reads, normalizes, repairs (and partly signs) every record of `files`; decompressed
+/// copies of compressed inputs go to `tmp_dir`. `skipped` are the paths the directory walk
+/// passed over (for the report).
+///
+/// # Errors
+/// A temporary file cannot be written, or an unreadable record under `--strict`.
+pub(crate) fn stage(
+    cfg: &Config,
+    progress: &Progress,
+    files: Vec<InputFile>,
+    skipped: Vec<PathBuf>,
+    tmp_dir: &Path,
+    timings: &mut Timings,
+) -> Result<Read> {
+    let t = Instant::now();
+    let (opened, scans) = open_files(cfg, &files, tmp_dir, 0..files.len())?;
+    let mut inputs = report::Inputs {
+        skipped_files: skipped.iter().map(|p| p.display().to_string()).collect(),
+        ..report::Inputs::default()
+    };
+    for ((f, o), s) in files.iter().zip(&opened).zip(&scans) {
+        *inputs
+            .files
+            .entry(format_name(f.format).to_owned())
+            .or_default() += 1;
+        inputs.bytes_on_disk += o.disk_bytes;
+        inputs.bytes_decompressed += o.data.len() as u64;
+        inputs.wet_other_records += s.other_records;
+    }
+    let wet: Vec<Vec<WetRecord>> = scans.into_iter().map(|s| s.records).collect();
+    timings.record(Stage::Read, t.elapsed().as_secs_f64());
+
+    let t = Instant::now();
+    progress.enter(Stage::Repair, inputs.bytes_decompressed);
+    let mut read = Read {
+        files,
+        opened,
+        wet,
+        tables: Tables::default(),
+        inputs,
+        published: Published::default(),
+    };
+    let tables = pass1_all(cfg, &read.ctx(cfg), progress)?;
+    read.tables = tables;
+    timings.record(Stage::Repair, t.elapsed().as_secs_f64());
+    Ok(read)
+}
+
+/// Pass 1 over every unit of work, appended in input order; then the documents of damaged
+/// compressed streams, and the `--strict` check.
+fn pass1_all(cfg: &Config, ctx: &Ctx, progress: &Progress) -> Result<Tables> {
+    let release = cfg.run.memory.is_some();
+    // (Planning counts lines through every file; under --memory it gives the pages back.)
+    let work = pass1::plan(ctx.files, ctx.opened, ctx.wet, release);
+    let mut tables = Tables::default();
+    for batch in work.chunks(READ_BATCH) {
+        let parts: Vec<Tables> = batch
+            .par_iter()
+            .map(|w| pass1::pass1(ctx, w, progress))
+            .collect();
+        tables.append(parts);
+        if release {
+            for w in batch {
+                w.release(ctx);
+            }
+        }
+    }
+    // A damaged compressed stream is one more unreadable record, at the offset where it broke.
+    for (i, o) in ctx.opened.iter().enumerate() {
+        if let Some(msg) = &o.truncated {
+            let loc = Loc::Byte(o.data.len() as u64);
+            let at = tables.docs.partition_point(|d| d.file as usize <= i);
+            let d = pass1::invalid_doc(ctx, i, o.data.len()..o.data.len(), loc, msg.clone());
+            tables.docs.insert(at, d);
+            if let Some(nc) = &cfg.options.near {
+                // Keep the signature rows aligned with the documents.
+                let n = nc.banding.bands * nc.banding.rows;
+                tables
+                    .sigs
+                    .splice(at * n..at * n, std::iter::repeat_n(u32::MAX, n));
+            }
+        }
+    }
+    if cfg.options.strict {
+        if let Some(d) = tables.docs.iter().find(|d| d.error.is_some()) {
+            return Err(Error::Invalid {
+                location: ctx.source_of(d),
+                message: d.error.as_deref().unwrap_or_default().to_owned(),
+            });
+        }
+    }
+    if std::env::var_os("CANON_MEMTRACE").is_some() {
+        let c = &tables;
+        let mb = |n: usize, size: usize| (n * size) as f64 / 1e6;
+        eprintln!(
+            "canon: tables: docs {} ({:.0} MB), paragraphs {} (hashes+chars+lines+counts {:.0} MB), pieces {:.0} MB, events {:.0} MB, sigs {:.0} MB, short {:.0} MB",
+            c.docs.len(),
+            mb(c.docs.len(), std::mem::size_of::<crate::tables::Doc>()),
+            c.hashes.len(),
+            mb(c.hashes.len(), 20),
+            mb(c.pieces.len(), 12),
+            mb(c.events.len(), std::mem::size_of::<crate::repair::Event>()),
+            mb(c.sigs.len(), 4),
+            mb(c.short.len(), 4),
+        );
+    }
+    Ok(tables)
+}
+
+/// The input files of a run, in reading order, and the paths skipped in directory walks.
+///
+/// # Errors
+/// An input path cannot be read, or no input file was found ([`Error::Usage`]).
+pub(crate) fn discover(cfg: &Config) -> Result<(Vec<InputFile>, Vec<PathBuf>)> {
+    let (files, skipped) = input::discover(&cfg.inputs, cfg.options.format, Some(&cfg.out))?;
+    if files.is_empty() {
+        let what = cfg
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>();
+        return Err(Error::Usage(format!(
+            "no input files found in {} (canon reads .jsonl, .ndjson, .json, .txt, .wet, optionally .gz or .zst)",
+            what.join(", ")
+        )));
+    }
+    Ok((files, skipped))
+}
+
+/// Opens (maps, reads or decompresses) input files and scans WET files. Files outside `only`
+/// are left empty (a shard's emit stage needs only its own). An unreadable file becomes
+/// one invalid record unless `--strict`.
+///
+/// # Errors
+/// A decompressed copy cannot be written to `tmp_dir`, or an unreadable file under `--strict`.
+pub(crate) fn open_files(
+    cfg: &Config,
+    files: &[InputFile],
+    tmp_dir: &Path,
+    only: Range<usize>,
+) -> Result<(Vec<Opened>, Vec<wet::Scan>)> {
+    let opened: Vec<Opened> = files
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| match &f.unreadable {
+            _ if !only.contains(&i) => Ok(Opened::empty(None)),
+            Some(msg) => Err(Error::io(&f.path, std::io::Error::other(msg.clone()))),
+            None => input::open(f, tmp_dir, cfg.run.read_mode),
+        })
+        .map(|r| match r {
+            Ok(o) => Ok(o),
+            // Failing to write the decompressed copy is an output error: fatal.
+            Err(Error::Io { path, source }) if path == tmp_dir => Err(Error::Io { path, source }),
+            // An unreadable file is one invalid record (a fatal error under --strict).
+            Err(e) if !cfg.options.strict => Ok(Opened::empty(Some(e.to_string()))),
+            Err(e) => Err(e),
+        })
+        .collect::<Result<_>>()?;
+    let scans: Vec<wet::Scan> = files
+        .par_iter()
+        .zip(&opened)
+        .map(|(f, o)| match f.format {
+            Format::Wet => wet::scan(&o.data),
+            _ => wet::Scan::default(),
+        })
+        .collect();
+    Ok((opened, scans))
+}
+
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Jsonl => "jsonl",
+        Format::Text => "text",
+        Format::Wet => "wet",
+    }
+}

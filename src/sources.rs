@@ -1,0 +1,100 @@
+//! Where documents come from, for every stage after reading: the opened input files, the
+//! documents published by earlier runs ([`Published`]), a document's source as outputs name
+//! it (`path:line`, `path#record`, `path@byte`, `path`), and its text read again from its
+//! mapped input ([`Ctx::with_text`]).
+
+use crate::config::Config;
+use crate::input::wet::WetRecord;
+use crate::input::{jsonl, utf8_lossy, Format, InputFile, Opened};
+use crate::tables::{Doc, Loc, NO_FILE};
+
+/// Read-only state the stages share: the configuration and the run's inputs.
+pub(crate) struct Ctx<'a> {
+    pub(crate) cfg: &'a Config,
+    pub(crate) files: &'a [InputFile],
+    pub(crate) opened: &'a [Opened],
+    pub(crate) wet: &'a [Vec<WetRecord>],
+    /// The documents published by earlier runs (incremental runs).
+    pub(crate) published: &'a Published,
+}
+
+/// The documents an incremental run reads back from its index (see `index::convert`).
+#[derive(Default)]
+pub(crate) struct Published {
+    /// Where each was read, as its run reported it.
+    pub(crate) sources: Vec<Box<str>>,
+    /// Where its canonical line is: (entry in `files`, byte offset).
+    pub(crate) text_at: Vec<Option<(u32, u64)>>,
+    /// The index's published outputs, mapped, with their text field; `None` where the file
+    /// is gone or was replaced.
+    pub(crate) files: Vec<Option<(memmap2::Mmap, String)>>,
+}
+
+impl Published {
+    /// The published text of document `k`, if its output is still at hand.
+    pub(crate) fn text(&self, k: usize) -> Option<String> {
+        let (file, off) = self.text_at.get(k).copied().flatten()?;
+        let (map, field) = self.files.get(file as usize)?.as_ref()?;
+        let rest = map.get(off as usize..)?;
+        let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
+        let v: serde_json::Value = serde_json::from_slice(line).ok()?;
+        v.get(field.as_str())
+            .or_else(|| v.get("text"))?
+            .as_str()
+            .map(str::to_owned)
+    }
+}
+
+impl Ctx<'_> {
+    /// Where document `d` was read, as the outputs name it.
+    pub(crate) fn source_of(&self, d: &Doc) -> String {
+        self.source(d.file, d.loc)
+    }
+
+    /// Where a record of input `file` at `loc` was read, as the outputs name it.
+    pub(crate) fn source(&self, file: u32, loc: Loc) -> String {
+        if let Loc::Published(k) = loc {
+            return self.published.sources[k as usize].to_string();
+        }
+        let p = self.files[file as usize].path.display();
+        match loc {
+            Loc::Line(l) => format!("{p}:{l}"),
+            Loc::File => format!("{p}"),
+            Loc::Record(r) => format!("{p}#{r}"),
+            Loc::Byte(b) => format!("{p}@{b}"),
+            Loc::Published(_) => unreachable!("handled above"),
+        }
+    }
+
+    /// Whether input `file` is under a `--published` path.
+    pub(crate) fn is_published(&self, file: usize) -> bool {
+        let path = &self.files[file].path;
+        self.cfg
+            .options
+            .published
+            .iter()
+            .any(|p| path.starts_with(p))
+    }
+
+    /// Calls `f` with a readable document's text, read again from its mapped input (and under
+    /// `--memory` gives those pages back); `None` for a document published by an earlier run
+    /// (no text here) or a record that no longer parses.
+    pub(crate) fn with_text<R>(&self, d: &Doc, f: impl FnOnce(&str) -> R) -> Option<R> {
+        if d.file == NO_FILE {
+            return None;
+        }
+        let data = &self.opened[d.file as usize].data;
+        let result = match self.files[d.file as usize].format {
+            Format::Jsonl => {
+                jsonl::with_line(&data[d.span.clone()], &self.cfg.options.fields, |rec, _| {
+                    rec.ok().map(|(r, _)| f(&r.text))
+                })
+            }
+            _ => Some(f(&utf8_lossy(&data[d.span.clone()]))),
+        };
+        if self.cfg.run.memory.is_some() {
+            data.release(d.span.clone());
+        }
+        result
+    }
+}

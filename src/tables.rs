@@ -1,0 +1,227 @@
+//! The per-document tables every stage reads: what pass 1 keeps of each document ([`Doc`]) and
+//! flat per-paragraph columns shared by all documents ([`Tables`]). The text itself is never
+//! held: a document's kept text is found again through its [`Piece`]s in its mapped input.
+//!
+//! Invariants: a document's ranges (`paras`, `pieces`, `events`, `short`) index the flat
+//! columns; the per-paragraph columns (`hashes`, `chars`, `lines`, `short_counts`) are
+//! parallel; a document's pieces are in text order, grouped by paragraph.
+
+use std::ops::Range;
+
+use crate::repair::Event;
+
+/// Where a document was read.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub(crate) enum Loc {
+    /// JSON Lines: 1-based line.
+    Line(u64),
+    /// A whole text file.
+    File,
+    /// WET: 1-based record number.
+    Record(u64),
+    /// A damaged stream: decompressed byte offset.
+    Byte(u64),
+    /// A document published by an earlier run: its index among the published documents.
+    Published(u32),
+}
+
+/// The `file` of a document published by an earlier run: it has no input file here.
+pub(crate) const NO_FILE: u32 = u32::MAX;
+
+/// What pass 1 keeps of a document.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Doc {
+    pub(crate) id: Box<str>,
+    /// Index of its input file ([`NO_FILE`] for a published document).
+    pub(crate) file: u32,
+    /// Record bytes within the file's (decompressed) data.
+    pub(crate) span: Range<usize>,
+    pub(crate) loc: Loc,
+    /// Why the record is invalid (`None`: it was read).
+    pub(crate) error: Option<Box<str>>,
+    /// This document's paragraphs in the flat tables.
+    pub(crate) paras: Range<usize>,
+    /// This document's kept text pieces in the flat piece table.
+    pub(crate) pieces: Range<usize>,
+    /// What repair removed, in the flat event table.
+    pub(crate) events: Range<usize>,
+    /// Shingles of the document's short paragraphs, in the flat short-shingle table.
+    pub(crate) short: Range<usize>,
+    /// WET: the target URI.
+    pub(crate) url: Option<Box<str>>,
+    /// Romanization glosses found while keying (`记者(jìzhě)`).
+    pub(crate) glosses: u32,
+    /// Paragraphs repair dropped whole as repeats.
+    pub(crate) repeated: u32,
+    /// Characters repair removed (repeated paragraphs and cut runs).
+    pub(crate) repeated_chars: u64,
+    /// Paragraphs repair cut part of.
+    pub(crate) cut: u32,
+    /// Non-blank lines of the record.
+    pub(crate) lines: u32,
+    /// Bytes of the record's text.
+    pub(crate) text_bytes: u64,
+    /// Invalid UTF-8 was replaced with U+FFFD.
+    pub(crate) lossy: bool,
+    /// Already published (read from the index, or from a `--published` input): outranks
+    /// every other document.
+    pub(crate) published: bool,
+    /// Hash of what the record says (explicit id, URL, text), not where it is: the canonical
+    /// order's tie-break, so that renaming or reordering input files keeps the same survivors.
+    pub(crate) content: u64,
+}
+
+impl Doc {
+    /// A document with no paragraphs and no facts yet: the one way to start a `Doc`; callers
+    /// fill in what they know with struct update syntax.
+    pub(crate) fn new(id: Box<str>, file: u32, span: Range<usize>, loc: Loc) -> Doc {
+        Doc {
+            id,
+            file,
+            span,
+            loc,
+            error: None,
+            paras: 0..0,
+            pieces: 0..0,
+            events: 0..0,
+            short: 0..0,
+            url: None,
+            glosses: 0,
+            repeated: 0,
+            repeated_chars: 0,
+            cut: 0,
+            lines: 0,
+            text_bytes: 0,
+            lossy: false,
+            published: false,
+            content: 0,
+        }
+    }
+}
+
+/// A kept byte range of a document's text, in the paragraph it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Piece {
+    /// Paragraph index within the document.
+    pub(crate) para: u32,
+    /// Byte range of the (unescaped) record text.
+    pub(crate) start: u32,
+    /// See `start`.
+    pub(crate) end: u32,
+}
+
+impl Piece {
+    /// The piece's text in `text` ("" if it does not fit, as when the input changed).
+    pub(crate) fn of<'t>(&self, text: &'t str) -> Option<&'t str> {
+        text.get(self.start as usize..self.end as usize)
+    }
+}
+
+/// Every document's facts and the flat per-paragraph columns they index.
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Tables {
+    pub(crate) docs: Vec<Doc>,
+    /// Key hash of each kept paragraph.
+    pub(crate) hashes: Vec<u64>,
+    /// Key characters of each kept paragraph (parallel to `hashes`).
+    pub(crate) chars: Vec<u32>,
+    /// Line number of each paragraph within its document (parallel to `hashes`).
+    pub(crate) lines: Vec<u32>,
+    pub(crate) pieces: Vec<Piece>,
+    pub(crate) events: Vec<Event>,
+    /// Near-duplicate stage: per document, the MinHash signature of its long paragraphs
+    /// (`perms` values per document, invalid documents included).
+    pub(crate) sigs: Vec<u32>,
+    /// Shingles of short paragraphs, and how many each paragraph has (parallel to `hashes`;
+    /// 0 for long paragraphs).
+    pub(crate) short: Vec<u32>,
+    pub(crate) short_counts: Vec<u32>,
+}
+
+/// Paragraphs of at most this many key characters keep their shingles apart from the
+/// document's pass-1 signature, so that they can be left out if they turn out to be
+/// boilerplate (footer lines are short). A document with a longer boilerplate paragraph is
+/// signed again from its text.
+pub(crate) const SHORT_PARAGRAPH: u32 = 48;
+
+impl Tables {
+    /// A document's kept paragraphs, in order: (the paragraph's index in the flat columns,
+    /// its pieces). A paragraph's text is its pieces joined.
+    pub(crate) fn kept_paragraphs<'a>(
+        &'a self,
+        d: &Doc,
+    ) -> impl Iterator<Item = (usize, &'a [Piece])> + 'a {
+        let first = d.paras.start;
+        self.pieces[d.pieces.clone()]
+            .chunk_by(|a, b| a.para == b.para)
+            .map(move |run| (first + run[0].para as usize, run))
+    }
+
+    /// Appends `all`'s tables, in order, to these (document ranges rebased).
+    pub(crate) fn append(&mut self, parts: Vec<Tables>) {
+        let all = self;
+        let n_docs: usize = parts.iter().map(|c| c.docs.len()).sum();
+        let n_paras: usize = parts.iter().map(|c| c.hashes.len()).sum();
+        all.docs.reserve(n_docs);
+        all.hashes.reserve(n_paras);
+        all.chars.reserve(n_paras);
+        all.lines.reserve(n_paras);
+        all.short_counts.reserve(n_paras);
+        all.pieces
+            .reserve(parts.iter().map(|c| c.pieces.len()).sum());
+        all.events
+            .reserve(parts.iter().map(|c| c.events.len()).sum());
+        all.sigs.reserve(parts.iter().map(|c| c.sigs.len()).sum());
+        all.short.reserve(parts.iter().map(|c| c.short.len()).sum());
+        for c in parts {
+            let base = all.hashes.len();
+            let pbase = all.pieces.len();
+            let ebase = all.events.len();
+            let sbase = all.short.len();
+            all.docs.extend(c.docs.into_iter().map(|mut d| {
+                d.paras = d.paras.start + base..d.paras.end + base;
+                d.pieces = d.pieces.start + pbase..d.pieces.end + pbase;
+                d.events = d.events.start + ebase..d.events.end + ebase;
+                d.short = d.short.start + sbase..d.short.end + sbase;
+                d
+            }));
+            all.sigs.extend_from_slice(&c.sigs);
+            all.short.extend_from_slice(&c.short);
+            all.short_counts.extend_from_slice(&c.short_counts);
+            all.hashes.extend_from_slice(&c.hashes);
+            all.chars.extend_from_slice(&c.chars);
+            all.lines.extend_from_slice(&c.lines);
+            all.pieces.extend_from_slice(&c.pieces);
+            all.events.extend_from_slice(&c.events);
+        }
+    }
+
+    /// One table from parts in input order.
+    pub(crate) fn concat(parts: Vec<Tables>) -> Tables {
+        let mut all = Tables::default();
+        all.append(parts);
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_paragraphs_group_pieces_by_paragraph() {
+        let mut t = Tables::default();
+        let piece = |para, start, end| Piece { para, start, end };
+        t.pieces = vec![piece(0, 0, 3), piece(0, 5, 8), piece(2, 10, 12)];
+        t.hashes = vec![0; 5];
+        let d = Doc {
+            paras: 2..5,
+            pieces: 0..3,
+            ..Doc::new("d".into(), 0, 0..12, Loc::File)
+        };
+        let got: Vec<(usize, usize)> = t.kept_paragraphs(&d).map(|(p, ps)| (p, ps.len())).collect();
+        assert_eq!(got, vec![(2, 2), (4, 1)]);
+        assert_eq!(t.pieces[1].of("abc..def..gh"), Some("def"));
+        assert_eq!(t.pieces[1].of("abc"), None);
+    }
+}

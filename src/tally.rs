@@ -1,0 +1,107 @@
+//! The report of a run: options and input counts ([`new_report`]), then every document's fate
+//! and removals counted once the decide stage is done ([`decided_report`]). Output totals and
+//! timings are added by the stages that know them.
+
+use std::collections::HashMap;
+
+use crate::boilerplate::Boilerplate;
+use crate::config::Config;
+use crate::decide::{Decided, Facts, Fate};
+use crate::read::Read;
+use crate::report::{self, Report};
+use crate::sources::Ctx;
+use crate::tables::Doc;
+
+/// Invalid records listed by location in the report.
+const REPORT_INVALID: usize = 20;
+
+/// A report with the options and input counts filled in.
+pub(crate) fn new_report(cfg: &Config, inputs: report::Inputs) -> Report {
+    let o = &cfg.options;
+    Report {
+        canon_version: env!("CARGO_PKG_VERSION").to_owned(),
+        options: report::Options {
+            format: o.format.map(|f| format!("{f:?}").to_lowercase()),
+            text_field: o.fields.text.clone(),
+            id_field: o.fields.id.clone(),
+            min_repeat: o.min_repeat,
+            boilerplate_min_docs: o.boilerplate_min_docs,
+        },
+        inputs,
+        ..Report::default()
+    }
+}
+
+/// The report of a run with every decision in (output totals and timings to come); counts
+/// this run's documents, not those read back from an index.
+pub(crate) fn decided_report(cfg: &Config, read: &Read, decided: &Decided) -> Report {
+    let mut report = new_report(cfg, read.inputs.clone());
+    report.near = decided.near.clone();
+    (report.run.spilled_runs, report.run.spilled_bytes) = decided.spilled;
+    let n = read.new_docs();
+    count(
+        &mut report,
+        &read.ctx(cfg),
+        &read.tables.docs[..n],
+        &decided.fates[..n],
+        &decided.facts[..n],
+        &decided.bp,
+        &decided.members,
+    );
+    report
+}
+
+/// Counts `docs`' fates, removals and inputs into the report's totals.
+fn count(
+    report: &mut Report,
+    ctx: &Ctx,
+    docs: &[Doc],
+    fates: &[Fate],
+    facts: &[Facts],
+    bp: &Boilerplate,
+    members: &HashMap<usize, Vec<usize>>,
+) {
+    let r = report;
+    r.documents.input = docs.len() as u64;
+    for reason in ["exact", "near", "empty", "invalid"] {
+        r.documents.dropped.insert(reason.to_owned(), 0);
+    }
+    for (i, (d, f)) in docs.iter().zip(fates).enumerate() {
+        match f {
+            Fate::Kept => r.documents.canonical += 1,
+            Fate::Exact(_) => *r.documents.dropped.entry("exact".to_owned()).or_default() += 1,
+            Fate::Near { .. } => *r.documents.dropped.entry("near".to_owned()).or_default() += 1,
+            Fate::Empty => *r.documents.dropped.entry("empty".to_owned()).or_default() += 1,
+            Fate::Invalid => {
+                *r.documents.dropped.entry("invalid".to_owned()).or_default() += 1;
+                r.invalid.count += 1;
+                if r.invalid.first.len() < REPORT_INVALID {
+                    r.invalid.first.push(report::InvalidRecord {
+                        source: ctx.source_of(d),
+                        error: d.error.as_deref().unwrap_or_default().to_owned(),
+                    });
+                }
+                continue;
+            }
+        }
+        r.invalid.lossy_utf8 += u64::from(d.lossy);
+        r.bytes.text_in += d.text_bytes;
+        r.documents.glosses += u64::from(d.glosses);
+        r.documents.repaired += u64::from(d.repeated > 0 || d.cut > 0);
+        r.paragraphs.input += u64::from(d.lines);
+        r.paragraphs.repeated += u64::from(d.repeated);
+        r.paragraphs.cut += u64::from(d.cut);
+        r.paragraphs.repeated_chars += d.repeated_chars;
+        r.paragraphs.boilerplate += u64::from(facts[i].boilerplate);
+    }
+    r.paragraphs.boilerplate_distinct = bp.groups.len() as u64;
+    r.paragraphs.shared_distinct = bp.shared_paragraphs as u64;
+    r.paragraphs.grouped_documents = bp.grouped_docs as u64;
+    r.clusters.clusters = members.len() as u64;
+    r.clusters.largest = members
+        .values()
+        .map(|m| m.len() as u64 + 1)
+        .max()
+        .unwrap_or(1)
+        .min(docs.len() as u64);
+}
