@@ -4,7 +4,7 @@ CANON := target/release/canon
 CORPUS_BYTES ?= 1G
 CORPUS := corpus/corpus.jsonl
 
-.PHONY: dedup build test bench bench-stages bench-corpus bench-scale bench-memory corpus eval check-sample fuzz fmt lint clean
+.PHONY: dedup build test bench bench-stages bench-corpus bench-scale bench-memory corpus eval check-sample check-cases fuzz fmt lint clean
 
 ## Build in release mode and deduplicate the sample dumps in data/ into out/.
 dedup: build
@@ -55,6 +55,12 @@ eval: build $(CORPUS)
 ## Repairs the real sample page from ../shared/samples (not part of the repo) and checks it.
 check-sample: build
 	scripts/check_sample.sh $(CANON) ../shared/samples/hukou-grid-news.txt
+
+## Runs canon on the fault-class inputs of ../shared/cases (not part of the repo) and says, per
+## class of the repair-and-keys issue, whether the expected outcome holds.
+CASES ?= ../shared/cases
+check-cases: build
+	scripts/check_cases.py $(CANON) $(CASES)
 
 ## cargo-fuzz targets (fuzz/), FUZZ_SECONDS (default 60) each, on the stable toolchain
 ## (RUSTC_BOOTSTRAP=1); installs cargo-fuzz if missing. Not part of `make test`.

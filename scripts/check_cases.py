@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Runs canon on the small fault-class inputs of a cases directory (one folder per class, as
+in ../shared/cases, not part of the repo) and says, per class, whether the outcome a careful
+user expects holds. Exit status 1 if any class fails, 2 if the directory is missing.
+
+    scripts/check_cases.py CANON CASES_DIR [CLASS ...]      (make check-cases)
+
+Each check reads canon's outputs, never the expected text of a file: it states the property
+of the class (no line that occurs once is lost, no glued non-word, no fold of documents that
+differ in numbers...), so it holds for any input of the class.
+"""
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+
+def run(canon, inp, out, *opts):
+    subprocess.run([canon, "dedup", "--quiet", str(inp), "--out", str(out), *opts], check=True)
+    kept = {}
+    for line in (out / "canonical.jsonl").read_text().splitlines():
+        j = json.loads(line)
+        kept[j["id"]] = j["text"]
+    dropped = [json.loads(l) for l in (out / "dropped.jsonl").read_text().splitlines()]
+    return kept, dropped
+
+
+def records(path):
+    return [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
+
+
+def lines(text):
+    return [l.strip() for l in text.split("\n") if l.strip()]
+
+
+def words(text):
+    return set(re.findall(r"\w+", text))
+
+
+def smallest_period(s):
+    """Length of the shortest p with s[i] == s[i - p] for all i >= p (prefix function)."""
+    pi = [0] * len(s)
+    for i in range(1, len(s)):
+        k = pi[i - 1]
+        while k and s[i] != s[k]:
+            k = pi[k - 1]
+        if s[i] == s[k]:
+            k += 1
+        pi[i] = k
+    return len(s) - pi[-1] if s else 0
+
+
+def check_repeated_lines(canon, d, tmp):
+    bad = []
+    kept, _ = run(canon, d / "in.jsonl", tmp / "a")
+    for r in records(d / "in.jsonl"):
+        got = lines(kept.get(r["id"], ""))
+        if got != lines(r["text"]):
+            bad.append(f"{r['id']}: structure lines lost ({len(lines(r['text']))} in, {len(got)} out)")
+    kept, _ = run(canon, d / "doubled.jsonl", tmp / "b")
+    for r in records(d / "doubled.jsonl"):
+        once = list(dict.fromkeys(lines(r["text"])))
+        if lines(kept.get(r["id"], "")) != once:
+            bad.append(f"{r['id']}: the doubled body is not removed exactly once")
+    return bad
+
+
+def check_midword_cut(canon, d, tmp):
+    bad = []
+    kept, _ = run(canon, d / "in.jsonl", tmp / "a")
+    for r in records(d / "in.jsonl"):
+        new = words(kept.get(r["id"], "")) - words(r["text"])
+        if new:
+            bad.append(f"{r['id']}: words not in the input: {sorted(new)}")
+    return bad
+
+
+def check_stutter(canon, d, tmp):
+    bad = []
+    kept, _ = run(canon, d / "in.jsonl", tmp / "a")
+    for r in records(d / "in.jsonl"):
+        text = r["text"].strip()
+        p = smallest_period(text + " ") if " " in text else smallest_period(text)
+        out = kept.get(r["id"], "")
+        # About one or two periods: at most three, and something left.
+        if not out or len(out) > 3 * p:
+            bad.append(f"{r['id']}: period {p} chars, {len(text)} in, {len(out)} out")
+    return bad
+
+
+def check_suffix_glue(canon, d, tmp):
+    bad = []
+    kept, _ = run(canon, d / "in.jsonl", tmp / "a")
+    for r in records(d / "in.jsonl"):
+        out = lines(kept.get(r["id"], ""))
+        ls = lines(r["text"])
+        # Every line that occurs once in the page stands whole.
+        for l in ls:
+            if ls.count(l) == 1 and l not in out:
+                bad.append(f"{r['id']}: lost or cut: {l[:40]}")
+    kept, _ = run(canon, d / "prefix-guard.jsonl", tmp / "b")
+    for r in records(d / "prefix-guard.jsonl"):
+        title = lines(r["text"])[0]
+        out = kept.get(r["id"], "")
+        if out.count(title) != 1:
+            bad.append(f"{r['id']}: the title stands {out.count(title)} times, not once")
+    return bad
+
+
+def check_numbers(canon, d, tmp):
+    bad = []
+    _, dropped = run(canon, d / "in.jsonl", tmp / "a")
+    for x in dropped:
+        bad.append(f"{x['id']} folded into {x.get('kept_id')} ({x['reason']})")
+    kept, _ = run(canon, d / "inpage.jsonl", tmp / "b")
+    for r in records(d / "inpage.jsonl"):
+        if lines(kept.get(r["id"], "")) != lines(r["text"]):
+            bad.append(f"{r['id']}: lines lost")
+    return bad
+
+
+def check_zh_gloss(canon, d, tmp):
+    _, dropped = run(canon, d / "in.jsonl", tmp / "a")
+    return [f"{x['id']} folded into {x.get('kept_id')} ({x['reason']})" for x in dropped]
+
+
+CHECKS = {
+    "repeated-lines": check_repeated_lines,
+    "midword-cut": check_midword_cut,
+    "stutter": check_stutter,
+    "suffix-glue": check_suffix_glue,
+    "numbers": check_numbers,
+    "zh-gloss": check_zh_gloss,
+}
+
+
+def main():
+    canon, cases = sys.argv[1], Path(sys.argv[2])
+    if not cases.is_dir():
+        print(f"check_cases: {cases} is not a directory", file=sys.stderr)
+        return 2
+    wanted = sys.argv[3:] or list(CHECKS)
+    failed = 0
+    for name in wanted:
+        d = cases / name
+        if not d.is_dir():
+            print(f"{name:16} SKIP (no folder)")
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            bad = CHECKS[name](canon, d, Path(tmp))
+        print(f"{name:16} {'ok' if not bad else 'FAIL'}")
+        for b in bad[:8]:
+            print(f"    {b}")
+        failed += bool(bad)
+    print(f"{len(wanted) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
