@@ -135,7 +135,13 @@ impl Repairer {
     }
 
     /// Length of the longest earlier paragraph key equal to the start (or end) of
-    /// `key[lo..hi]`, leaving something after it.
+    /// `key[lo..hi]`, leaving something after it, that a scraper glued there: the page's title
+    /// at the start of paragraph 1, the one the page shows right after its title (a title
+    /// stuck to the first body paragraph; later paragraphs may begin with the title's words,
+    /// as a teaser restating it does), or any earlier paragraph when
+    /// what is left of `key[lo..hi]` repeats an earlier paragraph too (two copies in one line).
+    /// An earlier short paragraph at the end of a new one is not glue: a summary teaser quotes
+    /// the lead's last sentence, and cutting it would cut the lead.
     pub(super) fn glued(&self, lo: usize, hi: usize, head: bool) -> Option<usize> {
         let k = &self.key.bytes[lo..hi];
         if k.len() < 8 {
@@ -166,8 +172,15 @@ impl Repairer {
             if left.is_ascii_digit() && right.is_ascii_digit() {
                 continue;
             }
-            let part = if head { &k[..len] } else { &k[k.len() - len..] };
-            if xxh3_64(part) == h {
+            let (part, rest) = if head {
+                (&k[..len], &k[len..])
+            } else {
+                (&k[k.len() - len..], &k[..k.len() - len])
+            };
+            if xxh3_64(part) == h
+                && ((head && self.shown.len() == 1 && self.shown[0] == h)
+                    || self.seen.contains_key(&xxh3_64(rest)))
+            {
                 best = Some(len);
             }
         }

@@ -1,9 +1,31 @@
 //! Repair stage: removes what a broken scraper repeated inside one page. A paragraph is a
-//! non-blank line; going down the page, one whose key repeats an earlier paragraph's is dropped,
-//! a full earlier key glued to its start or end (a title glued to the body) is cut, and so is a
-//! run of at least `min_repeat` key characters seen earlier in the page. Pages are only ever
-//! shortened, never reordered; repair is deterministic and a fixed point (repairing its output
-//! changes nothing). The read stage records the kept pieces; the emit stage reads them.
+//! non-blank line. Pages are only ever shortened, never reordered; repair is deterministic and a
+//! fixed point (repairing its output changes nothing). The read stage records the kept pieces;
+//! the emit stage reads them.
+//!
+//! A paragraph whose key equals an earlier paragraph's (a *repeat*) is dropped only when it
+//! looks like what a scraper repeats, never merely because its key recurs: short lines recur
+//! because a page's structure repeats (`9:00-17:00` under each weekday, a refrain, a FAQ's
+//! `Yes`, a table's `0`), and a reader keeps them. A repeat is dropped when
+//! - it is a copy of the page's title, the first paragraph the page shows (the title printed
+//!   again);
+//! - it repeats the paragraph shown right before it (a stutter: `T T`, `0 0`);
+//! - it belongs to a run of consecutive repeats (one or more non-blank lines in a row, each
+//!   repeating an earlier line) whose keys add up to at least `min_repeat` characters: a
+//!   sentence or a body printed again. A single long repeated paragraph is such a run; so is the
+//!   second copy of a doubled body, its short headings included.
+//!
+//! A repeat that is kept is repaired like any other paragraph. Inside a paragraph, a copy of an
+//! earlier paragraph glued to its start or end is cut only where a scraper glues one: the title
+//! glued to the start of a paragraph, or two earlier paragraphs glued into one line (both parts
+//! repeat, so the line goes). A paragraph that merely *ends* with an earlier short paragraph
+//! keeps it: on news pages that paragraph is a summary teaser quoting the lead's last sentence.
+//! Runs of at least `min_repeat` key characters seen earlier in the page are cut (see `cut`).
+//!
+//! The rules look only at what a second repair would see the same way (the title and the
+//! previous paragraph are what the page *shows*; a run's neighbours are new paragraphs, which
+//! stay), so a page without a cut is a fixed point after one pass; a page with a cut is
+//! repaired again until a pass changes nothing.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -156,6 +178,19 @@ pub struct Repairer {
     /// Whether to collect shingle tokens while building keys (one walk for both).
     tokenize: bool,
     tok: crate::near::shingle::Tokens,
+    /// The page's non-blank lines: (line number, start byte, end byte without line end).
+    lines: Vec<(u32, usize, usize)>,
+    /// Key hashes of the paragraphs the page shows so far, in order: the first is the title,
+    /// the last the one a stutter repeats.
+    shown: Vec<u64>,
+    /// Whether the run of consecutive repeats the current paragraph belongs to is one a
+    /// scraper made (decided at its first paragraph); `None` after a paragraph that is not a
+    /// repeat.
+    run_drop: Option<bool>,
+    /// Key hashes and lengths of the lines of a run of repeats, looked at ahead.
+    run: Vec<(u64, usize)>,
+    /// Scratch key for looking ahead along a run of repeats.
+    ahead: Key,
 }
 
 impl Repairer {
@@ -187,8 +222,10 @@ impl Repairer {
     /// show), but a cut can still change what later text matches or how a key reads
     /// (`not-idempotent-fixed-point`); so a page with a cut is repaired again from its result
     /// until a pass removes nothing, and the passes are composed. A page without a cut is a
-    /// fixed point already: dropping whole repeated paragraphs leaves the page as the next pass
-    /// sees it.
+    /// fixed point already: the repeats one pass drops are decided on what the page shows and
+    /// on new paragraphs, which stay (see the module header). After a cut, dropping a
+    /// paragraph can still make two kept lines neighbours (a stutter, a longer run), so any
+    /// change calls for a further pass, not only a cut.
     pub fn repair_into(&mut self, text: &str, out: &mut Repaired) {
         self.pass(text, out);
         let mut cut = out.cut_paragraphs > 0;
@@ -204,8 +241,8 @@ impl Repairer {
             let tokenize = std::mem::replace(&mut self.tokenize, false);
             self.pass(&once, &mut again);
             self.tokenize = tokenize;
-            cut = again.cut_paragraphs > 0;
             let changed = !again.events.is_empty();
+            cut = changed;
             if changed {
                 compose(out, &again, &segs);
             }
@@ -227,28 +264,103 @@ impl Repairer {
         out.events.clear();
         out.tokens.clear();
         self.forget_page();
+        self.shown.clear();
+        self.run_drop = None;
+        // The non-blank lines first: whether a run of repeats is long is known only at its end.
+        let mut lines = std::mem::take(&mut self.lines);
+        lines.clear();
         let mut line_start = 0;
         let bytes = text.as_bytes();
-        self.line = 0;
+        let mut n = 0;
         while line_start < bytes.len() {
-            self.line += 1;
+            n += 1;
             let line_end =
                 memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
             let mut end = line_end;
             if end > line_start && bytes[end - 1] == b'\r' {
                 end -= 1;
             }
-            let line = &text[line_start..end];
-            if !line.trim().is_empty() {
-                self.paragraph(line_start, line, out);
+            if !text[line_start..end].trim().is_empty() {
+                lines.push((n, line_start, end));
             }
             line_start = line_end + 1;
         }
+        self.lines = lines;
+        for i in 0..self.lines.len() {
+            let (n, start, end) = self.lines[i];
+            self.line = n;
+            self.paragraph(i, start, &text[start..end], text, out);
+        }
     }
 
-    /// Repairs the paragraph `line` (at byte `start` of the page): drops it if its key repeats
-    /// an earlier one, cuts it if repair finds something to cut, else keeps it whole.
-    fn paragraph(&mut self, start: usize, line: &str, out: &mut Repaired) {
+    /// Whether the repeat at non-blank line `i` (whose key is in `self.key`) is one a scraper
+    /// made: a copy of the title, a stutter of the paragraph shown before it, or part of a run
+    /// of consecutive repeats that is a sentence or a body printed again (see
+    /// [`Repairer::run_is_a_copy`]).
+    fn scraper_repeat(&mut self, i: usize, h: u64, text: &str) -> bool {
+        let run = match self.run_drop {
+            Some(run) => run,
+            None => {
+                let run = self.run_is_a_copy(i, h, text);
+                self.run_drop = Some(run);
+                run
+            }
+        };
+        run || self.shown.first() == Some(&h) || self.shown.last() == Some(&h)
+    }
+
+    /// Whether the run of consecutive repeats starting at non-blank line `i` (key hash `h`,
+    /// key in `self.key`) is a copy a scraper printed: its keys add up to at least `min_repeat`
+    /// characters (a sentence, a body), or it repeats the block of paragraphs shown right
+    /// before it, once or more (`A B A B`: a short body printed twice, a stutter of several
+    /// lines). A short run between new lines (`Mon 9-12 14-17 Wed 9-12 14-17`) is structure.
+    ///
+    /// The run is looked at ahead in `text`, once, at its first line: each line is looked at
+    /// ahead at most once. The block is compared as the page would show the run if it were
+    /// kept (without title copies and stutters, which go anyway), so that a second repair,
+    /// seeing exactly that, decides the same.
+    fn run_is_a_copy(&mut self, i: usize, h: u64, text: &str) -> bool {
+        let mut total = self.key.chars as usize;
+        let mut run = std::mem::take(&mut self.run);
+        run.clear();
+        run.push((h, total));
+        let mut j = i + 1;
+        while total < self.min_repeat && j < self.lines.len() {
+            let (_, s, e) = self.lines[j];
+            self.ahead.build(&text[s..e], false);
+            let a = xxh3_64(&self.ahead.bytes);
+            if !self.seen.contains_key(&a) {
+                break;
+            }
+            total += self.ahead.chars as usize;
+            run.push((a, self.ahead.chars as usize));
+            j += 1;
+        }
+        let copy = total >= self.min_repeat || {
+            // What the page would show of the run, after what it shows already.
+            let shown_before = self.shown.len();
+            let mut all = std::mem::take(&mut self.shown);
+            for &(a, _) in &run {
+                if all.first() != Some(&a) && all.last() != Some(&a) {
+                    all.push(a);
+                }
+            }
+            let k = all.len() - shown_before;
+            // Every line of the run equals the one `d` before it, for a whole block `d`.
+            let block = (1..=k.min(shown_before))
+                .any(|d| (shown_before..all.len()).all(|m| all[m] == all[m - d]));
+            all.truncate(shown_before);
+            self.shown = all;
+            block
+        };
+        self.run = run;
+        copy
+    }
+
+    /// Repairs the paragraph `line` (non-blank line `i`, at byte `start` of the page `text`):
+    /// drops it if it is a repeat a scraper made, cuts it if repair finds something to cut,
+    /// else keeps it whole.
+    fn paragraph(&mut self, i: usize, start: usize, line: &str, text: &str, out: &mut Repaired) {
         if self.tokenize {
             self.tok.clear();
             self.key.build_tee(line, false, &mut self.tok);
@@ -257,7 +369,11 @@ impl Repairer {
             self.key.build(line, false);
         }
         let h = xxh3_64(&self.key.bytes);
-        if let Some(&of) = self.seen.get(&h) {
+        let repeat = self.seen.get(&h).copied();
+        if repeat.is_none() {
+            self.run_drop = None;
+        }
+        if let Some(of) = repeat.filter(|_| self.scraper_repeat(i, h, text)) {
             out.repeated_paragraphs += 1;
             out.repeated_chars += line.chars().count() as u64;
             out.events.push(Event {
@@ -293,6 +409,7 @@ impl Repairer {
         self.key.bytes = own_key;
         if let Some(p) = para {
             out.glosses += glosses;
+            self.shown.push(p.hash);
             out.paragraphs.push(p);
         }
     }
@@ -334,12 +451,122 @@ mod tests {
     }
 
     #[test]
-    fn glued_suffix_is_cut() {
+    fn an_earlier_short_paragraph_at_the_end_of_a_new_one_is_kept() {
+        // Was `glued_suffix_is_cut` (cut to `{a}\n{b}`): a paragraph that ends with an earlier
+        // short one is how a lead reads after its summary teaser, not scraper glue.
         let a = "这是一段比较长的正文内容。";
         let b = "另外一段完全不同的正文内容。";
         let page = format!("{a}\n{b}{a}\n");
         let (text, _) = repair(&page);
+        assert_eq!(text, format!("{a}\n{b}{a}"));
+        // Both parts repeat earlier paragraphs: two copies glued into one line, which goes.
+        let page = format!("{a}\n{b}\n{b}{a}\n");
+        let (text, r) = repair(&page);
         assert_eq!(text, format!("{a}\n{b}"));
+        assert_eq!(r.repeated_paragraphs, 1);
+    }
+
+    /// Pages whose short lines recur because their structure repeats, in several scripts:
+    /// repair leaves them as they are.
+    const STRUCTURED: &[&str] = &[
+        // Opening hours: the same hours under several days, `Closed` twice.
+        "Library hours\nMonday\n8:30-18:00\nTuesday\n8:30-18:00\nThursday\n8:30-18:00\n\
+         Friday\n10:00-14:00\nSunday\nClosed\nHolidays\nClosed",
+        // Two time slots a day: a run of two short repeats, far shorter than a sentence.
+        "门诊时间\n周一\n8:00-12:00\n14:00-17:30\n周三\n8:00-12:00\n14:00-17:30\n周五\n8:00-12:00",
+        // FAQ answers.
+        "よくある質問\n駐車場はありますか？\nはい\n予約は必要ですか？\nいいえ\nペットは入れますか？\nはい\n\
+         子ども料金はありますか？\nいいえ",
+        "자주 묻는 질문\n주차할 수 있나요?\n네\n예약이 필요한가요?\n아니요\n반려동물과 함께 갈 수 있나요?\n네",
+        // A refrain.
+        "เพลงแห่งสายน้ำ\nเมื่อสายลมพัดผ่านทุ่งนา\nเราจะร้องเพลงด้วยกัน\nเมื่อดวงดาวส่องแสงยามค่ำ\n\
+         เราจะร้องเพลงด้วยกัน\nเมื่อฝนโปรยปรายลงมา\nเราจะร้องเพลงด้วยกัน",
+        "河边的歌\n清晨我们划船过河\n让歌声飘过山坡\n傍晚我们点起渔火\n让歌声飘过山坡",
+        // Table cells, one per line, and scores.
+        "Stock\nNails\n0\nScrews\n0\nBolts\n12\nWashers\n0",
+        "Results\nLions\n2\nTigers\n1\nBears\n2\nWolves\n1\nFinal table\nLions 4\nTigers 2",
+    ];
+
+    #[test]
+    fn short_repeated_lines_are_structure_not_a_doubled_body() {
+        for page in STRUCTURED {
+            let (text, r) = repair(page);
+            assert_eq!(&text, page);
+            assert!(r.events.is_empty(), "{:?}", r.events);
+        }
+        // What a scraper repeats still goes. A body printed twice, short headings included.
+        let zh = [
+            "湖滨公园改造完工",
+            "改造内容",
+            "湖滨公园改造工程日前完工，新建环湖步道三公里，增设座椅、路灯和公共厕所，并补种各类树木两千余株。",
+            "市民反响",
+            "家住附近的李先生说，改造后的公园环境更好了，每天傍晚都会带家人来散步。",
+        ];
+        let page = format!("{}\n{}\n", zh.join("\n"), zh[1..].join("\n"));
+        assert_eq!(repair(&page).0, zh.join("\n"));
+        // Short English lines: each shorter than a sentence, together a body.
+        let en = [
+            "Match report",
+            "First half",
+            "Visitors scored early.",
+            "Second half",
+            "Hosts equalised late.",
+        ];
+        let page = format!("{}\n{}\n", en.join("\n"), en[1..].join("\n"));
+        assert_eq!(repair(&page).0, en.join("\n"));
+        // The whole page twice, title included.
+        let th = [
+            "ตลาดน้ำเปิดใหม่",
+            "ตลาดน้ำแห่งใหม่เปิดให้บริการแล้วตั้งแต่เช้าวันเสาร์",
+            "มีร้านค้ากว่าร้อยร้าน",
+        ];
+        let page = format!("{0}\n{0}\n", th.join("\n"));
+        assert_eq!(repair(&page).0, th.join("\n"));
+        // The title three times, the third glued to the first paragraph; a stutter.
+        let title = "新しい図書館が開館";
+        let p1 = "市立図書館の新館が今日開館し、多くの市民が訪れた。";
+        let p2 = "蔵書は約二十万冊。";
+        let page = format!("{title}\n{title}\n{title}{p1}\n{p2}\n{p2}\n{p1}\n{p2}\n");
+        assert_eq!(repair(&page).0, format!("{title}\n{p1}\n{p2}"));
+        // A copy of the title anywhere in the page, and a stutter of a short line.
+        let page =
+            "Harbour news\nFerry adds a crossing.\nHarbour news\nTickets\nTickets\nOn sale now.";
+        assert_eq!(
+            repair(page).0,
+            "Harbour news\nFerry adds a crossing.\nTickets\nOn sale now."
+        );
+    }
+
+    #[test]
+    fn a_glued_span_is_cut_only_where_a_scraper_glues_it() {
+        // A summary teaser, then a lead whose last sentence it is: the lead stays whole.
+        let pages = [
+            "[视频]全省春耕进度过半 农机作业面积扩大\n视频简介\n全省春耕进度过半，农机作业面积扩大。\n主要内容\n\
+             本台消息：记者从省农业农村厅了解到，各地抢抓农时，全省春耕进度过半，农机作业面积扩大。\n\
+             在平原地区，大型播种机在田间作业，农技人员现场指导。",
+            "Council approves new bike lanes\nSummary\nThe council approved three new bike lanes.\n\
+             After a long debate on Monday night, the council approved three new bike lanes.\n\
+             Work starts in spring.",
+            "駅前広場の改修が完了\n概要\n駅前広場の改修が完了した。\n\
+             市は昨年から工事を進めてきたが、今月ついに駅前広場の改修が完了した。\n記念式典は来週開かれる。",
+            // A short earlier line at the start of a new one: not the title, kept.
+            "港口新闻\n来源：示例电视网\n正文第一段。\n来源：示例电视网 更新时间：2024年11月02日 19:20",
+        ];
+        for page in pages {
+            let (text, r) = repair(page);
+            assert_eq!(text, page);
+            assert!(r.events.is_empty(), "{:?}", r.events);
+        }
+        // The title glued to the start of paragraph 1 is still cut.
+        let title = "湖畔社区开办老年食堂";
+        let body = "本报讯 为解决辖区老人吃饭难的问题，社区开办了老年食堂。";
+        let page = format!("{title}\n{title}\n{title}{body}\n");
+        assert_eq!(repair(&page).0, format!("{title}\n{body}"));
+        let page = "Town fair this weekend\nTown fair this weekendThe fair opens on Saturday.\n";
+        assert_eq!(
+            repair(page).0,
+            "Town fair this weekend\nThe fair opens on Saturday."
+        );
     }
 
     #[test]
@@ -391,10 +618,12 @@ mod tests {
 
     #[test]
     fn a_cut_inside_a_normalized_segment_keeps_the_segment() {
-        // `blank-kept-paragraph`: line 2 ends with line 1's key; `叿ȯ` is one NFKC segment.
-        let page = "Ȯ沙发\n叿ȯ沙发\n";
+        // `blank-kept-paragraph`: line 3 is line 2 glued to line 1; `叿ȯ` is one NFKC segment.
+        // (Was `Ȯ沙发\n叿ȯ沙发`, cut the same way; an earlier short paragraph at the end of a
+        // new one is no longer cut, see `an_earlier_short_paragraph_at_the_end_of_a_new_one_is_kept`.)
+        let page = "Ȯ沙发\n叿\n叿ȯ沙发\n";
         let (text, _) = repair(page);
-        assert_eq!(text, "Ȯ沙发\n叿ȯ");
+        assert_eq!(text, "Ȯ沙发\n叿\n叿ȯ");
     }
 
     #[test]
