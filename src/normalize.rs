@@ -26,14 +26,23 @@
 //! `手机(Nina)` and `条款(e)` keep their words. The table is consulted only for a parenthesis
 //! right after Han text whose content splits into pinyin syllables.
 //!
+//! **Keys see what a reader sees.** Invisible format characters (default-ignorable code
+//! points: zero-width space and joiners, soft hyphen, BOM, bidi controls, variation selectors)
+//! and the Arabic tatweel never change a key, and HTML character references left by
+//! extractors (`&amp;`, `&nbsp;`, `&#8217;`) key like the characters they stand for. A text
+//! holding either (found by one scan over lead bytes; most texts hold neither and are walked
+//! as they are) is walked as a cleaned copy whose offsets are mapped back to the source.
+//!
 //! When asked,
 //! the builder also records, for every key byte, the byte offset in the source text of the
 //! character that produced it, so a cut decided on keys can be applied to the original text.
 
 use icu_casemap::{CaseMapper, CaseMapperBorrowed};
 use icu_normalizer::{ComposingNormalizer, ComposingNormalizerBorrowed};
-use icu_properties::props::{GeneralCategory, GeneralCategoryGroup};
-use icu_properties::{CodePointMapData, CodePointMapDataBorrowed};
+use icu_properties::props::{DefaultIgnorableCodePoint, GeneralCategory, GeneralCategoryGroup};
+use icu_properties::{
+    CodePointMapData, CodePointMapDataBorrowed, CodePointSetData, CodePointSetDataBorrowed,
+};
 
 const NFKC: ComposingNormalizerBorrowed<'static> = ComposingNormalizer::new_nfkc();
 const FOLD: CaseMapperBorrowed<'static> = CaseMapper::new();
@@ -82,7 +91,14 @@ impl Key {
         };
         self.glosses = walk(text, &mut Tee(&mut key, extra));
         if self.bytes.is_empty() {
+            // What a reader sees, if that is not blank (`&amp;` alone keys like `&`).
+            let clean = cleaned(text).filter(|(c, _)| !c.trim().is_empty());
+            let (text, map) = match &clean {
+                Some((c, m)) => (c.as_str(), Some(m)),
+                None => (text, None),
+            };
             for (i, c) in text.char_indices() {
+                let i = map.map_or(i, |m| m[i] as usize);
                 if !c.is_whitespace() {
                     let mut buf = [0u8; 4];
                     let s = c.encode_utf8(&mut buf);
@@ -257,10 +273,140 @@ fn is_han(c: char) -> bool {
 /// Walks `text`, feeding its key characters and gaps to `sink`; returns the number of
 /// romanization glosses skipped.
 pub(crate) fn walk<S: Sink>(text: &str, sink: &mut S) -> u32 {
+    if let Some((clean, map)) = cleaned(text) {
+        // Rare: walk the text as a reader sees it, reporting source offsets.
+        let mut remap = Remap { inner: sink, map };
+        let mut numeric = Numeric::new(&mut remap);
+        let glosses = walk_marks(&clean, &mut numeric);
+        numeric.finish();
+        return glosses;
+    }
     let mut numeric = Numeric::new(sink);
     let glosses = walk_marks(text, &mut numeric);
     numeric.finish();
     glosses
+}
+
+const IGNORABLE: CodePointSetDataBorrowed<'static> =
+    CodePointSetData::new::<DefaultIgnorableCodePoint>();
+
+/// Lead bytes of the characters [`cleaned`] must look at: `&` and the UTF-8 lead bytes of
+/// default-ignorable characters and the tatweel (U+00AD, U+034F, U+061C, U+0640, U+115F–U+180F,
+/// U+200B–U+206F, U+3164, U+FE00–U+FFF8, the supplementary ones).
+static CLEAN_LEAD: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'&' as usize] = true;
+    let leads = [0xC2, 0xCD, 0xD8, 0xD9, 0xE1, 0xE2, 0xE3, 0xEF, 0xF0, 0xF3];
+    let mut i = 0;
+    while i < leads.len() {
+        t[leads[i]] = true;
+        i += 1;
+    }
+    t
+};
+
+/// A character that never changes a key: default-ignorable code points (zero-width space and
+/// joiners, soft hyphen, BOM, bidi controls, variation selectors…) and the Arabic tatweel,
+/// which only stretches a word.
+fn is_invisible(c: char) -> bool {
+    c == '\u{0640}' || IGNORABLE.contains(c)
+}
+
+/// The HTML character reference starting at byte `i` of `text` (on `&`): (the character(s) it
+/// stands for, its length in bytes). Numeric references (`&#8217;`, `&#x2019;`) and named ones
+/// with a semicolon (`&amp;`, `&nbsp;`, `&eacute;`, from the `htmlize` crate's table).
+fn reference_at(text: &str, i: usize) -> Option<(std::borrow::Cow<'static, str>, usize)> {
+    let b = text.as_bytes();
+    let semi = b[i..].iter().take(40).position(|&x| x == b';')?;
+    let body = &text[i + 1..i + semi];
+    if let Some(num) = body.strip_prefix('#') {
+        let v = if let Some(hex) = num.strip_prefix(['x', 'X']) {
+            (!hex.is_empty() && hex.len() <= 6 && hex.bytes().all(|x| x.is_ascii_hexdigit()))
+                .then(|| u32::from_str_radix(hex, 16).ok())??
+        } else {
+            (!num.is_empty() && num.len() <= 7 && num.bytes().all(|x| x.is_ascii_digit()))
+                .then(|| num.parse::<u32>().ok())??
+        };
+        let c = char::from_u32(v).filter(|&c| c != '\0' && !c.is_control())?;
+        return Some((c.to_string().into(), semi + 1));
+    }
+    if body.is_empty() || !body.bytes().all(|x| x.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let v = htmlize::ENTITIES.get(&b[i..=i + semi])?;
+    Some((std::str::from_utf8(v).ok()?.to_owned().into(), semi + 1))
+}
+
+/// If `text` holds invisible characters ([`is_invisible`]) or HTML character references, the
+/// text a reader sees (those removed, references replaced by their characters) and, for each
+/// of its bytes, the source offset of the character it came from; `None` (the common case,
+/// decided by one scan over lead bytes) when the text is already that.
+fn cleaned(text: &str) -> Option<(String, Vec<u32>)> {
+    let b = text.as_bytes();
+    let mut first = None;
+    for (i, &x) in b.iter().enumerate() {
+        if CLEAN_LEAD[usize::from(x)] {
+            let hit = if x == b'&' {
+                reference_at(text, i).is_some()
+            } else {
+                text[i..].chars().next().is_some_and(is_invisible)
+            };
+            if hit {
+                first = Some(i);
+                break;
+            }
+        }
+    }
+    let first = first?;
+    let mut clean = String::with_capacity(text.len());
+    let mut map = Vec::with_capacity(text.len());
+    clean.push_str(&text[..first]);
+    map.extend(0..first as u32);
+    let mut i = first;
+    while i < text.len() {
+        if b[i] == b'&' {
+            if let Some((s, len)) = reference_at(text, i) {
+                // What a reference stands for may itself be invisible (`&zwj;`, `&shy;`).
+                for c in s.chars().filter(|&c| !is_invisible(c)) {
+                    clean.push(c);
+                    map.extend(std::iter::repeat_n(i as u32, c.len_utf8()));
+                }
+                i += len;
+                continue;
+            }
+        }
+        let c = text[i..].chars().next().expect("i is on a char boundary");
+        if !is_invisible(c) {
+            clean.push(c);
+            map.extend(std::iter::repeat_n(i as u32, c.len_utf8()));
+        }
+        i += c.len_utf8();
+    }
+    Some((clean, map))
+}
+
+/// Passes a walk of the cleaned text on with source offsets.
+struct Remap<'a, S: Sink> {
+    inner: &'a mut S,
+    map: Vec<u32>,
+}
+
+impl<S: Sink> Sink for Remap<'_, S> {
+    fn ascii(&mut self, b: u8, src: usize) {
+        self.inner.ascii(b, self.map[src] as usize);
+    }
+    fn run(&mut self, bytes: &[u8], src: usize) {
+        // Characters adjacent in the cleaned text need not be in the source.
+        for (k, c) in bytes.chunks_exact(3).enumerate() {
+            self.inner.run(c, self.map[src + 3 * k] as usize);
+        }
+    }
+    fn char(&mut self, c: char, src: usize) {
+        self.inner.char(c, self.map[src] as usize);
+    }
+    fn gap(&mut self) {
+        self.inner.gap();
+    }
 }
 
 /// The walk proper: key characters go to `sink` as they are; whitespace and dropped
@@ -1127,7 +1273,7 @@ mod tests {
         /// Whatever the text, keys hold no whitespace and offsets stay on source characters,
         /// in order (repair maps cuts back through them).
         #[test]
-        fn offsets_stay_valid_around_numbers(text in "[0-9a-z $€+\\-–=,./:|%（）()记者上海 \u{3000}]{0,40}") {
+        fn offsets_stay_valid_around_numbers(text in "[0-9a-z $€+\\-–=,./:|%（）()记者上海 \u{3000}&;#\u{200B}\u{640}\u{301}]{0,40}") {
             let mut k = Key::new();
             k.build(&text, true);
             proptest::prop_assert!(!k.as_str().chars().any(char::is_whitespace));
@@ -1141,5 +1287,58 @@ mod tests {
             }
             proptest::prop_assert_eq!(k.as_str(), key_of(&text));
         }
+    }
+
+    #[test]
+    fn invisible_characters_and_html_references_key_like_text() {
+        let same = [
+            ("Tom &amp; Jerry", "Tom & Jerry"),
+            ("AT&amp;T store", "AT&T store"),
+            ("price&nbsp;list", "price list"),
+            ("it&#8217;s here", "it’s here"),
+            ("it&#x2019;s here", "it’s here"),
+            ("caf&eacute; cr&egrave;me", "café crème"),
+            ("cafe&#769; noir", "café noir"),
+            ("&lt;b&gt; tag", "<b> tag"),
+            ("score 21&ndash;3", "score 21-3"),
+            ("&#49;&#50; apples", "12 apples"),
+            ("记者&#40;jìzhě&#41;说", "记者(jìzhě)说"),
+            ("zero\u{200B}width", "zerowidth"),
+            (
+                "join\u{200D}er and non\u{200C}joiner",
+                "joiner and nonjoiner",
+            ),
+            ("soft\u{AD}hyphen", "softhyphen"),
+            ("\u{FEFF}bom inside\u{FEFF} text", "bom inside text"),
+            ("12\u{200B}34", "1234"),
+            ("中\u{200B}文\u{2060}字", "中文字"),
+            ("كتـــاب جميـل", "كتاب جميل"),
+            ("e\u{200D}\u{301}t\u{e9}", "\u{e9}t\u{e9}"),
+            ("\u{2066}مرحبا\u{2069} world", "مرحبا world"),
+        ];
+        for (a, b) in same {
+            assert_eq!(key_of(a), key_of(b), "{a:?} and {b:?} must key alike");
+        }
+        // Not references: stays as text.
+        assert_eq!(key_of("R&D; Q&A"), "rdqa");
+        assert_eq!(key_of("&madeup; x"), "madeupx");
+        // Offsets point at the reference (or the character after an invisible one).
+        let text = "a&amp;b\u{200B}c 1&#8211;2";
+        let mut k = Key::new();
+        k.build(text, true);
+        assert_eq!(k.as_str(), "abc1-2");
+        let at = |n: usize| &text[k.offsets[n] as usize..];
+        assert!(at(1).starts_with('b'));
+        assert!(at(2).starts_with('c'));
+        assert!(at(4).starts_with("&#8211;"));
+        // Shingles (the same walk) do not see invisible characters either.
+        let mut t = crate::near::shingle::Shingler::new(5);
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        t.paragraph("one two\u{200B}three four five", &mut x);
+        t.paragraph("one twothree four five", &mut y);
+        assert_eq!(x, y);
+        // A line of nothing but a reference falls back to what it stands for.
+        assert_eq!(key_of("&amp;"), key_of("&"));
+        assert_eq!(key_of("\u{200B}"), "\u{200B}");
     }
 }

@@ -31,7 +31,8 @@ fn check(text: &str, scratch: &mut Key) {
         !key.chars().any(char::is_whitespace),
         "whitespace in a key: {key:?}"
     );
-    let parens = text.matches(['(', '（']).count();
+    // A reference (`&#40;`) may stand for a parenthesis too.
+    let parens = text.matches(['(', '（', '&']).count();
     assert!(
         plain.glosses as usize <= parens,
         "more glosses than parentheses"
