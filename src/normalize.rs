@@ -343,6 +343,9 @@ fn reference_at(text: &str, i: usize) -> Option<(std::borrow::Cow<'static, str>,
 /// decided by one scan over lead bytes) when the text is already that.
 fn cleaned(text: &str) -> Option<(String, Vec<u32>)> {
     let b = text.as_bytes();
+    if b.is_ascii() && memchr::memchr(b'&', b).is_none() {
+        return None;
+    }
     let mut first = None;
     for (i, &x) in b.iter().enumerate() {
         if CLEAN_LEAD[usize::from(x)] {
@@ -716,7 +719,14 @@ impl<'a, S: Sink> Numeric<'a, S> {
     fn ascii(&mut self, b: u8, src: usize) {
         let digit = b.is_ascii_digit();
         if self.pending() {
-            self.flush(digit);
+            if self.n == 0 && !(self.last_digit && digit) {
+                // Only whitespace, not between digits (the common case): a plain gap.
+                self.out.gap();
+                self.tail_sep = false;
+                self.first_sep = None;
+            } else {
+                self.flush(digit);
+            }
         }
         self.out.ascii(b, src);
         self.last_digit = digit;
@@ -858,13 +868,26 @@ fn reads_as(gloss: &str, before: &str) -> bool {
         han[n] = c;
         n += 1;
     }
+    // Cheap rejection first: whatever the number of characters read, the gloss ends with a
+    // reading of the character right before the parenthesis.
+    let ends_well = n > 0
+        && pinyin::ToPinyinMulti::to_pinyin_multi(&han[0])
+            .is_some_and(|m| m.into_iter().any(|p| reading_suffix(p.plain(), g)));
+    if !ends_well {
+        return false;
+    }
+    han[..n].reverse();
     // A syllable has 1 to 6 letters.
     (len.div_ceil(6)..=n.min(len)).any(|k| {
-        let mut chars = han[..k].to_vec();
-        chars.reverse();
         let mut failed = [0u64; MAX_GLOSS_CHARS];
-        reads(&chars, 0, g, 0, &mut failed)
+        reads(&han[n - k..n], 0, g, 0, &mut failed)
     })
+}
+
+/// Whether the toneless reading `r` ends `g`.
+fn reading_suffix(r: &str, g: &[u8]) -> bool {
+    let n = r.chars().count();
+    n <= g.len() && reading_prefix(r, &g[g.len() - n..]) == Some(n)
 }
 
 /// Whether `g[at..]` is one reading each of `chars[c..]`; `failed` remembers the (character,
