@@ -1,0 +1,133 @@
+//! Cleaning for keys: invisible format characters and the Arabic tatweel dropped, HTML
+//! character references decoded, into a copy whose offsets map back to the source text
+//! ([`cleaned`], [`Remap`]).
+
+use super::*;
+
+pub(super) const IGNORABLE: CodePointSetDataBorrowed<'static> =
+    CodePointSetData::new::<DefaultIgnorableCodePoint>();
+
+/// Lead bytes of the characters [`cleaned`] must look at: `&` and the UTF-8 lead bytes of
+/// default-ignorable characters and the tatweel (U+00AD, U+034F, U+061C, U+0640, U+115F–U+180F,
+/// U+200B–U+206F, U+3164, U+FE00–U+FFF8, the supplementary ones).
+pub(super) static CLEAN_LEAD: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'&' as usize] = true;
+    let leads = [0xC2, 0xCD, 0xD8, 0xD9, 0xE1, 0xE2, 0xE3, 0xEF, 0xF0, 0xF3];
+    let mut i = 0;
+    while i < leads.len() {
+        t[leads[i]] = true;
+        i += 1;
+    }
+    t
+};
+
+/// A character that never changes a key: default-ignorable code points (zero-width space and
+/// joiners, soft hyphen, BOM, bidi controls, variation selectors…) and the Arabic tatweel,
+/// which only stretches a word.
+pub(super) fn is_invisible(c: char) -> bool {
+    c == '\u{0640}' || IGNORABLE.contains(c)
+}
+
+/// The HTML character reference starting at byte `i` of `text` (on `&`): (the character(s) it
+/// stands for, its length in bytes). Numeric references (`&#8217;`, `&#x2019;`) and named ones
+/// with a semicolon (`&amp;`, `&nbsp;`, `&eacute;`, from the `htmlize` crate's table).
+pub(super) fn reference_at(
+    text: &str,
+    i: usize,
+) -> Option<(std::borrow::Cow<'static, str>, usize)> {
+    let b = text.as_bytes();
+    let semi = b[i..].iter().take(40).position(|&x| x == b';')?;
+    let body = &text[i + 1..i + semi];
+    if let Some(num) = body.strip_prefix('#') {
+        let v = if let Some(hex) = num.strip_prefix(['x', 'X']) {
+            (!hex.is_empty() && hex.len() <= 6 && hex.bytes().all(|x| x.is_ascii_hexdigit()))
+                .then(|| u32::from_str_radix(hex, 16).ok())??
+        } else {
+            (!num.is_empty() && num.len() <= 7 && num.bytes().all(|x| x.is_ascii_digit()))
+                .then(|| num.parse::<u32>().ok())??
+        };
+        let c = char::from_u32(v).filter(|&c| c != '\0' && !c.is_control())?;
+        return Some((c.to_string().into(), semi + 1));
+    }
+    if body.is_empty() || !body.bytes().all(|x| x.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let v = htmlize::ENTITIES.get(&b[i..=i + semi])?;
+    Some((std::str::from_utf8(v).ok()?.to_owned().into(), semi + 1))
+}
+
+/// If `text` holds invisible characters ([`is_invisible`]) or HTML character references, the
+/// text a reader sees (those removed, references replaced by their characters) and, for each
+/// of its bytes, the source offset of the character it came from; `None` (the common case,
+/// decided by one scan over lead bytes) when the text is already that.
+pub(super) fn cleaned(text: &str) -> Option<(String, Vec<u32>)> {
+    let b = text.as_bytes();
+    if b.is_ascii() && memchr::memchr(b'&', b).is_none() {
+        return None;
+    }
+    let mut first = None;
+    for (i, &x) in b.iter().enumerate() {
+        if CLEAN_LEAD[usize::from(x)] {
+            let hit = if x == b'&' {
+                reference_at(text, i).is_some()
+            } else {
+                text[i..].chars().next().is_some_and(is_invisible)
+            };
+            if hit {
+                first = Some(i);
+                break;
+            }
+        }
+    }
+    let first = first?;
+    let mut clean = String::with_capacity(text.len());
+    let mut map = Vec::with_capacity(text.len());
+    clean.push_str(&text[..first]);
+    map.extend(0..first as u32);
+    let mut i = first;
+    while i < text.len() {
+        if b[i] == b'&' {
+            if let Some((s, len)) = reference_at(text, i) {
+                // What a reference stands for may itself be invisible (`&zwj;`, `&shy;`).
+                for c in s.chars().filter(|&c| !is_invisible(c)) {
+                    clean.push(c);
+                    map.extend(std::iter::repeat_n(i as u32, c.len_utf8()));
+                }
+                i += len;
+                continue;
+            }
+        }
+        let c = text[i..].chars().next().expect("i is on a char boundary");
+        if !is_invisible(c) {
+            clean.push(c);
+            map.extend(std::iter::repeat_n(i as u32, c.len_utf8()));
+        }
+        i += c.len_utf8();
+    }
+    Some((clean, map))
+}
+
+/// Passes a walk of the cleaned text on with source offsets.
+pub(super) struct Remap<'a, S: Sink> {
+    pub(super) inner: &'a mut S,
+    pub(super) map: Vec<u32>,
+}
+
+impl<S: Sink> Sink for Remap<'_, S> {
+    fn ascii(&mut self, b: u8, src: usize) {
+        self.inner.ascii(b, self.map[src] as usize);
+    }
+    fn run(&mut self, bytes: &[u8], src: usize) {
+        // Characters adjacent in the cleaned text need not be in the source.
+        for (k, c) in bytes.chunks_exact(3).enumerate() {
+            self.inner.run(c, self.map[src + 3 * k] as usize);
+        }
+    }
+    fn char(&mut self, c: char, src: usize) {
+        self.inner.char(c, self.map[src] as usize);
+    }
+    fn gap(&mut self) {
+        self.inner.gap();
+    }
+}
