@@ -138,8 +138,11 @@ struct Opts {
     /// Stop with an error at the first unreadable record instead of listing it as invalid.
     #[arg(long)]
     strict: bool,
-    /// Cut runs of at least this many characters (of the matching key) repeated within a page.
-    #[arg(long, default_value_t = canon::repair::DEFAULT_MIN_REPEAT, value_name = "CHARS")]
+    /// Cut runs repeated within a page that weigh at least this much, in letters: a letter or
+    /// digit of a script written with spaces weighs 1, a Han, kana, Hangul or Thai character
+    /// 2.5 (as in shingles: a word weighs two such characters). 50 is about eight English
+    /// words or twenty Chinese characters.
+    #[arg(long, default_value_t = canon::repair::DEFAULT_MIN_REPEAT, value_name = "WEIGHT")]
     min_repeat: usize,
     /// A paragraph in at least this many unrelated documents is boilerplate.
     #[arg(long, default_value_t = canon::boilerplate::DEFAULT_MIN_DOCS, value_name = "N")]

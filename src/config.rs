@@ -36,7 +36,8 @@ pub struct Options {
     pub format: Option<Format>,
     /// JSON field names.
     pub fields: Fields,
-    /// Repeated runs of at least this many key characters are cut (`--min-repeat`).
+    /// Repeated runs weighing at least this much (in letters, see `repair::DEFAULT_MIN_REPEAT`)
+    /// are cut (`--min-repeat`).
     pub min_repeat: usize,
     /// Paragraphs in at least this many copy groups are boilerplate.
     pub boilerplate_min_docs: usize,

@@ -58,6 +58,12 @@ mod incremental;
 #[path = "suite/properties.rs"]
 mod properties;
 
+// "Never cut what a reader would keep": cuts on word boundaries, periodic runs of any period
+// and script cut to one period, `--min-repeat` weighed fairly across scripts; a property that
+// repair never glues a new word.
+#[path = "suite/cuts.rs"]
+mod cuts;
+
 // Hardening: damaged records of every kind beside good ones (which must come out as if alone),
 // a 200 MB line, damaged compressed streams and WET records, 20,000 small files, symlink loops
 // and unreadable paths, duplicate ids, unwritable and full output directories, inputs changed

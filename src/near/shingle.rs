@@ -13,7 +13,7 @@ use crate::normalize::{walk, Sink};
 pub const DEFAULT_SIZE: usize = 5;
 
 /// Scripts written without spaces between words: each character is a token.
-fn is_unspaced(c: char) -> bool {
+pub(crate) fn is_unspaced(c: char) -> bool {
     matches!(c as u32,
         0x0E00..=0x0EFF          // Thai, Lao
         | 0x1000..=0x109F        // Myanmar
@@ -27,7 +27,7 @@ fn is_unspaced(c: char) -> bool {
 }
 
 /// Thai and Lao vowel signs and tone marks that attach to the previous character.
-fn is_attached_mark(c: char) -> bool {
+pub(crate) fn is_attached_mark(c: char) -> bool {
     matches!(c as u32, 0x0E31 | 0x0E34..=0x0E3A | 0x0E47..=0x0E4E | 0x0EB1 | 0x0EB4..=0x0EBC | 0x0EC8..=0x0ECD)
 }
 

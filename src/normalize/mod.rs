@@ -407,7 +407,10 @@ fn walk_marks<S: Sink>(text: &str, sink: &mut Numeric<'_, S>) -> u32 {
         let start = i;
         let mut end = i + len;
         while let Some(n) = text[end..].chars().next() {
-            if is_plain(n) {
+            // A Thai or Lao consonant starts a segment of its own: it neither composes nor
+            // reorders with what precedes it, so the key is the same, and a line of Thai
+            // (no spaces) is not one segment that repair could never cut inside.
+            if is_plain(n) || matches!(n as u32, 0x0E01..=0x0E2E | 0x0E81..=0x0EAE) {
                 break;
             }
             end += n.len_utf8();

@@ -37,11 +37,20 @@ impl std::hash::Hasher for IdHasher {
 /// Builds [`IdHasher`]s, for maps keyed by hashes.
 pub(super) type IdBuild = BuildHasherDefault<IdHasher>;
 
-/// Anchors are positions where a hash of the previous `ANCHOR_WINDOW` key bytes has its top
-/// `ANCHOR_BITS` bits clear; the bytes after an anchor are looked up in earlier text. Anchors
-/// depend only on content, so a repeated run has the same anchors as its first occurrence.
+/// Anchors are content-defined positions: each character start `p` has the hash of the
+/// `ANCHOR_WINDOW` key bytes before it, and in every `ANCHOR_SPREAD` consecutive character
+/// starts the one with the smallest hash (the rightmost on ties) is an anchor (winnowing). The
+/// bytes after an anchor are looked up in earlier text. Anchors depend only on content, so a
+/// repeated run has the same anchors as its first occurrence; and every run of
+/// `ANCHOR_WINDOW + ANCHOR_SPREAD` characters `+ ANCHOR_PROBE` bytes has one, whatever its
+/// content. A sampled choice (a hash with its top bits clear) leaves a short-period run with
+/// no anchor at all with high probability (`word word …` survived whole while `lol lol …` was
+/// cut); with winnowing every repeated run of at least ~32 ASCII bytes or ~19 CJK characters,
+/// whatever its period, is found.
 const ANCHOR_WINDOW: usize = 8;
-const ANCHOR_BITS: u32 = 3;
+/// Character starts per winnowing window: about 2 / (`ANCHOR_SPREAD` + 1) of character
+/// starts are anchors (the sampled choice had 1 / 8).
+const ANCHOR_SPREAD: usize = 12;
 /// Bytes after an anchor that are hashed for lookup.
 pub(super) const ANCHOR_PROBE: usize = 12;
 
@@ -50,21 +59,52 @@ fn window_hash(w: &[u8]) -> u64 {
     v.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29) ^ v
 }
 
-/// The anchors of `key`: positions and the hash of the [`ANCHOR_PROBE`] bytes after each.
+/// The anchors of `key`: positions and the hash of the [`ANCHOR_PROBE`] bytes after each, in
+/// increasing position.
 pub(super) fn anchors_of(key: &[u8], out: &mut Vec<(usize, u64)>) {
     out.clear();
     if key.len() < ANCHOR_WINDOW + ANCHOR_PROBE {
         return;
     }
+    // The last `ANCHOR_SPREAD` candidates (position, window hash), as a ring; `n` candidates
+    // so far, `best` the ring slot of the current window's minimum.
+    let mut ring = [(0usize, 0u64); ANCHOR_SPREAD];
+    let mut n = 0usize;
+    let mut best = 0usize;
+    let mut last = usize::MAX;
     for p in ANCHOR_WINDOW..=key.len() - ANCHOR_PROBE {
         // Anchors sit on character starts: as good for matching, and a third of the work
         // for CJK keys.
         if key[p] & 0xC0 == 0x80 {
             continue;
         }
-        if window_hash(&key[p - ANCHOR_WINDOW..p]) >> (64 - ANCHOR_BITS) == 0 {
-            out.push((p, xxh3_64(&key[p..p + ANCHOR_PROBE])));
+        let h = window_hash(&key[p - ANCHOR_WINDOW..p]);
+        let slot = n % ANCHOR_SPREAD;
+        // The candidate this one replaces in the ring leaves the window.
+        let evicted = n >= ANCHOR_SPREAD && best == slot;
+        ring[slot] = (p, h);
+        n += 1;
+        if evicted {
+            // The minimum left the window: find the rightmost minimum of the window now.
+            best = (n - ANCHOR_SPREAD) % ANCHOR_SPREAD;
+            for i in n - ANCHOR_SPREAD + 1..n {
+                let s = i % ANCHOR_SPREAD;
+                if ring[s].1 <= ring[best].1 {
+                    best = s;
+                }
+            }
+        } else if n == 1 || h <= ring[best].1 {
+            best = slot;
         }
+        if n >= ANCHOR_SPREAD && ring[best].0 != last {
+            last = ring[best].0;
+            out.push((last, xxh3_64(&key[last..last + ANCHOR_PROBE])));
+        }
+    }
+    // Fewer candidates than one window: the window is all of them.
+    if n > 0 && n < ANCHOR_SPREAD {
+        let q = ring[best].0;
+        out.push((q, xxh3_64(&key[q..q + ANCHOR_PROBE])));
     }
 }
 

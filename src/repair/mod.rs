@@ -20,7 +20,9 @@
 //! glued to the start of a paragraph, or two earlier paragraphs glued into one line (both parts
 //! repeat, so the line goes). A paragraph that merely *ends* with an earlier short paragraph
 //! keeps it: on news pages that paragraph is a summary teaser quoting the lead's last sentence.
-//! Runs of at least `min_repeat` key characters seen earlier in the page are cut (see `cut`).
+//! Runs weighing at least `min_repeat` (see [`DEFAULT_MIN_REPEAT`]: letters, a character of an
+//! unspaced script weighing 2.5) seen earlier in the page are cut, on word boundaries in spaced
+//! scripts, and periodic text down to one period (see `cut`).
 //!
 //! The rules look only at what a second repair would see the same way (the title and the
 //! previous paragraph are what the page *shows*; a run's neighbours are new paragraphs, which
@@ -41,10 +43,12 @@ mod memory;
 use compose::{compose, kept_text_map, MAX_PASSES};
 use memory::{anchors_of, IdBuild};
 
-/// The default `--min-repeat`: runs of this many key characters or more, seen earlier in the
-/// same page, are cut. 50 characters is about two Chinese clauses or eight English words:
-/// long enough that natural repetition (set phrases, a repeated name) does not reach it,
-/// short enough to catch a repeated sentence.
+/// The default `--min-repeat`: runs seen earlier in the same page that weigh this much or
+/// more are cut. Weight is in letters: a letter or digit of a script written with spaces
+/// weighs 1, a character of a script written without spaces (Han, kana, Hangul, Thai, …) 2.5,
+/// as in shingles (see `cut.rs`). 50 is about eight English words or two Chinese clauses
+/// (20 characters): long enough that natural repetition (set phrases, a repeated name) does
+/// not reach it, short enough to catch a repeated sentence in any script.
 pub const DEFAULT_MIN_REPEAT: usize = 50;
 
 /// One kept paragraph of a repaired page.
@@ -169,6 +173,10 @@ pub struct Repairer {
     /// Anchor hash → first position earlier in the current paragraph.
     local: HashMap<u64, (usize, usize), IdBuild>,
     cuts: Vec<Range<usize>>,
+    /// Where words may start in the key being searched for runs (one entry per key byte and
+    /// one for its end; see `cut.rs`); empty while only looking whether there is anything to
+    /// cut.
+    words: Vec<bool>,
     rest: Vec<u8>,
     /// The kept text of a cut paragraph, and its key.
     kept: String,
@@ -194,7 +202,8 @@ pub struct Repairer {
 }
 
 impl Repairer {
-    /// A repairer cutting repeated runs of at least `min_repeat` key characters.
+    /// A repairer cutting repeated runs weighing at least `min_repeat` (see
+    /// [`DEFAULT_MIN_REPEAT`]).
     pub fn new(min_repeat: usize) -> Repairer {
         Repairer {
             min_repeat: min_repeat.max(1),
@@ -733,7 +742,7 @@ mod fuzz_replay {
     }
 
     #[test]
-    fn short_period_runs_are_cut_to_one_copy_of_min_repeat() {
+    fn short_period_runs_are_cut_to_one_period() {
         for (unit, min) in [("h", 1), ("h", 5), ("ab", 3), ("哈", 4), ("xy", 50)] {
             for copies in [1usize, 2, 7, 40, 301] {
                 let page = format!("lead text{}tail\n", unit.repeat(copies));
@@ -742,13 +751,20 @@ mod fuzz_replay {
                 assert_eq!(again, once, "{unit:?}×{copies}, min_repeat {min}");
             }
         }
-        // "xy" × 301 at min_repeat 50: the first 25 periods (50 characters) stay.
-        // (A cut runs to the next kept key character: text between goes with it.)
+        // "xy" × 301 at min_repeat 50: one period stays (the issue "never cut what a reader
+        // would keep": periodic text is cut to one period, whatever its length); the run is
+        // one long word, so the cut may fall inside it.
         let page = format!("lead text {}Tail", "xy".repeat(301));
         let once = Repairer::new(50).repair(&page).text(&page);
-        assert_eq!(once, format!("lead text {}Tail", "xy".repeat(25)));
-        // × 49 has no two copies of 50 characters: kept whole.
+        assert_eq!(once, "lead text xyTail");
+        // × 49 repeats 96 letters of itself: cut too, keeping the separator after it.
         let page = format!("lead text {} tail", "xy".repeat(49));
+        assert_eq!(
+            Repairer::new(50).repair(&page).text(&page),
+            "lead text xy tail"
+        );
+        // × 25 repeats only 48 letters: kept whole.
+        let page = format!("lead text {} tail", "xy".repeat(25));
         assert_eq!(Repairer::new(50).repair(&page).text(&page), page);
     }
 }

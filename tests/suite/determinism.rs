@@ -283,7 +283,10 @@ fn renaming_files_does_not_change_which_documents_survive() {
         assert_eq!(a, b);
     }
     // The corpus has ties that only the content hash breaks: exact copies of equal rank.
-    assert!(l1.iter().filter(|l| l.1 == "exact").count() > 20, "{l1:?}");
+    // (Fewer since repeats are weighed fairly across scripts: the 30-odd-character Chinese
+    // paragraphs doubled in their line are now cut to one copy, and those pages then go as
+    // copies of the article's other pages.)
+    assert!(l1.iter().filter(|l| l.1 == "exact").count() > 5, "{l1:?}");
     let mut c1: Vec<String> = before.canonical_ids().iter().map(|i| rename(i)).collect();
     let mut c2 = after.canonical_ids();
     c1.sort();
