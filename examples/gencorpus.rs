@@ -191,16 +191,6 @@ const EN_SUFFIXES: &[&str] = &[
     "tion", "ment", "ing", "ed", "ly", "er", "ness", "able", "ity", "ous", "ist", "al",
 ];
 
-const PY_INITIALS: &[&str] = &[
-    "", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "zh", "ch", "sh",
-    "r", "z", "c", "s", "y", "w",
-];
-const PY_FINALS: &[&str] = &[
-    "a", "o", "e", "i", "u", "ai", "ei", "ao", "ou", "an", "en", "ang", "eng", "ong", "ia", "ie",
-    "iao", "iu", "ian", "in", "iang", "ing", "ua", "uo", "uai", "ui", "uan", "un", "uang", "ü",
-    "üe",
-];
-
 const ZH_FOOTER_GENERIC: &[&str] = &[
     "相关推荐",
     "评论列表",
@@ -318,42 +308,12 @@ struct Vocab {
     han: Vec<char>,
     zh_words: Vec<String>,
     en_words: Vec<String>,
-    /// Pinyin for every code point in `HAN_FIRST..=HAN_LAST`.
+    /// Tone-marked pinyin of every code point in `HAN_FIRST..=HAN_LAST` (empty: no reading).
     pinyin: Vec<String>,
 }
 
 fn is_han(c: char) -> bool {
     (HAN_FIRST..=HAN_LAST).contains(&(c as u32))
-}
-
-fn tone_mark(final_: &str, tone: usize) -> String {
-    let mut chars: Vec<char> = final_.chars().collect();
-    if tone == 0 {
-        return final_.to_string();
-    }
-    let pos = if let Some(p) = chars.iter().position(|&c| c == 'a') {
-        p
-    } else if let Some(p) = chars.iter().position(|&c| c == 'e') {
-        p
-    } else if final_.contains("ou") {
-        chars.iter().position(|&c| c == 'o').unwrap_or(0)
-    } else {
-        chars
-            .iter()
-            .rposition(|c| "aeiouü".contains(*c))
-            .unwrap_or(0)
-    };
-    let marks: &[char; 4] = match chars[pos] {
-        'a' => &['ā', 'á', 'ǎ', 'à'],
-        'e' => &['ē', 'é', 'ě', 'è'],
-        'i' => &['ī', 'í', 'ǐ', 'ì'],
-        'o' => &['ō', 'ó', 'ǒ', 'ò'],
-        'u' => &['ū', 'ú', 'ǔ', 'ù'],
-        'ü' => &['ǖ', 'ǘ', 'ǚ', 'ǜ'],
-        _ => return final_.to_string(),
-    };
-    chars[pos] = marks[tone - 1];
-    chars.into_iter().collect()
 }
 
 impl Vocab {
@@ -419,17 +379,14 @@ impl Vocab {
             }
         }
 
+        // Real readings (the `pinyin` crate canon checks glosses against), tone-marked: a gloss
+        // is a reading of the characters before it, so canon keys a glossed copy like the
+        // plain one. A character without a reading gets no gloss.
         let pinyin = (HAN_FIRST..=HAN_LAST)
             .map(|cp| {
-                let h = mix64(u64::from(cp) ^ 0x5049_4E59_494E);
-                let ini = PY_INITIALS[(h % PY_INITIALS.len() as u64) as usize];
-                let fin = PY_FINALS[((h >> 16) % PY_FINALS.len() as u64) as usize];
-                // Always a marked tone (no neutral tone), so every gloss
-                // carries at least one tone-marked letter.
-                let tone = 1 + ((h >> 40) % 4) as usize;
-                let mut s = String::from(ini);
-                s.push_str(&tone_mark(fin, tone));
-                s
+                char::from_u32(cp)
+                    .and_then(|c| pinyin::ToPinyin::to_pinyin(&c))
+                    .map_or(String::new(), |p| p.with_tone().to_owned())
             })
             .collect();
 
@@ -658,6 +615,10 @@ impl Vocab {
             run += 1;
             if rng.below(100) < 7 {
                 let k = if run >= 2 && rng.chance(0.6) { 2 } else { 1 };
+                let reading = |h: char| &self.pinyin[(h as u32 - HAN_FIRST) as usize];
+                if last[2 - k..].iter().any(|&h| reading(h).is_empty()) {
+                    continue;
+                }
                 out.push('(');
                 for &h in &last[2 - k..] {
                     out.push_str(&self.pinyin[(h as u32 - HAN_FIRST) as usize]);

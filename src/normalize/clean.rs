@@ -7,20 +7,36 @@ use super::*;
 pub(super) const IGNORABLE: CodePointSetDataBorrowed<'static> =
     CodePointSetData::new::<DefaultIgnorableCodePoint>();
 
-/// Lead bytes of the characters [`cleaned`] must look at: `&` and the UTF-8 lead bytes of
-/// default-ignorable characters and the tatweel (U+00AD, U+034F, U+061C, U+0640, U+115F–U+180F,
-/// U+200B–U+206F, U+3164, U+FE00–U+FFF8, the supplementary ones).
-pub(super) static CLEAN_LEAD: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b'&' as usize] = true;
-    let leads = [0xC2, 0xCD, 0xD8, 0xD9, 0xE1, 0xE2, 0xE3, 0xEF, 0xF0, 0xF3];
-    let mut i = 0;
-    while i < leads.len() {
-        t[leads[i]] = true;
-        i += 1;
+/// Whether the UTF-8 sequence at `b[i..]` may be a default-ignorable character or the tatweel:
+/// an exact test on the bytes of those ranges (U+00AD, U+034F, U+061C, U+0640, U+115F–U+1160,
+/// U+17B4–U+17B5, U+180B–U+180F, U+200B–U+200F, U+202A–U+202E, U+2060–U+206F, U+3164,
+/// U+FE00–U+FE0F, U+FEFF, U+FFA0, U+FFF0–U+FFF8, U+1BCA0–U+1BCA3, U+1D173–U+1D17A,
+/// U+E0000–U+E0FFF), so that the common characters sharing their lead bytes (CJK punctuation
+/// `，` `。`, quotes, dashes) are passed over without a table look-up. [`is_invisible`]
+/// confirms a hit.
+#[inline]
+pub(super) fn may_be_invisible(b: &[u8], i: usize) -> bool {
+    let at = |k: usize| b.get(i + k).copied().unwrap_or(0);
+    match b[i] {
+        0xC2 => at(1) == 0xAD,
+        0xCD => at(1) == 0x8F,
+        0xD8 => at(1) == 0x9C,
+        0xD9 => at(1) == 0x80,
+        0xE1 => matches!(
+            (at(1), at(2)),
+            (0x85, 0x9F | 0xA0) | (0x9E, 0xB4 | 0xB5) | (0xA0, 0x8B..=0x8F)
+        ),
+        0xE2 => matches!((at(1), at(2)), (0x80, 0x8B..=0x8F | 0xAA..=0xAE) | (0x81, 0xA0..=0xAF)),
+        0xE3 => at(1) == 0x85 && at(2) == 0xA4,
+        0xEF => matches!(
+            (at(1), at(2)),
+            (0xB8, 0x80..=0x8F) | (0xBB, 0xBF) | (0xBE, 0xA0) | (0xBF, 0xB0..=0xB8)
+        ),
+        0xF0 => matches!((at(1), at(2)), (0x9B, 0xB2) | (0x9D, 0x85)),
+        0xF3 => at(1) == 0xA0,
+        _ => false,
     }
-    t
-};
+}
 
 /// A character that never changes a key: default-ignorable code points (zero-width space and
 /// joiners, soft hyphen, BOM, bidi controls, variation selectors…) and the Arabic tatweel,
@@ -68,7 +84,7 @@ pub(super) fn cleaned(text: &str) -> Option<(String, Vec<u32>)> {
     }
     let mut first = None;
     for (i, &x) in b.iter().enumerate() {
-        if CLEAN_LEAD[usize::from(x)] {
+        if x == b'&' || (x >= 0xC2 && may_be_invisible(b, i)) {
             let hit = if x == b'&' {
                 reference_at(text, i).is_some()
             } else {

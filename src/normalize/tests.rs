@@ -285,3 +285,16 @@ fn invisible_characters_and_html_references_key_like_text() {
     assert_eq!(key_of("&amp;"), key_of("&"));
     assert_eq!(key_of("\u{200B}"), "\u{200B}");
 }
+
+/// The byte pre-filter of the cleaning scan never misses a character that changes nothing in
+/// a key: every default-ignorable code point and the tatweel pass it.
+#[test]
+fn the_invisible_byte_filter_misses_no_invisible_character() {
+    for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+        if super::clean::is_invisible(c) {
+            let mut buf = [0u8; 4];
+            let b = c.encode_utf8(&mut buf).as_bytes();
+            assert!(super::clean::may_be_invisible(b, 0), "U+{:04X}", c as u32);
+        }
+    }
+}
