@@ -139,9 +139,14 @@ impl Repairer {
         let mut words = Vec::new();
         key_and_words(line, &mut key, &mut words);
         debug_assert_eq!(key.bytes, own_key);
-        // The cuts are found again, this time knowing where words start (the first look
-        // only asked whether there was anything to cut): runs are shrunk to whole words.
-        self.cuts.clear();
+        // Runs are found again, this time knowing where words start (the first look only
+        // asked whether there was anything to cut), to be shrunk to whole words; glued copies
+        // are cut as found.
+        if self.found_runs {
+            self.cuts.clear();
+        } else {
+            snap_to_segments(&mut self.cuts, &key.offsets);
+        }
         self.refine_cuts(own_key, &key.offsets, &words);
         self.words.clear();
         if self.cuts.is_empty() {
@@ -319,7 +324,9 @@ impl Repairer {
                 None => break,
             }
         }
+        let before = self.cuts.len();
         self.find_runs(lo, hi);
+        self.found_runs = self.cuts.len() > before;
     }
 
     /// Cutting joins what was on either side of a cut, and the joined text may itself repeat

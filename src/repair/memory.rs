@@ -41,23 +41,40 @@ pub(super) type IdBuild = BuildHasherDefault<IdHasher>;
 /// `ANCHOR_WINDOW` key bytes before it, and in every `ANCHOR_SPREAD` consecutive character
 /// starts the one with the smallest hash (the rightmost on ties) is an anchor (winnowing). The
 /// bytes after an anchor are looked up in earlier text. Anchors depend only on content, so a
-/// repeated run has the same anchors as its first occurrence; and every run of
-/// `ANCHOR_WINDOW + ANCHOR_SPREAD` characters `+ ANCHOR_PROBE` bytes has one, whatever its
-/// content. A sampled choice (a hash with its top bits clear) leaves a short-period run with
-/// no anchor at all with high probability (`word word …` survived whole while `lol lol …` was
-/// cut); with winnowing every repeated run of at least ~32 ASCII bytes or ~19 CJK characters,
-/// whatever its period, is found.
+/// repeated run has the same anchors as its first occurrence; and a repeated run long enough
+/// to hold the hashed bytes before a whole window, the window and the probe after it
+/// (`ANCHOR_WINDOW` bytes + `ANCHOR_SPREAD` characters + `ANCHOR_PROBE` bytes, less a
+/// character: 33 ASCII bytes, 20 CJK characters, less than the default `--min-repeat`
+/// weighs in any script) has one in both occurrences, whatever its content. A sampled choice
+/// (a hash with its top bits clear) left a short-period run with no anchor at all with high
+/// probability (`word word …` survived whole while `lol lol …` was cut).
 const ANCHOR_WINDOW: usize = 8;
 /// Character starts per winnowing window: about 2 / (`ANCHOR_SPREAD` + 1) of character
 /// starts are anchors (the sampled choice had 1 / 8).
-const ANCHOR_SPREAD: usize = 12;
+const ANCHOR_SPREAD: usize = 14;
 /// Bytes after an anchor that are hashed for lookup.
 pub(super) const ANCHOR_PROBE: usize = 12;
+
+/// The hash of the [`ANCHOR_PROBE`] bytes after an anchor: a multiply-xorshift mix, cheaper
+/// than a general hash for 12 bytes; lookups compare the bytes, so a collision costs only a
+/// comparison.
+fn probe_hash(b: &[u8]) -> u64 {
+    let lo = u64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
+    let hi = u64::from(u32::from_le_bytes(b[8..12].try_into().expect("4 bytes")));
+    let x = (lo ^ hi.rotate_left(32).wrapping_mul(0xC2B2_AE3D_27D4_EB4F))
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let x = (x ^ (x >> 32)).wrapping_mul(0xD6E8_FEB8_6659_FD93);
+    x ^ (x >> 32)
+}
 
 fn window_hash(w: &[u8]) -> u64 {
     let v = u64::from_le_bytes(w.try_into().expect("8-byte window"));
     v.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29) ^ v
 }
+
+/// Bits of a candidate's rank that hold its position (the rest hold the top of its hash).
+const POS_BITS: u32 = 24;
+const POS_MASK: u64 = (1 << POS_BITS) - 1;
 
 /// The anchors of `key`: positions and the hash of the [`ANCHOR_PROBE`] bytes after each, in
 /// increasing position.
@@ -66,45 +83,62 @@ pub(super) fn anchors_of(key: &[u8], out: &mut Vec<(usize, u64)>) {
     if key.len() < ANCHOR_WINDOW + ANCHOR_PROBE {
         return;
     }
-    // The last `ANCHOR_SPREAD` candidates (position, window hash), as a ring; `n` candidates
-    // so far, `best` the ring slot of the current window's minimum.
-    let mut ring = [(0usize, 0u64); ANCHOR_SPREAD];
+    // Each candidate's rank: the top of its window hash, then its position reversed, so that
+    // the smallest rank of a window is its smallest hash, the rightmost on ties (two equal
+    // windows are equal text: in a periodic run the choice moves with the period). Positions
+    // are taken modulo 2^24: only a window straddling a multiple of 16 MiB in one paragraph
+    // can break a tie the other way.
+    let rank = |h: u64, p: usize| (h & !POS_MASK) | (POS_MASK - (p as u64 & POS_MASK));
+    // The position of a rank chosen in a window ending at `near` (at most a few hundred bytes
+    // before it).
+    let pos_of = |r: u64, near: usize| -> usize {
+        let low = (POS_MASK - (r & POS_MASK)) as usize;
+        let base = near & !(POS_MASK as usize);
+        if base + low > near {
+            base + low - (POS_MASK as usize + 1)
+        } else {
+            base + low
+        }
+    };
+    // The ranks of the last `ANCHOR_SPREAD` candidates (`u64::MAX` before the first), and
+    // the smallest of them: when it leaves, the smallest of the rest is found again (a
+    // branch-free scan of a few words).
+    let mut ring = [u64::MAX; ANCHOR_SPREAD];
+    let mut min = u64::MAX;
+    let mut last = u64::MAX;
     let mut n = 0usize;
-    let mut best = 0usize;
-    let mut last = usize::MAX;
+    let mut slot = 0;
+    let mut near = 0;
     for p in ANCHOR_WINDOW..=key.len() - ANCHOR_PROBE {
         // Anchors sit on character starts: as good for matching, and a third of the work
         // for CJK keys.
         if key[p] & 0xC0 == 0x80 {
             continue;
         }
-        let h = window_hash(&key[p - ANCHOR_WINDOW..p]);
-        let slot = n % ANCHOR_SPREAD;
-        // The candidate this one replaces in the ring leaves the window.
-        let evicted = n >= ANCHOR_SPREAD && best == slot;
-        ring[slot] = (p, h);
-        n += 1;
-        if evicted {
-            // The minimum left the window: find the rightmost minimum of the window now.
-            best = (n - ANCHOR_SPREAD) % ANCHOR_SPREAD;
-            for i in n - ANCHOR_SPREAD + 1..n {
-                let s = i % ANCHOR_SPREAD;
-                if ring[s].1 <= ring[best].1 {
-                    best = s;
-                }
-            }
-        } else if n == 1 || h <= ring[best].1 {
-            best = slot;
+        let r = rank(window_hash(&key[p - ANCHOR_WINDOW..p]), p);
+        let leaving = ring[slot];
+        ring[slot] = r;
+        slot += 1;
+        if slot == ANCHOR_SPREAD {
+            slot = 0;
         }
-        if n >= ANCHOR_SPREAD && ring[best].0 != last {
-            last = ring[best].0;
-            out.push((last, xxh3_64(&key[last..last + ANCHOR_PROBE])));
+        n += 1;
+        near = p;
+        min = if leaving == min {
+            ring.iter().copied().fold(u64::MAX, u64::min)
+        } else {
+            min.min(r)
+        };
+        if n >= ANCHOR_SPREAD && min != last {
+            last = min;
+            let q = pos_of(min, p);
+            out.push((q, probe_hash(&key[q..q + ANCHOR_PROBE])));
         }
     }
     // Fewer candidates than one window: the window is all of them.
     if n > 0 && n < ANCHOR_SPREAD {
-        let q = ring[best].0;
-        out.push((q, xxh3_64(&key[q..q + ANCHOR_PROBE])));
+        let q = pos_of(min, near);
+        out.push((q, probe_hash(&key[q..q + ANCHOR_PROBE])));
     }
 }
 

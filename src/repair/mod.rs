@@ -177,6 +177,8 @@ pub struct Repairer {
     /// one for its end; see `cut.rs`); empty while only looking whether there is anything to
     /// cut.
     words: Vec<bool>,
+    /// Whether the last look for cuts found repeated runs (not only glued copies).
+    found_runs: bool,
     rest: Vec<u8>,
     /// The kept text of a cut paragraph, and its key.
     kept: String,

@@ -213,7 +213,12 @@ fn spaced_page() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        // 96 cases unless `PROPTEST_CASES` asks for more.
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(96),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     /// Repair never glues a new word in a script written with spaces: every word of the
     /// output is a word of the input (words here are shorter than the long-word limit).
