@@ -25,8 +25,9 @@ pub(crate) use convert::{add_published, extend_index};
 /// The index file inside the state directory.
 pub const INDEX_FILE: &str = "index.bin";
 
-/// Bumped whenever the layout or the meaning of a stored field changes.
-const FORMAT: u32 = 2;
+/// Bumped whenever the layout or the meaning of a stored field changes (3: paragraph keys keep
+/// number separators and real glosses only, and `--min-repeat` is a weight).
+const FORMAT: u32 = 3;
 
 /// One published document.
 #[derive(Debug, Clone, Serialize, Deserialize)]
