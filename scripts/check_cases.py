@@ -35,6 +35,11 @@ def lines(text):
     return [l.strip() for l in text.split("\n") if l.strip()]
 
 
+def letters(text):
+    """Letters and digits only: what canon's keys compare, roughly."""
+    return re.sub(r"[\W_]+", "", text).lower()
+
+
 def words(text):
     return set(re.findall(r"\w+", text))
 
@@ -96,9 +101,11 @@ def check_suffix_glue(canon, d, tmp):
     for r in records(d / "in.jsonl"):
         out = lines(kept.get(r["id"], ""))
         ls = lines(r["text"])
-        # Every line that occurs once in the page stands whole.
-        for l in ls:
-            if ls.count(l) == 1 and l not in out:
+        # Every line that occurs once in the page, and whose letters are not already part of
+        # an earlier line (a teaser repeating the title may go), stands whole.
+        for i, l in enumerate(ls):
+            earlier = any(letters(l) in letters(e) for e in ls[:i])
+            if ls.count(l) == 1 and not earlier and l not in out:
                 bad.append(f"{r['id']}: lost or cut: {l[:40]}")
     kept, _ = run(canon, d / "prefix-guard.jsonl", tmp / "b")
     for r in records(d / "prefix-guard.jsonl"):

@@ -414,10 +414,11 @@ impl Repairer {
             // the longest match wins: a short first occurrence must not hide a long one
             // (`not-idempotent-short-first-occurrence`).
             let probe = &key[p..p + ANCHOR_PROBE];
-            let mut found: Option<Range<usize>> = None;
-            let mut consider = |r: Range<usize>| {
-                if found.as_ref().is_none_or(|f| r.len() > f.len()) {
-                    found = Some(r);
+            // The longest run, and whether its earlier occurrence is in an earlier paragraph.
+            let mut found: Option<(Range<usize>, bool)> = None;
+            let mut consider = |r: Range<usize>, earlier_paragraph: bool| {
+                if found.as_ref().is_none_or(|f| r.len() > f.0.len()) {
+                    found = Some((r, earlier_paragraph));
                 }
             };
             for (table, earlier) in [
@@ -427,7 +428,7 @@ impl Repairer {
                 if let Some(&q) = table.get(&a) {
                     let q = q as usize;
                     if &earlier[q..q + ANCHOR_PROBE] == probe {
-                        consider(self.extend(earlier, q, earlier.len(), key, p, lo, hi));
+                        consider(self.extend(earlier, q, earlier.len(), key, p, lo, hi), true);
                     }
                 }
             }
@@ -438,7 +439,7 @@ impl Repairer {
             if let Some(&(first, last)) = local.get(&a) {
                 for q in [first, last] {
                     if &key[q..q + ANCHOR_PROBE] == probe {
-                        consider(self.extend_local(key, q, p, lo, hi));
+                        consider(self.extend_local(key, q, p, lo, hi), false);
                     }
                     if first == last {
                         break;
@@ -446,8 +447,18 @@ impl Repairer {
                 }
             }
             local.entry(a).and_modify(|e| e.1 = p).or_insert((p, p));
-            if let Some(run) = found {
-                if weight2(&key[run.clone()]) >= 2 * self.min_repeat {
+            if let Some((run, earlier_paragraph)) = found {
+                let w = weight2(&key[run.clone()]);
+                // A quotation, not a doubled text: text of an earlier paragraph at the start or
+                // end of a paragraph that has at least a sentence (`min_repeat`) of its own. On
+                // news pages the earlier paragraph is a summary teaser and this one the lead it
+                // quotes; cutting would take the lead's first or last sentence (`suffix-glue`
+                // class). Doubled text is a whole paragraph (dropped by the paragraph rules), a
+                // run inside one paragraph (local: not a quotation), or glued to a fragment.
+                let at_edge = run.start == lo || run.end == hi;
+                let own = weight2(&key[lo..run.start]) + weight2(&key[run.end..hi]);
+                let quoted = earlier_paragraph && at_edge && own >= 2 * self.min_repeat;
+                if w >= 2 * self.min_repeat && !quoted {
                     next = run.end.max(p + 1);
                     let cut = snap_to_words(&self.words, key, run);
                     if !cut.is_empty() {

@@ -548,6 +548,36 @@ mod tests {
         );
     }
 
+    /// A teaser long enough to be a repeated sentence (at least `min_repeat`) quoted at the
+    /// start or end of a longer, otherwise new lead: the lead keeps it (`suffix-glue` class).
+    /// Doubled text is still cut: inside one line, or as long as what surrounds it.
+    #[test]
+    fn a_long_teaser_quoted_by_the_lead_stays_in_the_lead() {
+        let pages = [
+            // Chinese, teaser (29 characters) at the end of the lead.
+            "港口吞吐量创新高\n视频简介\n沿海港口集装箱吞吐量稳步增长，前三季度同比增长百分之八点五。\n主要内容\n\
+             本台消息：交通运输部最新统计显示，今年以来外贸需求持续回暖，沿海港口集装箱吞吐量稳步增长，前三季度同比增长百分之八点五。\n\
+             自动化码头的桥吊昼夜不停作业。",
+            // English, teaser (about 55 letters) at the start of the lead.
+            "Ferry timetable changes\nSummary\nThe ferry company will add a second evening crossing in June.\n\
+             The ferry company will add a second evening crossing in June. Tickets go on sale at the pier office from Monday, and the company says more sailings may follow if demand holds.\n\
+             The island council welcomed the news.",
+        ];
+        for page in pages {
+            let (text, r) = repair(page);
+            assert_eq!(text, page, "{:?}", r.events);
+        }
+        // A sentence doubled inside one line is still cut to one copy.
+        let s = "The committee approved the new budget for the harbour after a long debate.";
+        let page = format!("Budget\n{s} {s}\n");
+        assert_eq!(repair(&page).0, format!("Budget\n{s}"));
+        // A whole earlier paragraph glued to a shorter new one is still cut.
+        let long = "经过半年施工，沿江健身步道日前全线贯通，全长十二公里，串联起沿岸六个公园和三处历史街区。";
+        let page = format!("步道贯通\n{long}\n另据报道。{long}\n");
+        let (text, _) = repair(&page);
+        assert_eq!(text.matches(long).count(), 1, "{text}");
+    }
+
     #[test]
     fn a_glued_span_is_cut_only_where_a_scraper_glues_it() {
         // A summary teaser, then a lead whose last sentence it is: the lead stays whole.
