@@ -7,6 +7,21 @@ use super::*;
 pub(super) const IGNORABLE: CodePointSetDataBorrowed<'static> =
     CodePointSetData::new::<DefaultIgnorableCodePoint>();
 
+/// First bytes of what [`cleaned`] must look at: `&` and the lead bytes of the sequences
+/// [`may_be_invisible`] tests.
+static CANDIDATE_LEAD: [bool; 256] = {
+    let mut t = [false; 256];
+    let leads = [
+        b'&', 0xC2, 0xCD, 0xD8, 0xD9, 0xE1, 0xE2, 0xE3, 0xEF, 0xF0, 0xF3,
+    ];
+    let mut i = 0;
+    while i < leads.len() {
+        t[leads[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 /// Whether the UTF-8 sequence at `b[i..]` may be a default-ignorable character or the tatweel:
 /// an exact test on the bytes of those ranges (U+00AD, U+034F, U+061C, U+0640, U+115F–U+1160,
 /// U+17B4–U+17B5, U+180B–U+180F, U+200B–U+200F, U+202A–U+202E, U+2060–U+206F, U+3164,
@@ -84,7 +99,12 @@ pub(super) fn cleaned(text: &str) -> Option<(String, Vec<u32>)> {
     }
     let mut first = None;
     for (i, &x) in b.iter().enumerate() {
-        if x == b'&' || (x >= 0xC2 && may_be_invisible(b, i)) {
+        // One table look-up per byte: most bytes (ASCII, Han, kana, Hangul leads) are none of
+        // the candidates' first bytes.
+        if !CANDIDATE_LEAD[usize::from(x)] {
+            continue;
+        }
+        if x == b'&' || may_be_invisible(b, i) {
             let hit = if x == b'&' {
                 reference_at(text, i).is_some()
             } else {
