@@ -133,6 +133,109 @@ def check_zh_gloss(canon, d, tmp):
     return [f"{x['id']} folded into {x.get('kept_id')} ({x['reason']})" for x in dropped]
 
 
+# --- decisions across documents ---------------------------------------------------------
+
+
+def shingle_set(text, n=5):
+    """Character 5-grams of the letters: a rough, independent similarity for the check."""
+    t = letters(text)
+    return {t[i:i + n] for i in range(max(1, len(t) - n + 1))}
+
+
+def jaccard(a, b):
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def check_chain(canon, d, tmp):
+    bad = []
+    kept, dropped = run(canon, d / "in.jsonl", tmp / "a")
+    text = {r["id"]: r["text"] for r in records(d / "in.jsonl")}
+    for x in dropped:
+        if x["reason"] != "near":
+            continue
+        j = jaccard(shingle_set(text[x["id"]]), shingle_set(text[x["kept_id"]]))
+        if j < 0.6:
+            bad.append(f"{x['id']} dropped as near of {x['kept_id']}: similarity about {j:.2f}")
+    if len(kept) < 2:
+        bad.append(f"only {len(kept)} document(s) survive a chain of revisions")
+    return bad
+
+
+def check_no_fold(canon, d, tmp):
+    _, dropped = run(canon, d / "in.jsonl", tmp / "a")
+    return [f"{x['id']} folded into {x.get('kept_id')} ({x['reason']}, similarity {x.get('similarity')})"
+            for x in dropped if x["reason"] in ("exact", "near") and letters(x["id"]) != ""
+            and x.get("similarity", 1) is not None]
+
+
+def check_symbols_only(canon, d, tmp):
+    _, dropped = run(canon, d / "in.jsonl", tmp / "a")
+    text = {r["id"]: r["text"] for r in records(d / "in.jsonl")}
+    # Only a true copy may fold (same text): no shingles means nothing to compare.
+    return [f"{x['id']} folded into {x.get('kept_id')} ({x['reason']})"
+            for x in dropped if x["reason"] in ("exact", "near")
+            and text[x["id"]].strip() != text[x["kept_id"]].strip()]
+
+
+def check_headings(canon, d, tmp):
+    bad = []
+    kept, _ = run(canon, d / "in.jsonl", tmp / "a")
+    for r in records(d / "in.jsonl"):
+        first = lines(r["text"])[0]
+        if first not in lines(kept.get(r["id"], "")):
+            bad.append(f"{r['id']}: lost its first line {first!r}")
+    return bad
+
+
+def check_site_footer(canon, d, tmp):
+    bad = []
+    kept, _ = run(canon, d / "in.jsonl", tmp / "a")
+    recs = records(d / "in.jsonl")
+    common = set(lines(recs[0]["text"]))
+    for r in recs[1:]:
+        common &= set(lines(r["text"]))
+    for r in recs:
+        out = lines(kept.get(r["id"], ""))
+        for l in lines(r["text"]):
+            if l in common and l in out:
+                bad.append(f"{r['id']}: footer line stays: {l[:30]}")
+            if l not in common and l not in out:
+                bad.append(f"{r['id']}: lost: {l[:30]}")
+    return bad
+
+
+def check_rewrap(canon, d, tmp):
+    bad = []
+    kept, dropped = run(canon, d / "in.jsonl", tmp / "a")
+    ids = {r["id"] for r in records(d / "in.jsonl")}
+    for base in sorted({i.rsplit("-", 1)[0] for i in ids}):
+        if f"{base}-unwrapped" not in kept:
+            bad.append(f"{base}: the unwrapped copy is not the one kept")
+        if f"{base}-wrapped" in kept:
+            bad.append(f"{base}: the wrapped copy is kept too")
+    return bad
+
+
+def check_syndicated(canon, d, tmp):
+    bad = []
+    for f in sorted(d.glob("*.jsonl")):
+        kept, _ = run(canon, f, tmp / f.stem)
+        recs = records(f)
+        # Paragraphs found in every page: the syndicated passage.
+        common = set(lines(recs[0]["text"]))
+        for r in recs[1:]:
+            common &= set(lines(r["text"]))
+        for l in common:
+            n = sum(l in lines(t) for t in kept.values())
+            if n != 1:
+                bad.append(f"{f.name}: a shared passage stands in {n} documents, not 1: {l[:30]}")
+        for r in recs:
+            for l in lines(r["text"]):
+                if l not in common and l not in lines(kept.get(r["id"], "")):
+                    bad.append(f"{f.name} {r['id']}: own paragraph lost: {l[:30]}")
+    return bad
+
+
 CHECKS = {
     "repeated-lines": check_repeated_lines,
     "midword-cut": check_midword_cut,
@@ -140,6 +243,14 @@ CHECKS = {
     "suffix-glue": check_suffix_glue,
     "numbers": check_numbers,
     "zh-gloss": check_zh_gloss,
+    # decisions across documents
+    "chain": check_chain,
+    "symbols-only": check_symbols_only,
+    "shingle-collision": check_no_fold,
+    "headings": check_headings,
+    "site-footer": check_site_footer,
+    "rewrap": check_rewrap,
+    "syndicated": check_syndicated,
 }
 
 
