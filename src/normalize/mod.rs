@@ -43,7 +43,7 @@ mod numbers;
 
 use clean::{cleaned, Remap};
 use gloss::*;
-use numbers::{fold_mark, Numeric};
+use numbers::Numeric;
 
 use icu_casemap::{CaseMapper, CaseMapperBorrowed};
 use icu_normalizer::{ComposingNormalizer, ComposingNormalizerBorrowed};
@@ -376,7 +376,7 @@ fn walk_marks<S: Sink>(text: &str, sink: &mut Numeric<'_, S>) -> u32 {
             continue;
         }
         if is_fast_drop(c) {
-            sink.mark(fold_mark(c), i);
+            sink.mark(c, i);
             prev_han = false;
             i += len;
             continue;
@@ -428,7 +428,7 @@ fn walk_marks<S: Sink>(text: &str, sink: &mut Numeric<'_, S>) -> u32 {
             {
                 sink.char(k, start);
             } else {
-                sink.mark(fold_mark(k), start);
+                sink.mark(k, start);
             }
         }
         prev_han = segment.chars().last().is_some_and(is_han);

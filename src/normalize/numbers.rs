@@ -34,16 +34,21 @@ pub(super) fn mark_kind(c: char) -> MarkKind {
     }
 }
 
-/// Folds a mark for the key: every dash and minus (`‐ ‑ ‒ – — ― − ﹣`) is `-`, so a score or
-/// range keys the same whatever dash the page used; other marks stay themselves (full-width
-/// forms were already mapped to ASCII, compatibility forms by NFKC).
-pub(super) fn fold_mark(c: char) -> char {
-    match c {
-        '-' => '-',
-        '\u{2212}' => '-',
-        c if c.is_ascii() => c,
-        c if GC.get(c) == GeneralCategory::DashPunctuation => '-',
-        c => c,
+/// Folds a mark for the key and classifies it, with at most one look-up of its general
+/// category: every dash and minus (`‐ ‑ ‒ – — ― − ﹣`) is `-`, so a score or range keys the
+/// same whatever dash the page used; other marks stay themselves (full-width forms were
+/// already mapped to ASCII, compatibility forms by NFKC).
+pub(super) fn fold_mark(c: char) -> (char, MarkKind) {
+    if c.is_ascii() || matches!(c, '‰' | '‱') {
+        return (c, mark_kind(c));
+    }
+    if c == '\u{2212}' {
+        return ('-', MarkKind::Dash);
+    }
+    match GC.get(c) {
+        GeneralCategory::DashPunctuation => ('-', MarkKind::Dash),
+        GeneralCategory::CurrencySymbol | GeneralCategory::MathSymbol => (c, MarkKind::Sign),
+        _ => (c, MarkKind::Other),
     }
 }
 
@@ -113,7 +118,7 @@ impl<'a, S: Sink> Numeric<'a, S> {
         }
     }
 
-    /// A character left out of the key (already folded with [`fold_mark`]).
+    /// A character left out of the key (folded here with [`fold_mark`]).
     pub(super) fn mark(&mut self, c: char, src: usize) {
         if c.is_whitespace() {
             self.space(src);
@@ -123,8 +128,9 @@ impl<'a, S: Sink> Numeric<'a, S> {
             self.space(src);
             return;
         }
+        let (c, kind) = fold_mark(c);
         let glued = self.n == 0 && !self.tail_sep && self.last_letter;
-        self.marks[self.n] = (c, src as u32, mark_kind(c), self.tail_sep, glued);
+        self.marks[self.n] = (c, src as u32, kind, self.tail_sep, glued);
         self.n += 1;
         self.tail_sep = false;
     }

@@ -9,8 +9,7 @@ fn repair(text: &str) -> (String, Repaired) {
 
 #[test]
 fn repeated_paragraphs_are_dropped() {
-    let page =
-        "第一段文字在这里。\n第二段文字在这里。\n\n第一段文字在这里。\n第二段文字在这里!\n";
+    let page = "第一段文字在这里。\n第二段文字在这里。\n\n第一段文字在这里。\n第二段文字在这里!\n";
     let (text, r) = repair(page);
     assert_eq!(text, "第一段文字在这里。\n第二段文字在这里。");
     assert_eq!(r.repeated_paragraphs, 2);
@@ -112,8 +111,7 @@ fn short_repeated_lines_are_structure_not_a_doubled_body() {
     let page = format!("{title}\n{title}\n{title}{p1}\n{p2}\n{p2}\n{p1}\n{p2}\n");
     assert_eq!(repair(&page).0, format!("{title}\n{p1}\n{p2}"));
     // A copy of the title anywhere in the page, and a stutter of a short line.
-    let page =
-        "Harbour news\nFerry adds a crossing.\nHarbour news\nTickets\nTickets\nOn sale now.";
+    let page = "Harbour news\nFerry adds a crossing.\nHarbour news\nTickets\nTickets\nOn sale now.";
     assert_eq!(
         repair(page).0,
         "Harbour news\nFerry adds a crossing.\nTickets\nOn sale now."
@@ -144,7 +142,8 @@ fn a_long_teaser_quoted_by_the_lead_stays_in_the_lead() {
     let page = format!("Budget\n{s} {s}\n");
     assert_eq!(repair(&page).0, format!("Budget\n{s}"));
     // A whole earlier paragraph glued to a shorter new one is still cut.
-    let long = "经过半年施工，沿江健身步道日前全线贯通，全长十二公里，串联起沿岸六个公园和三处历史街区。";
+    let long =
+        "经过半年施工，沿江健身步道日前全线贯通，全长十二公里，串联起沿岸六个公园和三处历史街区。";
     let page = format!("步道贯通\n{long}\n另据报道。{long}\n");
     let (text, _) = repair(&page);
     assert_eq!(text.matches(long).count(), 1, "{text}");
