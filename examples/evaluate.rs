@@ -663,7 +663,7 @@ struct Parsed {
 
 struct Corpus {
     /// Shingle sets of the documents that were needed.
-    sets: Vec<Option<Vec<u32>>>,
+    sets: Vec<Option<Vec<u64>>>,
     /// `--show` documents: paragraphs as measured, with their document frequency.
     shown: Vec<(usize, Vec<(u32, String)>)>,
     /// Document frequency of each probed key hash.

@@ -172,8 +172,14 @@ pub struct NearReport {
     pub near_duplicates: u64,
     /// Lowest similarity of a dropped near-duplicate to its canonical document.
     pub lowest_similarity: Option<f64>,
-    /// Longest chain of verified pairs from a canonical document to a member.
+    /// Longest chain of verified pairs from a component's best document to a member (before
+    /// the component is split into centres: how far chains of small edits reached).
     pub longest_chain: u32,
+    /// Components of verified pairs that kept several documents: their members were not all
+    /// within the threshold of the best one, so each document dropped as `near` is folded
+    /// into a kept document it is itself near.
+    #[serde(default)]
+    pub components_split: u64,
     /// Paragraphs that looked like boilerplate until near-duplicate clusters were counted as
     /// one copy group each.
     pub boilerplate_restored: u64,

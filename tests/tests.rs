@@ -71,3 +71,9 @@ mod cuts;
 // counts, input order and file names.
 #[path = "suite/hardening.rs"]
 mod hardening;
+
+// Decisions across documents: a near drop is near the document it is folded into (chains of
+// small edits keep several documents), documents without shingles are never near anything,
+// and short unrelated documents never collide on shingle hashes.
+#[path = "suite/decisions.rs"]
+mod decisions;

@@ -4,6 +4,7 @@
 //! boilerplate). Hands the emit stage a [`Decided`], which is also what the sharded `cluster`
 //! stage saves.
 
+mod centres;
 mod facts;
 mod signatures;
 mod summary;
@@ -11,8 +12,6 @@ mod summary;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::time::Instant;
-
-use rayon::prelude::*;
 
 use crate::boilerplate::{self, Boilerplate};
 use crate::cluster::{self, UnionFind};
@@ -190,11 +189,13 @@ pub(crate) fn stage(
         }
     }
 
-    // Clusters: exact groups joined by verified near pairs; one canonical document per
-    // cluster by the documented total order.
+    // Clusters: exact groups joined by verified near pairs. Each exact group folds into its
+    // best document; within a component of verified pairs, greedy centres in the canonical
+    // order decide which groups survive, so that a near drop is near what it is folded into.
     let keys = facts::keys(&facts);
     let ranks = facts::ranks(&facts);
-    let mut uf = clusters_of(&cluster::exact(&keys, &ranks), &near);
+    let exact = cluster::exact(&keys, &ranks);
+    let mut uf = clusters_of(&exact, &near);
     let mut best: HashMap<usize, usize> = HashMap::new();
     for i in (0..docs.len()).filter(|&i| keys[i].is_some()) {
         let r = uf.find(i);
@@ -203,64 +204,49 @@ pub(crate) fn stage(
             *b = i;
         }
     }
-    // Near members: similarity to the canonical document and hops along verified pairs.
+    // How far verified pairs reach from each component's best document (the report's
+    // longest chain).
     let chains = summary::near_chains(&near, &exact_first, &mut uf, &best);
-    let mut fates: Vec<Fate> = (0..docs.len())
+    let centres = match &cfg.options.near {
+        Some(nc) if !near.pairs.is_empty() => {
+            // With the final boilerplate set (the second count may have restored paragraphs).
+            let sh = signatures::Shingles::new(&ctx, tables, &bp, nc.shingle);
+            let similarity = |a: usize, b: usize, cache: &mut centres::Cache| {
+                for d in [a, b] {
+                    cache.entry(d).or_insert_with(|| sh.of(d, true));
+                }
+                match (&cache[&a], &cache[&b]) {
+                    (Some(x), Some(y)) => shingle::jaccard(x, y),
+                    // A published document has no text here: the signature estimate.
+                    _ => near
+                        .estimate(exact_first[a].unwrap_or(a), exact_first[b].unwrap_or(b))
+                        .unwrap_or(0.0),
+                }
+            };
+            centres::choose(&exact, &ranks, &near, nc.threshold, &similarity)
+        }
+        _ => centres::Centres::none(),
+    };
+    let fates: Vec<Fate> = (0..docs.len())
         .map(|i| {
             if docs[i].error.is_some() {
                 return Fate::Invalid;
             }
-            if keys[i].is_none() {
+            let Some(u) = exact[i] else {
                 return Fate::Empty;
-            }
-            let c = best[&uf.find(i)];
-            if c == i {
-                Fate::Kept
-            } else if keys[c] == keys[i] {
-                Fate::Exact(c)
-            } else {
-                let (rep_i, rep_c) = (exact_first[i].unwrap_or(i), exact_first[c].unwrap_or(c));
-                let key = (rep_i.min(rep_c), rep_i.max(rep_c));
-                let direct = near.pairs.binary_search_by(|p| (p.a, p.b).cmp(&key));
-                // Known exactly only for a pair verified on its shingle sets; NaN: computed
-                // below.
-                let similarity = match direct {
-                    Ok(k) if near.pairs[k].exact => near.pairs[k].similarity,
-                    _ => f64::NAN,
-                };
-                let chain = chains.get(&rep_i).copied().unwrap_or(0);
-                Fate::Near {
-                    kept: c,
-                    similarity,
-                    chain,
-                }
+            };
+            match centres.folded.get(&u) {
+                // Every centre is a verified neighbour of the units folded into it.
+                Some(f) => Fate::Near {
+                    kept: f.centre,
+                    similarity: f.similarity,
+                    chain: 1,
+                },
+                None if u == i => Fate::Kept,
+                None => Fate::Exact(u),
             }
         })
         .collect();
-    // The reported similarity of a near-duplicate is the exact Jaccard similarity of its
-    // shingle set and its canonical document's, not an estimate.
-    if let Some(nc) = &cfg.options.near {
-        // With the final boilerplate set (the second count may have restored paragraphs).
-        let sh = signatures::Shingles::new(&ctx, tables, &bp, nc.shingle);
-        fates.par_iter_mut().enumerate().for_each(|(i, f)| {
-            if let Fate::Near {
-                kept: c,
-                similarity,
-                ..
-            } = f
-            {
-                if similarity.is_nan() {
-                    *similarity = match (sh.of(i, true), sh.of(*c, true)) {
-                        (Some(a), Some(b)) => shingle::jaccard(&a, &b),
-                        // A published document has no text here: the signature estimate.
-                        _ => near
-                            .estimate(exact_first[i].unwrap_or(i), exact_first[*c].unwrap_or(*c))
-                            .unwrap_or(f64::NAN),
-                    };
-                }
-            }
-        });
-    }
     let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
     for (i, f) in fates.iter().enumerate() {
         if let Some(c) = f.kept() {
@@ -270,7 +256,15 @@ pub(crate) fn stage(
     timings.record(Stage::Cluster, t.elapsed().as_secs_f64());
     // Documents read back from an index (at the end) are not this run's to report.
     let new_docs = read.new_docs();
-    let near = summary::near_report(cfg, &near, &signed, &fates[..new_docs], &chains, restored);
+    let near = summary::near_report(
+        cfg,
+        &near,
+        &signed,
+        &fates[..new_docs],
+        &chains,
+        restored,
+        centres.components_split,
+    );
     Ok(Decided {
         bp,
         facts,

@@ -11,7 +11,7 @@ use crate::boilerplate::Boilerplate;
 use crate::error::{Error, Result};
 use crate::memory;
 use crate::near::minhash::MinHasher;
-use crate::near::shingle::Shingler;
+use crate::near::shingle::{fold, Shingler};
 use crate::normalize::Key;
 use crate::sources::Ctx;
 use crate::tables::{Doc, Loc, Tables, SHORT_PARAGRAPH};
@@ -41,11 +41,11 @@ impl<'a> Shingles<'a> {
         }
     }
 
-    /// The shingles of document `i`; a set (sorted, deduplicated) if `as_set`, otherwise a
-    /// bag (MinHash does not care about order or repeats). For a document published by an
+    /// The 64-bit shingle hashes of document `i`; a set (sorted, deduplicated) if `as_set`,
+    /// otherwise a bag (MinHash does not care about order or repeats). For a document published by an
     /// earlier run, the text of its canonical line in that run's output, if that output is
     /// still as it was written (`None` otherwise).
-    pub(crate) fn of(&self, i: usize, as_set: bool) -> Option<Vec<u32>> {
+    pub(crate) fn of(&self, i: usize, as_set: bool) -> Option<Vec<u64>> {
         let d = &self.tables.docs[i];
         let mut out = Vec::new();
         if let Loc::Published(k) = d.loc {
@@ -62,21 +62,21 @@ impl<'a> Shingles<'a> {
 
     /// Shingles of a published document's canonical text: one paragraph per line, those that
     /// are boilerplate now left out.
-    fn published(&self, k: usize, out: &mut Vec<u32>) -> Option<()> {
+    fn published(&self, k: usize, out: &mut Vec<u64>) -> Option<()> {
         let text = self.ctx.published.text(k)?;
         let mut sh = Shingler::new(self.size);
         let mut key = Key::new();
         for para in text.split('\n') {
             key.build(para, false);
             if !self.bp.contains(xxh3_64(&key.bytes)) {
-                sh.paragraph(para, out);
+                sh.paragraph64(para, out);
             }
         }
         Some(())
     }
 
     /// Shingles of a document of this run: its kept pieces, re-read from its input.
-    fn read(&self, d: &Doc, out: &mut Vec<u32>) -> Option<()> {
+    fn read(&self, d: &Doc, out: &mut Vec<u64>) -> Option<()> {
         self.ctx.with_text(d, |text| {
             let mut sh = Shingler::new(self.size);
             let mut para = String::new();
@@ -89,7 +89,7 @@ impl<'a> Shingles<'a> {
                     para.push_str(piece.of(text).unwrap_or(""));
                 }
                 if !para.is_empty() {
-                    sh.paragraph(&para, out);
+                    sh.paragraph64(&para, out);
                 }
             }
         })
@@ -121,7 +121,8 @@ impl Signatures<'_> {
             // Rare: a long paragraph is boilerplate; sign the document again without it (a
             // published document whose output is gone keeps its stored signature).
             if let Some(shingles) = self.shingles.of(i, false) {
-                self.hasher.sign(&shingles, out);
+                let bag: Vec<u32> = shingles.into_iter().map(fold).collect();
+                self.hasher.sign(&bag, out);
                 return;
             }
         }

@@ -54,6 +54,7 @@ pub(crate) fn near_report(
     new_fates: &[Fate],
     chains: &HashMap<usize, u32>,
     restored: usize,
+    components_split: u64,
 ) -> report::NearReport {
     let Some(nc) = cfg.options.near else {
         return report::NearReport::default();
@@ -90,6 +91,7 @@ pub(crate) fn near_report(
         near_duplicates: near_docs,
         lowest_similarity: (near_docs > 0).then_some(round4(lowest)),
         longest_chain: chains.values().copied().max().unwrap_or(0),
+        components_split,
         boilerplate_restored: restored as u64,
     }
 }

@@ -150,7 +150,7 @@ enum How {
 
 /// Runs the stage over the documents `signed` (document indices); `sign(doc, out)`
 /// writes a document's signature (made with [`NearConfig::hasher`]), `shingles(doc)` gives
-/// its sorted, deduplicated shingle set (for pairs too close to the threshold to decide on
+/// its sorted, deduplicated set of 64-bit shingle hashes (for pairs too close to the threshold to decide on
 /// signatures; `None` if its text is not at hand, and the estimate decides). `progress`
 /// enters the signing, banding and verification stages in turn.
 ///
@@ -159,7 +159,7 @@ enum How {
 pub fn find(
     signed: &[usize],
     sign: &(impl Fn(usize, &mut [u32]) + Sync),
-    shingles: &(impl Fn(usize) -> Option<Vec<u32>> + Sync),
+    shingles: &(impl Fn(usize) -> Option<Vec<u64>> + Sync),
     cfg: &NearConfig,
     spill: &Spill,
     spilled: &mut SpillStats,
@@ -179,6 +179,9 @@ pub fn find(
     let file = tempfile::tempfile_in(tmp_dir).map_err(|e| Error::io(tmp_dir, e))?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
     let mut bands: Vec<u64> = Vec::with_capacity(signed.len() * cfg.banding.bands);
+    // A document without shingles (an empty set signs as all `u32::MAX`) has nothing to
+    // compare: it takes no part in banding, so it is never a near-duplicate of anything.
+    let mut skip: Vec<bool> = Vec::with_capacity(signed.len());
     for batch in signed.chunks(SIGN_BATCH) {
         let out: Vec<(Vec<u32>, Vec<u64>)> = batch
             .par_iter()
@@ -191,6 +194,7 @@ pub fn find(
             })
             .collect();
         for (sig, bh) in out {
+            skip.push(sig.iter().all(|&v| v == u32::MAX));
             for v in sig {
                 w.write_all(&v.to_le_bytes())
                     .map_err(|e| Error::io(tmp_dir, e))?;
@@ -214,7 +218,6 @@ pub fn find(
     // Banding.
     let t = Instant::now();
     progress.enter(Stage::Banding, 0);
-    let skip = vec![false; signed.len()];
     let candidates = lsh::candidates_within(&bands, cfg.banding.bands, &skip, spill, spilled)?;
     drop(bands);
     near.candidates = candidates.len();
@@ -230,7 +233,9 @@ pub fn find(
         .map(|&(ra, rb)| {
             let (a, b) = (signed[ra as usize], signed[rb as usize]);
             let est = near.estimate(a, b).unwrap_or(0.0);
-            if est >= cfg.threshold + margin {
+            // Identical signatures are also what two short unrelated documents whose 32-bit
+            // signing values collide look like: those pairs are measured on 64-bit shingles.
+            if est >= cfg.threshold + margin && est < 1.0 {
                 return (
                     Some(Pair {
                         a,

@@ -148,69 +148,96 @@ impl Shingler {
         }
     }
 
-    /// Appends the 32-bit shingle hashes of one paragraph to `out` (not deduplicated).
+    /// Appends the 32-bit shingle hashes of one paragraph to `out` (not deduplicated): the
+    /// values MinHash signs ([`fold`] of the 64-bit hashes).
     pub fn paragraph(&mut self, text: &str, out: &mut Vec<u32>) {
         self.tokens.clear();
         walk(text, &mut self.tokens);
         self.tokens.flush();
         shingles_of_tokens(&self.tokens.tokens, self.size, out);
     }
-}
 
-/// Appends the shingles of a paragraph's tokens to `out`.
-pub(crate) fn shingles_of_tokens(t: &[(u64, u8)], size: usize, out: &mut Vec<u32>) {
-    {
-        if t.is_empty() {
-            return;
-        }
-        let total: usize = t.iter().map(|&(_, w)| usize::from(w)).sum();
-        if total <= size {
-            out.push(shingle(t));
-            return;
-        }
-        let mut end = 0;
-        let mut weight = 0usize;
-        for start in 0..t.len() {
-            while end < t.len() && weight < size {
-                weight += usize::from(t[end].1);
-                end += 1;
-            }
-            if weight < size {
-                break;
-            }
-            out.push(shingle(&t[start..end]));
-            weight -= usize::from(t[start].1);
-        }
+    /// Appends the 64-bit shingle hashes of one paragraph to `out` (not deduplicated): the
+    /// values exact Jaccard similarity compares.
+    pub fn paragraph64(&mut self, text: &str, out: &mut Vec<u64>) {
+        self.tokens.clear();
+        walk(text, &mut self.tokens);
+        self.tokens.flush();
+        shingles64_of_tokens(&self.tokens.tokens, self.size, out);
     }
 }
 
-/// The hash of a run of tokens: token hashes (already mixed) rotated by position, combined,
-/// and mixed once.
-fn shingle(tokens: &[(u64, u8)]) -> u32 {
+/// Calls `f` with each shingle (run of tokens) of a paragraph's tokens.
+fn each_shingle(t: &[(u64, u8)], size: usize, mut f: impl FnMut(&[(u64, u8)])) {
+    if t.is_empty() {
+        return;
+    }
+    let total: usize = t.iter().map(|&(_, w)| usize::from(w)).sum();
+    if total <= size {
+        f(t);
+        return;
+    }
+    let mut end = 0;
+    let mut weight = 0usize;
+    for start in 0..t.len() {
+        while end < t.len() && weight < size {
+            weight += usize::from(t[end].1);
+            end += 1;
+        }
+        if weight < size {
+            break;
+        }
+        f(&t[start..end]);
+        weight -= usize::from(t[start].1);
+    }
+}
+
+/// Appends the 32-bit shingle hashes (for MinHash) of a paragraph's tokens to `out`.
+pub(crate) fn shingles_of_tokens(t: &[(u64, u8)], size: usize, out: &mut Vec<u32>) {
+    each_shingle(t, size, |s| out.push(fold(shingle(s))));
+}
+
+/// Appends the 64-bit shingle hashes (for exact Jaccard) of a paragraph's tokens to `out`.
+pub(crate) fn shingles64_of_tokens(t: &[(u64, u8)], size: usize, out: &mut Vec<u64>) {
+    each_shingle(t, size, |s| out.push(shingle(s)));
+}
+
+/// The 32-bit value MinHash signs for a 64-bit shingle hash. Signatures only estimate, so
+/// 32 bits are enough there; exact similarity compares the 64-bit hashes, where 32 bits would
+/// make unrelated short documents collide (≈ n²/2³³ false pairs among n one-shingle
+/// documents).
+#[inline]
+pub fn fold(h: u64) -> u32 {
+    (h ^ (h >> 32)) as u32
+}
+
+/// The 64-bit hash of a run of tokens: token hashes (already mixed) rotated by position,
+/// combined, and mixed once.
+fn shingle(tokens: &[(u64, u8)]) -> u64 {
     let mut h = 0x243F_6A88_85A3_08D3u64;
     for (i, &(t, _)) in tokens.iter().enumerate() {
         h ^= t.rotate_left(11 * i as u32 + 1);
     }
-    let h = mix(h);
-    (h ^ (h >> 32)) as u32
+    mix(h)
 }
 
-/// The shingle set (sorted, deduplicated) of paragraphs.
-pub fn set_of<'a>(size: usize, paragraphs: impl IntoIterator<Item = &'a str>) -> Vec<u32> {
+/// The shingle set (64-bit hashes, sorted, deduplicated) of paragraphs.
+pub fn set_of<'a>(size: usize, paragraphs: impl IntoIterator<Item = &'a str>) -> Vec<u64> {
     let mut s = Shingler::new(size);
     let mut out = Vec::new();
     for p in paragraphs {
-        s.paragraph(p, &mut out);
+        s.paragraph64(p, &mut out);
     }
     out.sort_unstable();
     out.dedup();
     out
 }
 
-/// Exact Jaccard similarity of two sorted, deduplicated sets.
-pub fn jaccard(a: &[u32], b: &[u32]) -> f64 {
-    if a.is_empty() && b.is_empty() {
-        return 1.0;
+/// Exact Jaccard similarity of two sorted, deduplicated sets. Two empty sets share nothing:
+/// 0, not 1 (a document without shingles has nothing to compare, so it is near no other).
+pub fn jaccard<T: Ord>(a: &[T], b: &[T]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
     }
     let (mut i, mut j, mut inter) = (0, 0, 0usize);
     while i < a.len() && j < b.len() {
@@ -292,7 +319,8 @@ mod tests {
     #[test]
     fn jaccard_of_sets() {
         assert_eq!(jaccard(&[1, 2, 3], &[2, 3, 4]), 0.5);
-        assert_eq!(jaccard(&[], &[]), 1.0);
+        assert_eq!(jaccard::<u64>(&[], &[]), 0.0);
         assert_eq!(jaccard(&[1], &[]), 0.0);
+        assert_eq!(jaccard(&[7u64], &[7]), 1.0);
     }
 }
