@@ -136,10 +136,7 @@ fn jsonl_parse(c: &mut Criterion) {
             s
         })
         .collect();
-    let fields = Fields {
-        text: "text".into(),
-        id: "id".into(),
-    };
+    let fields = Fields::new();
     let bytes: usize = lines.iter().map(String::len).sum();
     let mut group = c.benchmark_group("jsonl");
     group.throughput(Throughput::Bytes(bytes as u64));
@@ -159,6 +156,7 @@ fn boilerplate_find(c: &mut Criterion) {
     // 100k documents of 12 paragraphs: 9 unique, 3 from one of 200 site footers.
     let mut g = Gen(4);
     let (mut hashes, mut chars, mut docs) = (Vec::new(), Vec::new(), Vec::new());
+    let mut sites = Vec::new();
     for _ in 0..100_000 {
         let s = hashes.len();
         for _ in 0..9 {
@@ -171,6 +169,7 @@ fn boilerplate_find(c: &mut Criterion) {
             chars.push(6);
         }
         docs.push(s..hashes.len());
+        sites.push(site as u32);
     }
     let mut group = c.benchmark_group("boilerplate");
     group.throughput(Throughput::Elements(hashes.len() as u64));
@@ -181,6 +180,7 @@ fn boilerplate_find(c: &mut Criterion) {
                 docs: &docs,
                 hashes: &hashes,
                 chars: &chars,
+                sites: &sites,
             };
             boilerplate::find(&p, 5, None).groups.len()
         })

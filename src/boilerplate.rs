@@ -1,10 +1,19 @@
-//! Boilerplate stage: paragraphs that recur across many *unrelated* documents.
+//! Boilerplate stage: a site's chrome — paragraphs that recur across many *unrelated* pages of
+//! one site.
+//!
+//! Chrome is a site's template, so document frequency is counted per site
+//! ([`crate::site`]): a paragraph is boilerplate on a site where it is in at least `min_docs`
+//! unrelated pages of that site, and is removed from that site's pages only. A short line
+//! shared by pages of different sites (an author's name, `Introduction`, a poem's title) is
+//! content, and a footer line that is chrome on one site stays where another site has it as
+//! content.
 //!
 //! Document frequency is counted over copy groups, not raw documents, so that an article
-//! republished on several sites (its paragraphs then occur in several documents) is not taken
+//! republished on several pages (its paragraphs then occur in several documents) is not taken
 //! for boilerplate while a site footer (in many different pages) is. A document belongs to the
-//! group of its copies when most of its text is shared with other documents; the group is
-//! named by its longest shared paragraph, which all copies of one article have in common.
+//! group of its copies when most of its text is shared with other documents (of any site); the
+//! group is named by its longest shared paragraph, which all copies of one article have in
+//! common.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -15,7 +24,7 @@ use crate::error::Result;
 use crate::spill::{self, Spill, SpillStats};
 
 /// The default `--boilerplate-min-docs`: a paragraph found in at least this many unrelated
-/// documents (copy groups) is boilerplate. Five is the smallest count that a site footer
+/// documents (copy groups) of one site is boilerplate there. Five is the smallest count that a site footer
 /// reaches on any site with a handful of pages, while an ordinary sentence quoted in two or
 /// three unrelated articles stays.
 pub const DEFAULT_MIN_DOCS: usize = 5;
@@ -28,13 +37,16 @@ pub struct Paragraphs<'a> {
     pub hashes: &'a [u64],
     /// Paragraph key lengths in characters, parallel to `hashes`.
     pub chars: &'a [u32],
+    /// Each document's site id (parallel to `docs`).
+    pub sites: &'a [u32],
 }
 
 /// The boilerplate decision.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Boilerplate {
-    /// Hashes of boilerplate paragraphs, with the number of copy groups each occurs in.
-    pub groups: HashMap<u64, u32>,
+    /// Boilerplate paragraphs as (paragraph hash, site id), with the number of copy groups of
+    /// that site the paragraph occurs in.
+    pub groups: HashMap<(u64, u32), u32>,
     /// Distinct paragraphs that occur in two or more documents.
     pub shared_paragraphs: usize,
     /// Documents placed in a copy group with other documents.
@@ -42,9 +54,9 @@ pub struct Boilerplate {
 }
 
 impl Boilerplate {
-    /// Whether the paragraph with this hash is boilerplate.
-    pub fn contains(&self, hash: u64) -> bool {
-        self.groups.contains_key(&hash)
+    /// Whether the paragraph with this hash is boilerplate on site `site`.
+    pub fn contains(&self, site: u32, hash: u64) -> bool {
+        self.groups.contains_key(&(hash, site))
     }
 }
 
@@ -56,7 +68,7 @@ enum Group {
     Cluster(u32),
 }
 
-/// Finds the boilerplate paragraphs: those in at least `min_docs` copy groups.
+/// Finds the boilerplate paragraphs: those in at least `min_docs` copy groups of one site.
 ///
 /// `clusters[d]`, where given and not `u32::MAX`, names a near-duplicate cluster that
 /// document `d` belongs to; the cluster is then its copy group.
@@ -72,8 +84,8 @@ pub fn find(p: &Paragraphs, min_docs: usize, clusters: Option<&[u32]>) -> Boiler
 }
 
 /// [`find`] within a memory budget: the paragraph frequency tables (every paragraph hash, then
-/// every (paragraph, copy group) pair of frequent paragraphs) are sorted in runs on disk when
-/// they exceed `spill`'s budget.
+/// every (paragraph, site, copy group) triple of frequent paragraphs) are sorted in runs on
+/// disk when they exceed `spill`'s budget.
 ///
 /// # Errors
 /// A run file cannot be written or read.
@@ -85,8 +97,9 @@ pub fn find_within(
     stats: &mut SpillStats,
 ) -> Result<Boilerplate> {
     let min_docs = min_docs.max(2);
-    // Raw document frequency of every paragraph that occurs more than once, as a sorted table
-    // (12 bytes per shared paragraph).
+    // Raw document frequency (over all sites) of every paragraph that occurs more than once,
+    // as a sorted table (12 bytes per shared paragraph): copy groups are found across sites,
+    // and a paragraph in fewer than `min_docs` documents is chrome nowhere.
     let mut df: Vec<(u64, u32)> = Vec::new();
     for h in spill::sort(p.hashes.iter().copied(), spill, stats)? {
         let h = h?;
@@ -121,30 +134,37 @@ pub fn find_within(
         .iter()
         .filter(|g| !matches!(g, Group::Doc(_)))
         .count();
-    // Distinct groups per candidate paragraph: (paragraph, group) pairs, sorted.
-    let pairs = p.docs.iter().zip(&groups).flat_map(|(r, &g)| {
-        p.hashes[r.clone()]
-            .iter()
-            .filter(|&&h| raw(h) as usize >= min_docs)
-            .map(move |&h| (h, g.code()))
-    });
+    // Distinct groups per candidate paragraph and site: (paragraph, site, group), sorted.
+    let pairs = p
+        .docs
+        .iter()
+        .zip(&groups)
+        .zip(p.sites)
+        .flat_map(|((r, &g), &site)| {
+            p.hashes[r.clone()]
+                .iter()
+                .filter(|&&h| raw(h) as usize >= min_docs)
+                .map(move |&h| (h, site, g.code()))
+        });
     let mut out = Boilerplate {
         shared_paragraphs: df.len(),
         grouped_docs,
         ..Boilerplate::default()
     };
-    let mut current: Option<(u64, u128, u32)> = None; // (hash, last group, distinct groups)
-    let close = |c: Option<(u64, u128, u32)>, out: &mut Boilerplate| {
-        if let Some((h, _, n)) = c {
+    // ((hash, site), last group, distinct groups)
+    let mut current: Option<((u64, u32), u128, u32)> = None;
+    let close = |c: Option<((u64, u32), u128, u32)>, out: &mut Boilerplate| {
+        if let Some((key, _, n)) = c {
             if n as usize >= min_docs {
-                out.groups.insert(h, n);
+                out.groups.insert(key, n);
             }
         }
     };
-    for pair in spill::sort(pairs, spill, stats)? {
-        let (h, g) = pair?;
+    for triple in spill::sort(pairs, spill, stats)? {
+        let (h, site, g) = triple?;
+        let key = (h, site);
         match &mut current {
-            Some((ch, cg, n)) if *ch == h => {
+            Some((ck, cg, n)) if *ck == key => {
                 if *cg != g {
                     *cg = g;
                     *n += 1;
@@ -152,7 +172,7 @@ pub fn find_within(
             }
             _ => {
                 close(current, &mut out);
-                current = Some((h, g, 1));
+                current = Some((key, g, 1));
             }
         }
     }
@@ -218,8 +238,13 @@ impl Boilerplate {
 mod tests {
     use super::*;
 
-    /// Builds the flat tables from documents given as (hash, chars) lists.
+    /// Builds the flat tables from documents given as (hash, chars) lists, all of one site.
     fn run(docs: &[Vec<(u64, u32)>], min_docs: usize) -> Boilerplate {
+        run_sites(docs, &vec![0; docs.len()], min_docs)
+    }
+
+    /// Builds the flat tables from documents given as (hash, chars) lists, of these sites.
+    fn run_sites(docs: &[Vec<(u64, u32)>], sites: &[u32], min_docs: usize) -> Boilerplate {
         let mut ranges = Vec::new();
         let (mut hashes, mut chars) = (Vec::new(), Vec::new());
         for d in docs {
@@ -235,6 +260,7 @@ mod tests {
                 docs: &ranges,
                 hashes: &hashes,
                 chars: &chars,
+                sites,
             },
             min_docs,
             None,
@@ -253,9 +279,9 @@ mod tests {
     fn site_footer_on_unrelated_pages_is_boilerplate() {
         let docs: Vec<_> = (0..6).map(|i| page(&[i * 10, i * 10 + 1])).collect();
         let b = run(&docs, 5);
-        assert!(b.contains(900) && b.contains(901) && b.contains(902));
-        assert_eq!(b.groups[&900], 6);
-        assert!(!b.contains(0));
+        assert!(b.contains(0, 900) && b.contains(0, 901) && b.contains(0, 902));
+        assert_eq!(b.groups[&(900, 0)], 6);
+        assert!(!b.contains(0, 0));
     }
 
     #[test]
@@ -292,7 +318,7 @@ mod tests {
             })
             .collect();
         assert!(
-            run(&docs, 5).contains(1),
+            run(&docs, 5).contains(0, 1),
             "without clusters the shared lines look like boilerplate"
         );
         let mut ranges = Vec::new();
@@ -309,9 +335,10 @@ mod tests {
             docs: &ranges,
             hashes: &hashes,
             chars: &chars,
+            sites: &[0; 6],
         };
         let clusters = vec![7u32; 6];
-        assert!(!find(&p, 5, Some(&clusters)).contains(1));
+        assert!(!find(&p, 5, Some(&clusters)).contains(0, 1));
     }
 
     #[test]
@@ -320,6 +347,27 @@ mod tests {
         let mut docs: Vec<_> = (0..5).map(|i| page(&[i * 10])).collect();
         docs.push(FOOTER.to_vec());
         let b = run(&docs, 5);
-        assert!(b.contains(900));
+        assert!(b.contains(0, 900));
+    }
+
+    #[test]
+    fn chrome_is_counted_per_site() {
+        // A heading (7) on one page of each of six sites is content; a footer (900..902) on
+        // five pages of site 1 is chrome there, and stays on site 2 where one page has it.
+        let mut docs: Vec<Vec<(u64, u32)>> = (0..6u64).map(|i| vec![(7, 6), (i, 80)]).collect();
+        let mut sites: Vec<u32> = (0..6).collect();
+        for i in 0..5 {
+            docs.push(page(&[100 + i]));
+            sites.push(1);
+        }
+        docs.push(page(&[200]));
+        sites.push(2);
+        let b = run_sites(&docs, &sites, 5);
+        assert!(!b.contains(0, 7) && !b.contains(3, 7));
+        assert!(b.contains(1, 900) && b.contains(1, 902));
+        assert!(!b.contains(2, 900));
+        assert_eq!(b.groups.len(), 3, "{:?}", b.groups);
+        // The same pages as one site: the heading is in six unrelated pages.
+        assert!(run(&docs, 5).contains(0, 7));
     }
 }

@@ -135,6 +135,10 @@ struct Opts {
     /// JSON field holding the document id.
     #[arg(long, default_value = "id", value_name = "NAME")]
     id_field: String,
+    /// JSON field holding the page's URL: its host names the page's site, over which
+    /// boilerplate (site chrome) is counted.
+    #[arg(long, default_value = "url", value_name = "NAME")]
+    url_field: String,
     /// Stop with an error at the first unreadable record instead of listing it as invalid.
     #[arg(long)]
     strict: bool,
@@ -303,6 +307,7 @@ fn config(inputs: Vec<PathBuf>, out: PathBuf, args: &Opts) -> Result<Config, Fai
     o.fields = Fields {
         text: args.text_field.clone(),
         id: args.id_field.clone(),
+        url: args.url_field.clone(),
     };
     o.min_repeat = args.min_repeat;
     o.boilerplate_min_docs = args.boilerplate_min_docs;

@@ -85,10 +85,7 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             format: None,
-            fields: Fields {
-                text: "text".into(),
-                id: "id".into(),
-            },
+            fields: Fields::new(),
             min_repeat: repair::DEFAULT_MIN_REPEAT,
             boilerplate_min_docs: boilerplate::DEFAULT_MIN_DOCS,
             strict: false,

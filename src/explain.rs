@@ -39,10 +39,15 @@ pub fn explain(out: &Path, id: &str) -> Result<Vec<String>> {
     Ok(found)
 }
 
-fn boilerplate_texts(out: &Path) -> Result<HashMap<String, (u64, String)>> {
+/// Boilerplate rows by (hash, site): (documents of the site, text).
+type Rows = HashMap<(String, String), (u64, String)>;
+
+fn boilerplate_texts(out: &Path) -> Result<Rows> {
     #[derive(serde::Deserialize)]
     struct Row {
         hash: String,
+        #[serde(default)]
+        site: String,
         documents: u64,
         text: String,
     }
@@ -54,14 +59,17 @@ fn boilerplate_texts(out: &Path) -> Result<HashMap<String, (u64, String)>> {
             location: format!("{}:{}", path.display(), n + 1),
             message: e.to_string(),
         })?;
-        map.insert(r.hash, (r.documents, r.text));
+        map.insert((r.hash, r.site), (r.documents, r.text));
     }
     Ok(map)
 }
 
-fn describe(e: &ExplainLine, boilerplate: &HashMap<String, (u64, String)>) -> String {
+fn describe(e: &ExplainLine, boilerplate: &Rows) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{} ({})", e.id, e.source);
+    if !e.site.is_empty() {
+        let _ = writeln!(s, "  site: {}", e.site);
+    }
     let kept = || {
         format!(
             "{} ({})",
@@ -134,10 +142,11 @@ fn describe(e: &ExplainLine, boilerplate: &HashMap<String, (u64, String)>) -> St
         };
     }
     for (line, hash) in &e.boilerplate {
-        let _ = match boilerplate.get(hash) {
+        let _ = match boilerplate.get(&(hash.clone(), e.site.clone())) {
             Some((docs, text)) => writeln!(
                 s,
-                "  line {line}: boilerplate (in {docs} unrelated documents): {text}"
+                "  line {line}: boilerplate (in {docs} unrelated documents of site {}): {text}",
+                e.site
             ),
             None => writeln!(s, "  line {line}: boilerplate ({hash})"),
         };

@@ -46,6 +46,7 @@ pub(crate) mod cluster;
 pub mod near;
 pub mod normalize;
 pub mod repair;
+pub mod site;
 
 // Reading and writing.
 pub(crate) mod commit;

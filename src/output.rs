@@ -240,6 +240,10 @@ pub struct ExplainLine<'a> {
     pub id: &'a str,
     /// Where it was read.
     pub source: String,
+    /// Its site (boilerplate is a site's chrome): the host of its URL, `file:PATH` or
+    /// `dir:PATH` (see `boilerplate.jsonl`).
+    #[serde(default)]
+    pub site: String,
     /// `kept`, `exact`, `near`, `empty` or `invalid`.
     pub fate: &'a str,
     /// The canonical document it was folded into.

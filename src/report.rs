@@ -60,6 +60,9 @@ pub struct Options {
     pub text_field: String,
     /// `--id-field`.
     pub id_field: String,
+    /// `--url-field`.
+    #[serde(default)]
+    pub url_field: String,
     /// `--min-repeat`.
     pub min_repeat: usize,
     /// `--boilerplate-min-docs`.
@@ -120,7 +123,8 @@ pub struct Paragraphs {
     pub repeated_chars: u64,
     /// Removed as boilerplate (occurrences in valid documents).
     pub boilerplate: u64,
-    /// Distinct boilerplate paragraphs.
+    /// Distinct boilerplate paragraphs, per site, in this run's documents: the rows of
+    /// `boilerplate.jsonl` (a line that is chrome on two sites counts twice).
     pub boilerplate_distinct: u64,
     /// Distinct paragraphs found in two or more documents.
     pub shared_distinct: u64,

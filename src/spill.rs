@@ -58,6 +58,22 @@ impl Record for (u64, u128) {
     }
 }
 
+impl Record for (u64, u32, u128) {
+    const SIZE: usize = 28;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.0.to_le_bytes());
+        out.extend_from_slice(&self.1.to_le_bytes());
+        out.extend_from_slice(&self.2.to_le_bytes());
+    }
+    fn get(b: &[u8]) -> (u64, u32, u128) {
+        (
+            u64::from_le_bytes(b[..8].try_into().expect("8 bytes")),
+            u32::from_le_bytes(b[8..12].try_into().expect("4 bytes")),
+            u128::from_le_bytes(b[12..28].try_into().expect("16 bytes")),
+        )
+    }
+}
+
 /// Where and how much: the budget of one table (bytes of records held in memory at once) and
 /// the directory for run files. `None` budget: everything in memory.
 #[derive(Debug, Clone)]

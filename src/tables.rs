@@ -9,6 +9,7 @@
 use std::ops::Range;
 
 use crate::repair::Event;
+use crate::site::Sites;
 
 /// Where a document was read.
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
@@ -27,6 +28,9 @@ pub(crate) enum Loc {
 
 /// The `file` of a document published by an earlier run: it has no input file here.
 pub(crate) const NO_FILE: u32 = u32::MAX;
+
+/// The `site` of a document that has none (an unreadable record: it has no paragraphs).
+pub(crate) const NO_SITE: u32 = u32::MAX;
 
 /// What pass 1 keeps of a document.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -49,6 +53,8 @@ pub(crate) struct Doc {
     pub(crate) short: Range<usize>,
     /// WET: the target URI.
     pub(crate) url: Option<Box<str>>,
+    /// Its site, an id in [`Tables::sites`]: boilerplate is counted per site.
+    pub(crate) site: u32,
     /// Romanization glosses found while keying (`记者(jìzhě)`).
     pub(crate) glosses: u32,
     /// Paragraphs repair dropped whole as repeats.
@@ -86,6 +92,7 @@ impl Doc {
             events: 0..0,
             short: 0..0,
             url: None,
+            site: NO_SITE,
             glosses: 0,
             repeated: 0,
             repeated_chars: 0,
@@ -136,6 +143,8 @@ pub(crate) struct Tables {
     /// 0 for long paragraphs).
     pub(crate) short: Vec<u32>,
     pub(crate) short_counts: Vec<u32>,
+    /// The site names documents' `site` ids refer to.
+    pub(crate) sites: Sites,
 }
 
 /// Paragraphs of at most this many key characters keep their shingles apart from the
@@ -157,7 +166,8 @@ impl Tables {
             .map(move |run| (first + run[0].para as usize, run))
     }
 
-    /// Appends `all`'s tables, in order, to these (document ranges rebased).
+    /// Appends `all`'s tables, in order, to these (document ranges rebased, site ids
+    /// re-interned).
     pub(crate) fn append(&mut self, parts: Vec<Tables>) {
         let all = self;
         let n_docs: usize = parts.iter().map(|c| c.docs.len()).sum();
@@ -178,7 +188,10 @@ impl Tables {
             let pbase = all.pieces.len();
             let ebase = all.events.len();
             let sbase = all.short.len();
+            // Site ids are the part's own: interned again here by name.
+            let sites: Vec<u32> = c.sites.names.iter().map(|n| all.sites.intern(n)).collect();
             all.docs.extend(c.docs.into_iter().map(|mut d| {
+                d.site = sites.get(d.site as usize).copied().unwrap_or(d.site);
                 d.paras = d.paras.start + base..d.paras.end + base;
                 d.pieces = d.pieces.start + pbase..d.pieces.end + pbase;
                 d.events = d.events.start + ebase..d.events.end + ebase;

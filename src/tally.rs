@@ -24,6 +24,7 @@ pub(crate) fn new_report(cfg: &Config, inputs: report::Inputs) -> Report {
             format: o.format.map(|f| format!("{f:?}").to_lowercase()),
             text_field: o.fields.text.clone(),
             id_field: o.fields.id.clone(),
+            url_field: o.fields.url.clone(),
             min_repeat: o.min_repeat,
             boilerplate_min_docs: o.boilerplate_min_docs,
         },
@@ -48,7 +49,23 @@ pub(crate) fn decided_report(cfg: &Config, read: &Read, decided: &Decided) -> Re
         &decided.bp,
         &decided.members,
     );
+    report.paragraphs.boilerplate_distinct =
+        boilerplate_rows(&read.tables.docs[..n], &read.tables.hashes, &decided.bp);
     report
+}
+
+/// Distinct (paragraph, site) pairs of boilerplate in `docs`: the rows of
+/// `boilerplate.jsonl` (a site's chrome counted only from a published document has no row).
+fn boilerplate_rows(docs: &[Doc], hashes: &[u64], bp: &Boilerplate) -> u64 {
+    let mut seen = std::collections::HashSet::new();
+    for d in docs {
+        for &h in &hashes[d.paras.clone()] {
+            if bp.contains(d.site, h) {
+                seen.insert((h, d.site));
+            }
+        }
+    }
+    seen.len() as u64
 }
 
 /// Counts `docs`' fates, removals and inputs into the report's totals.
@@ -94,7 +111,6 @@ fn count(
         r.paragraphs.repeated_chars += d.repeated_chars;
         r.paragraphs.boilerplate += u64::from(facts[i].boilerplate);
     }
-    r.paragraphs.boilerplate_distinct = bp.groups.len() as u64;
     r.paragraphs.shared_distinct = bp.shared_paragraphs as u64;
     r.paragraphs.grouped_documents = bp.grouped_docs as u64;
     r.clusters.clusters = members.len() as u64;

@@ -24,6 +24,11 @@ mod fixtures;
 #[path = "suite/books.rs"]
 mod books;
 
+// Boilerplate is a site's chrome: paragraph frequency counted per site (URL host, WET target
+// URI, input file, a text page's directory); short lines shared across sites stay.
+#[path = "suite/sites.rs"]
+mod sites;
+
 // Input formats and their variants: gzip (multi-member), zstd, WET ids and URLs, text page ids,
 // `--format`, `--text-field` / `--id-field`, ids that are numbers or missing, CRLF, no final
 // newline, empty and blank files, skipped files, chunk boundaries of large files.

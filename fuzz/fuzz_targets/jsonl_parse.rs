@@ -22,6 +22,7 @@ fn fields(selector: u8) -> Fields {
     Fields {
         text: text.into(),
         id: id.into(),
+        url: "url".into(),
     }
 }
 

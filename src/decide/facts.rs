@@ -47,7 +47,7 @@ fn doc_facts(i: usize, d: &Doc, hashes: &[u64], chars: &[u32], bp: &Boilerplate)
     let mut kept_paras = 0;
     let mut bp_paras = 0u32;
     for p in d.paras.clone() {
-        if bp.contains(hashes[p]) {
+        if bp.contains(d.site, hashes[p]) {
             bp_paras += 1;
         } else {
             h.update(&hashes[p].to_le_bytes());

@@ -103,15 +103,17 @@ pub(crate) fn stage(
     let ctx = read.ctx(cfg);
     let tables = &read.tables;
     let docs = &tables.docs;
-    // Boilerplate: paragraphs in many unrelated documents (first count: documents that
-    // share most of their paragraphs are one copy group).
+    // Boilerplate: paragraphs in many unrelated documents of one site (first count:
+    // documents that share most of their paragraphs are one copy group).
     let t = Instant::now();
     progress.enter(Stage::Boilerplate, 0);
     let ranges: Vec<Range<usize>> = docs.iter().map(|d| d.paras.clone()).collect();
+    let sites: Vec<u32> = docs.iter().map(|d| d.site).collect();
     let paragraphs = boilerplate::Paragraphs {
         docs: &ranges,
         hashes: &tables.hashes,
         chars: &tables.chars,
+        sites: &sites,
     };
     let min_docs = cfg.options.boilerplate_min_docs;
     let spill = spill_of(cfg);

@@ -49,7 +49,7 @@ impl<'a> Shingles<'a> {
         let d = &self.tables.docs[i];
         let mut out = Vec::new();
         if let Loc::Published(k) = d.loc {
-            self.published(k as usize, &mut out)?;
+            self.published(d.site, k as usize, &mut out)?;
         } else {
             self.read(d, &mut out)?;
         }
@@ -62,13 +62,13 @@ impl<'a> Shingles<'a> {
 
     /// Shingles of a published document's canonical text: one paragraph per line, those that
     /// are boilerplate now left out.
-    fn published(&self, k: usize, out: &mut Vec<u64>) -> Option<()> {
+    fn published(&self, site: u32, k: usize, out: &mut Vec<u64>) -> Option<()> {
         let text = self.ctx.published.text(k)?;
         let mut sh = Shingler::new(self.size);
         let mut key = Key::new();
         for para in text.split('\n') {
             key.build(para, false);
-            if !self.bp.contains(xxh3_64(&key.bytes)) {
+            if !self.bp.contains(site, xxh3_64(&key.bytes)) {
                 sh.paragraph64(para, out);
             }
         }
@@ -81,7 +81,7 @@ impl<'a> Shingles<'a> {
             let mut sh = Shingler::new(self.size);
             let mut para = String::new();
             for (p, pieces) in self.tables.kept_paragraphs(d) {
-                if self.bp.contains(self.tables.hashes[p]) {
+                if self.bp.contains(d.site, self.tables.hashes[p]) {
                     continue;
                 }
                 para.clear();
@@ -116,7 +116,7 @@ impl Signatures<'_> {
         let long_boilerplate = d
             .paras
             .clone()
-            .any(|p| t.chars[p] > SHORT_PARAGRAPH && self.bp.contains(t.hashes[p]));
+            .any(|p| t.chars[p] > SHORT_PARAGRAPH && self.bp.contains(d.site, t.hashes[p]));
         if long_boilerplate {
             // Rare: a long paragraph is boilerplate; sign the document again without it (a
             // published document whose output is gone keeps its stored signature).
@@ -134,7 +134,7 @@ impl Signatures<'_> {
         let mut at = d.short.start;
         for p in d.paras.clone() {
             let k = t.short_counts[p] as usize;
-            if k > 0 && !self.bp.contains(t.hashes[p]) {
+            if k > 0 && !self.bp.contains(d.site, t.hashes[p]) {
                 bag.extend_from_slice(&t.short[at..at + k]);
             }
             at += k;

@@ -94,12 +94,13 @@ impl Renderer<'_> {
         let boilerplate = d
             .paras
             .clone()
-            .filter(|&p| dec.bp.contains(t.hashes[p]))
+            .filter(|&p| dec.bp.contains(d.site, t.hashes[p]))
             .map(|p| (t.lines[p], format!("{:016x}", t.hashes[p])))
             .collect();
         let line = output::ExplainLine {
             id: &d.id,
             source: ctx.source_of(d),
+            site: t.sites.name(d.site).to_owned(),
             fate,
             kept_id: kept.map(|k| &*t.docs[k].id),
             kept_source: kept.map(|k| ctx.source_of(&t.docs[k])),
@@ -204,7 +205,7 @@ impl Renderer<'_> {
         let mut out = String::with_capacity(text.len());
         let mut n = 0;
         for (p, pieces) in self.tables.kept_paragraphs(d) {
-            if self.decided.bp.contains(self.tables.hashes[p]) {
+            if self.decided.bp.contains(d.site, self.tables.hashes[p]) {
                 continue;
             }
             trim_end(&mut out);

@@ -11,7 +11,7 @@ use crate::input::Stamp;
 use crate::memory;
 use crate::read::Read;
 use crate::report;
-use crate::tables::{Doc, Loc, NO_FILE};
+use crate::tables::{Doc, Loc, NO_FILE, NO_SITE};
 
 use super::{Index, Published, PublishedFile};
 
@@ -20,6 +20,7 @@ use super::{Index, Published, PublishedFile};
 pub(crate) fn add_published(read: &mut Read, ix: &Index) {
     let c = &mut read.tables;
     let perms = ix.perms();
+    let sites: Vec<u32> = ix.sites.iter().map(|n| c.sites.intern(n)).collect();
     for (k, p) in ix.docs.iter().enumerate() {
         let paras = p.paras.start as usize..p.paras.end as usize;
         let start = c.hashes.len();
@@ -45,6 +46,7 @@ pub(crate) fn add_published(read: &mut Read, ix: &Index) {
             lines: paras.len() as u32,
             published: true,
             content: p.content,
+            site: sites.get(p.site as usize).copied().unwrap_or(NO_SITE),
             ..Doc::new(p.id.clone(), NO_FILE, 0..0, Loc::Published(k as u32))
         });
         read.published.sources.push(p.source.clone());
@@ -106,6 +108,10 @@ pub(crate) fn extend_index(
         text_field: cfg.options.fields.text.clone(),
     });
     let mut at = offsets.iter();
+    // The index's site names, interned by name.
+    let mut site_ids: std::collections::HashMap<Box<str>, u32> = (0..ix.sites.len() as u32)
+        .map(|i| (ix.sites[i as usize].clone(), i))
+        .collect();
     for (i, d) in c.docs[..new_docs].iter().enumerate() {
         if decided.fates[i] != Fate::Kept {
             continue;
@@ -124,8 +130,19 @@ pub(crate) fn extend_index(
                     .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes"))),
             );
         }
+        let name = c.sites.name(d.site);
+        let site = match site_ids.get(name) {
+            Some(&s) => s,
+            None => {
+                let s = ix.sites.len() as u32;
+                ix.sites.push(name.into());
+                site_ids.insert(name.into(), s);
+                s
+            }
+        };
         ix.docs.push(Published {
             id: d.id.clone(),
+            site,
             source: ctx.source_of(d).into(),
             paras: start..ix.hashes.len() as u32,
             short: short_start..ix.short.len() as u64,

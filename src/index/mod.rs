@@ -26,8 +26,9 @@ pub(crate) use convert::{add_published, extend_index};
 pub const INDEX_FILE: &str = "index.bin";
 
 /// Bumped whenever the layout or the meaning of a stored field changes (3: paragraph keys keep
-/// number separators and real glosses only, and `--min-repeat` is a weight).
-const FORMAT: u32 = 3;
+/// number separators and real glosses only, and `--min-repeat` is a weight; 4: each document's
+/// site, as boilerplate is counted per site).
+const FORMAT: u32 = 4;
 
 /// One published document.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -46,6 +47,8 @@ pub struct Published {
     pub repeated: u32,
     /// Hash of what the record says (the last tie-break of the canonical order).
     pub content: u64,
+    /// Its site: an index into [`Index::sites`].
+    pub site: u32,
     /// Which run published it (1 = the first run on this index).
     pub run: u32,
     /// Where its canonical line is: ([`Index::outputs`] entry, byte offset).
@@ -75,6 +78,8 @@ pub struct Index {
     pub runs: u32,
     /// Each run's canonical output.
     pub outputs: Vec<PublishedFile>,
+    /// Site names of the published documents (see [`crate::site`]).
+    pub sites: Vec<Box<str>>,
     /// The published documents, in the order they were published.
     pub docs: Vec<Published>,
     /// Paragraph hashes of all documents, in order.

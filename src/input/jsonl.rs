@@ -18,6 +18,25 @@ pub struct Fields {
     pub text: String,
     /// Field holding the document id (`--id-field`).
     pub id: String,
+    /// Field holding the page's URL (`--url-field`), whose host names the document's site.
+    pub url: String,
+}
+
+impl Fields {
+    /// The default field names: `text`, `id`, `url`.
+    pub fn new() -> Fields {
+        Fields {
+            text: "text".into(),
+            id: "id".into(),
+            url: "url".into(),
+        }
+    }
+}
+
+impl Default for Fields {
+    fn default() -> Fields {
+        Fields::new()
+    }
 }
 
 /// A parsed line.
@@ -29,6 +48,8 @@ pub struct JsonRecord<'a> {
     pub text: Cow<'a, str>,
     /// Byte range of the raw text value (quotes included) within the line.
     pub text_span: Range<usize>,
+    /// The URL: a string's value; `None` if missing or not a string.
+    pub url: Option<Cow<'a, str>>,
 }
 
 /// Parses one line (without its line end).
@@ -38,7 +59,7 @@ pub struct JsonRecord<'a> {
 /// missing or not a string.
 pub fn parse<'a>(line: &'a str, fields: &Fields) -> Result<JsonRecord<'a>, String> {
     let mut de = serde_json::Deserializer::from_str(line);
-    let (text, id) = Seed(fields)
+    let (text, id, url) = Seed(fields)
         .deserialize(&mut de)
         .and_then(|v| de.end().map(|()| v))
         .map_err(|e| describe(&e))?;
@@ -77,10 +98,12 @@ pub fn parse<'a>(line: &'a str, fields: &Fields) -> Result<JsonRecord<'a>, Strin
         Some(b'n') => None,
         _ => Some(Cow::Borrowed(raw.get())),
     });
+    let url = url.and_then(string_value);
     Ok(JsonRecord {
         id,
         text,
         text_span,
+        url,
     })
 }
 
@@ -122,10 +145,15 @@ fn string_value(raw: &RawValue) -> Option<Cow<'_, str>> {
     serde_json::from_str::<String>(s).ok().map(Cow::Owned)
 }
 
-/// Deserializes an object, keeping the raw text and id values and skipping everything else.
+/// Deserializes an object, keeping the raw text, id and URL values and skipping everything
+/// else.
 struct Seed<'f>(&'f Fields);
 
-type Found<'de> = (Option<&'de RawValue>, Option<&'de RawValue>);
+type Found<'de> = (
+    Option<&'de RawValue>,
+    Option<&'de RawValue>,
+    Option<&'de RawValue>,
+);
 
 impl<'de> DeserializeSeed<'de> for Seed<'_> {
     type Value = Found<'de>;
@@ -142,23 +170,25 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let (mut text, mut id) = (None, None);
+        let (mut text, mut id, mut url) = (None, None, None);
         while let Some(k) = map.next_key_seed(KeySeed(self.0))? {
             match k {
                 Key::Text if text.is_none() => text = Some(map.next_value::<&'de RawValue>()?),
                 Key::Id if id.is_none() => id = Some(map.next_value::<&'de RawValue>()?),
+                Key::Url if url.is_none() => url = Some(map.next_value::<&'de RawValue>()?),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        Ok((text, id))
+        Ok((text, id, url))
     }
 }
 
 enum Key {
     Text,
     Id,
+    Url,
     Other,
 }
 
@@ -182,6 +212,8 @@ impl Visitor<'_> for KeySeed<'_> {
             Key::Text
         } else if v == self.0.id {
             Key::Id
+        } else if v == self.0.url {
+            Key::Url
         } else {
             Key::Other
         })
@@ -209,10 +241,7 @@ mod tests {
     use super::*;
 
     fn fields() -> Fields {
-        Fields {
-            text: "text".into(),
-            id: "id".into(),
-        }
+        Fields::new()
     }
 
     #[test]
@@ -222,6 +251,21 @@ mod tests {
         assert_eq!(r.id.as_deref(), Some("a1"));
         assert_eq!(r.text, "hello\nworld");
         assert_eq!(&line[r.text_span], r#""hello\nworld""#);
+        assert!(r.url.is_none());
+    }
+
+    #[test]
+    fn url_field_is_read_when_a_string() {
+        let r = parse(r#"{"url":"https://a.org/\/x","text":"t"}"#, &fields()).unwrap();
+        assert_eq!(r.url.as_deref(), Some("https://a.org//x"));
+        let r = parse(r#"{"url":5,"text":"t"}"#, &fields()).unwrap();
+        assert!(r.url.is_none());
+        let f = Fields {
+            url: "link".into(),
+            ..Fields::new()
+        };
+        let r = parse(r#"{"url":"x","link":"https://b.org/","text":"t"}"#, &f).unwrap();
+        assert_eq!(r.url.as_deref(), Some("https://b.org/"));
     }
 
     #[test]
@@ -237,6 +281,7 @@ mod tests {
         let f = Fields {
             text: "body".into(),
             id: "doc".into(),
+            url: "link".into(),
         };
         let r = parse(r#"{"body":"x","text":5}"#, &f).unwrap();
         assert_eq!(r.text, "x");

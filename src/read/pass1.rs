@@ -14,6 +14,7 @@ use crate::near::minhash::MinHasher;
 use crate::near::shingle::{shingles_of_tokens, Shingler};
 use crate::progress::Progress;
 use crate::repair::{Repaired, Repairer};
+use crate::site;
 use crate::sources::Ctx;
 use crate::tables::{Doc, Loc, Piece, Tables, SHORT_PARAGRAPH};
 
@@ -142,6 +143,8 @@ pub(crate) struct Rec<'a> {
     pub(crate) loc: Loc,
     pub(crate) id: Option<&'a str>,
     pub(crate) url: Option<&'a str>,
+    /// The URL whose host names the record's site (a WET target URI, a JSON `--url-field`).
+    pub(crate) site_url: Option<&'a str>,
     pub(crate) text: &'a str,
     pub(crate) lossy: bool,
 }
@@ -229,12 +232,19 @@ impl Pass1<'_> {
             None => self.ctx.source(rec.file as u32, rec.loc).into(),
         };
         let content = content_hash(&self.ctx.opened[rec.file].data[rec.span.clone()], &rec);
+        let f = &self.ctx.files[rec.file];
+        let site = out.sites.intern(&site::name_of(
+            rec.site_url,
+            &f.path,
+            f.format == Format::Text,
+        ));
         out.docs.push(Doc {
             paras: start..out.hashes.len(),
             pieces: piece_start..out.pieces.len(),
             events: event_start..out.events.len(),
             short: short_start..out.short.len(),
             url: rec.url.map(Into::into),
+            site,
             glosses: r.glosses,
             repeated: r.repeated_paragraphs,
             repeated_chars: r.repeated_chars,
@@ -301,6 +311,7 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Tables {
                             loc,
                             id: rec.id.as_deref(),
                             url: None,
+                            site_url: rec.url.as_deref(),
                             text: &rec.text,
                             lossy,
                         }),
@@ -335,6 +346,7 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Tables {
                 loc: Loc::File,
                 id: Some(&ctx.files[file].rel),
                 url: None,
+                site_url: None,
                 text: &text,
                 lossy: false,
             });
@@ -360,6 +372,7 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Tables {
                             loc,
                             id: r.id.as_deref(),
                             url: r.url.as_deref(),
+                            site_url: r.url.as_deref(),
                             text: &text,
                             lossy: false,
                         });

@@ -490,7 +490,8 @@ fn canonical_choice_follows_the_documented_order() {
             &clean_page(&SHARED, &[]).replace(&plain_body.join("\n"), &glossed.join("\n")),
         ),
         // Clean with site B's footer (three boilerplate paragraphs removed).
-        news_line("with-footer", "x", &clean_page(&SHARED, &FOOTER_B)),
+        // (A page of site B: chrome is counted per site.)
+        news_line("with-footer", SITE_B_HOST, &clean_page(&SHARED, &FOOTER_B)),
         // Clean, no glosses, nothing removed: wins although it comes last but one.
         news_line("clean", "x", &clean_page(&SHARED, &[])),
         // The same again, later: loses on position.

@@ -74,7 +74,12 @@ fn write_night(dir: &Path, tag: &str, seed: u64, n: usize) -> PathBuf {
         match rng.below(30) {
             0 => lines.push("{\"id\":\"broken\",\"text\":".to_owned()),
             1 => lines.push(format!("{{\"id\":\"{tag}-{i}\",\"text\":\"  \"}}")),
-            _ => lines.push(format!("{{\"id\":\"{tag}-{i}\",\"text\":{}}}", js(&text))),
+            // Both nights are pages of one site (chrome is counted per site, and a file
+            // without URLs would be a site of its own).
+            _ => lines.push(format!(
+                "{{\"id\":\"{tag}-{i}\",\"url\":\"https://news.example/{tag}/{i}\",\"text\":{}}}",
+                js(&text)
+            )),
         }
     }
     let p = dir.join(format!("{tag}.jsonl"));
@@ -199,9 +204,10 @@ fn night_two_decides_as_one_run_over_both_nights() {
 #[test]
 fn published_documents_win_and_boilerplate_counts_accumulate() {
     let fx = Fixture::new();
+    // Pages of one site (chrome is counted per site; the nights are files of their own).
     let en = |a: &Article, id: &str, footer: &[&str]| {
         format!(
-            "{{\"id\":\"{id}\",\"text\":{}}}",
+            "{{\"id\":\"{id}\",\"url\":\"https://news.example/{id}\",\"text\":{}}}",
             js(&clean_page(a, footer))
         )
     };

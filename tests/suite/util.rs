@@ -573,8 +573,9 @@ impl Outputs {
         }
     }
 
-    /// `boilerplate.jsonl` lists each boilerplate paragraph once, and none is left in a
-    /// canonical text.
+    /// `boilerplate.jsonl` lists each boilerplate paragraph once per site, and none is left in
+    /// a canonical text of that site (boilerplate is a site's chrome: another site may have
+    /// the same line as content).
     #[track_caller]
     fn check_boilerplate_table(&self) {
         assert_eq!(
@@ -584,18 +585,33 @@ impl Outputs {
                 .unwrap(),
             "boilerplate.jsonl rows"
         );
-        let texts: HashSet<&str> = self
+        let texts: HashSet<(&str, &str)> = self
             .boilerplate
             .iter()
-            .map(|b| b["text"].as_str().expect("boilerplate text"))
+            .map(|b| {
+                (
+                    b["site"].as_str().expect("boilerplate site"),
+                    b["text"].as_str().expect("boilerplate text"),
+                )
+            })
             .collect();
+        // The sites of the kept documents, by id (ids need not be unique).
+        let mut sites: HashMap<&str, HashSet<&str>> = HashMap::new();
+        for e in self.explain.iter().filter(|e| e["fate"] == "kept") {
+            sites
+                .entry(e["id"].as_str().unwrap())
+                .or_default()
+                .insert(e["site"].as_str().expect("explain site"));
+        }
         for l in &self.canonical {
+            let id = self.id_of(l);
             for p in self.text_of(l).split('\n') {
-                assert!(
-                    !texts.contains(p),
-                    "boilerplate {p:?} left in {}",
-                    self.id_of(l)
-                );
+                for site in sites.get(id.as_str()).into_iter().flatten() {
+                    assert!(
+                        !texts.contains(&(*site, p)),
+                        "boilerplate {p:?} of {site} left in {id}"
+                    );
+                }
             }
         }
     }
