@@ -1,6 +1,13 @@
 //! A document's facts for the canonical order: its exact key (the hash of its kept paragraph
 //! keys after repair and boilerplate removal), its [`Rank`], and how many of its paragraphs
 //! are boilerplate.
+//!
+//! Boilerplate is a site's chrome, removed from that site's pages only; but the exact key
+//! leaves out every paragraph that is chrome on *any* site, so that the same text in two
+//! sites' dumps has the same key and folds (what each copy would emit differs only by
+//! chrome).
+
+use std::collections::HashSet;
 
 use rayon::prelude::*;
 use xxhash_rust::xxh3::Xxh3Default;
@@ -22,11 +29,12 @@ pub(crate) struct Facts {
 
 /// The facts of every document, with `bp` as the boilerplate set.
 pub(crate) fn of(tables: &Tables, bp: &Boilerplate) -> Vec<Facts> {
+    let anywhere: HashSet<u64> = bp.groups.keys().map(|&(h, _)| h).collect();
     tables
         .docs
         .par_iter()
         .enumerate()
-        .map(|(i, d)| doc_facts(i, d, &tables.hashes, &tables.chars, bp))
+        .map(|(i, d)| doc_facts(i, d, &tables.hashes, &tables.chars, bp, &anywhere))
         .collect()
 }
 
@@ -41,21 +49,45 @@ pub(crate) fn ranks(facts: &[Facts]) -> Vec<Rank> {
 }
 
 /// Document `i`'s facts.
-fn doc_facts(i: usize, d: &Doc, hashes: &[u64], chars: &[u32], bp: &Boilerplate) -> Facts {
-    let mut h = Xxh3Default::new();
+fn doc_facts(
+    i: usize,
+    d: &Doc,
+    hashes: &[u64],
+    chars: &[u32],
+    bp: &Boilerplate,
+    anywhere: &HashSet<u64>,
+) -> Facts {
+    // `own`: what this document keeps (its site's chrome left out); `common`: without any
+    // site's chrome, for the key.
+    let (mut own, mut common) = (Xxh3Default::new(), Xxh3Default::new());
     let mut kept = 0u64;
-    let mut kept_paras = 0;
+    let (mut kept_paras, mut common_paras) = (0, 0);
     let mut bp_paras = 0u32;
     for p in d.paras.clone() {
         if bp.contains(d.site, hashes[p]) {
             bp_paras += 1;
-        } else {
-            h.update(&hashes[p].to_le_bytes());
-            kept += u64::from(chars[p]);
-            kept_paras += 1;
+            continue;
+        }
+        own.update(&hashes[p].to_le_bytes());
+        kept += u64::from(chars[p]);
+        kept_paras += 1;
+        if !anywhere.is_empty() && !anywhere.contains(&hashes[p]) {
+            common.update(&hashes[p].to_le_bytes());
+            common_paras += 1;
         }
     }
-    let key = (d.error.is_none() && kept_paras > 0).then(|| h.digest128());
+    // A page made only of lines that are chrome elsewhere keys by what it keeps (tagged, so
+    // it never equals a key of the other kind).
+    let key = (d.error.is_none() && kept_paras > 0).then(|| {
+        if anywhere.is_empty() || kept_paras == common_paras {
+            own.digest128()
+        } else if common_paras > 0 {
+            common.digest128()
+        } else {
+            own.update(b"own");
+            own.digest128()
+        }
+    });
     let rank = Rank {
         published: d.published,
         key_chars: kept,

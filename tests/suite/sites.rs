@@ -179,3 +179,30 @@ fn text_pages_of_one_directory_are_one_site() {
         .unwrap()
         .starts_with("dir:"));
 }
+
+/// The same page in two dumps without URLs (two sites: one per file) folds as an exact
+/// duplicate even where one file's chrome (a footer on its pages) is not the other's: the
+/// exact key leaves out every site's chrome.
+#[test]
+fn the_same_text_on_two_sites_folds_whatever_each_sites_chrome() {
+    let fx = Fixture::new();
+    let rec = |id: &str, text: &str| format!("{{\"id\":\"{id}\",\"text\":{}}}\n", js(text));
+    let mut a = String::new();
+    for i in 0..6u64 {
+        a.push_str(&rec(
+            &format!("a{i}"),
+            &page(&format!("Story {i}"), 60 + i, &FOOTER_EN),
+        ));
+    }
+    let shared = page("Story shared", 99, &FOOTER_EN);
+    a.push_str(&rec("a-shared", &shared));
+    fx.write("input/a.jsonl", a);
+    fx.write("input/b.jsonl", rec("b-shared", &shared));
+    let out = fx.dedup_dir(&[]);
+    let fates = out.fates();
+    // The copy that keeps more (site b does not treat the footer as chrome) is canonical.
+    assert_eq!(fates["a-shared"], "exact", "{fates:?}");
+    assert_eq!(out.dropped("a-shared")["kept_id"], "b-shared");
+    // Site a's footer is gone from its pages.
+    assert!(!has(out.text("a0"), "Back to top"));
+}
