@@ -61,6 +61,7 @@ fn doc_facts(i: usize, d: &Doc, hashes: &[u64], chars: &[u32], bp: &Boilerplate)
         key_chars: kept,
         glosses: d.glosses,
         removed: d.repeated + bp_paras,
+        noise: d.noise,
         content: d.content,
         position: i,
     };
