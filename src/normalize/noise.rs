@@ -22,14 +22,16 @@ use super::NFKC;
 ///   uppercase (lowercase, or of a script without case: Han, kana, Hangul) — a sentence
 ///   that goes on across a line break.
 ///
-/// ASCII bytes take a fast path; the NFKC check runs only on a text holding non-ASCII bytes.
+/// ASCII bytes take a fast path; the NFKC check runs only on a text holding a non-ASCII
+/// character outside the common ranges NFKC leaves alone ([`nfkc_letter_stable`]).
 pub fn noise(text: &str) -> u32 {
     let b = text.as_bytes();
     let mut n = 0u32;
     let mut prev_upper = false;
     // Last non-blank character of the current line ('\n' at a line's start: nothing yet).
     let mut last = '\n';
-    let mut non_ascii = false;
+    // A character seen that NFKC may change into a letter or digit (or compose).
+    let mut suspect = false;
     let mut i = 0;
     while i < b.len() {
         let x = b[i];
@@ -48,8 +50,8 @@ pub fn noise(text: &str) -> u32 {
             }
             continue;
         }
-        non_ascii = true;
         let c = text[i..].chars().next().expect("a char boundary");
+        suspect = suspect || !nfkc_letter_stable(c);
         let invisible = may_be_invisible(b, i) && is_invisible(c);
         n += u32::from(invisible || c.is_control());
         let upper = c.is_uppercase();
@@ -61,10 +63,34 @@ pub fn noise(text: &str) -> u32 {
         }
         i += c.len_utf8();
     }
-    if non_ascii {
+    if suspect {
         n = n.saturating_add(not_nfkc(text));
     }
     n
+}
+
+/// Whether `c` is one of the common characters that NFKC leaves alone, or changes into no
+/// letter or digit, and that never compose with a neighbour (so that a text of only these and
+/// ASCII needs no NFKC check): Latin-1 and Latin Extended-A (but `ª` `µ` `º` `ĳ` `Ŀ` `ŉ` `ſ`),
+/// Cyrillic, general punctuation, CJK punctuation, CJK ideographs, Hangul syllables and
+/// full-width punctuation.
+fn nfkc_letter_stable(c: char) -> bool {
+    matches!(c,
+        '\u{A0}'..='\u{A9}'
+        | '\u{AB}'..='\u{B4}'
+        | '\u{B6}'..='\u{B9}'
+        | '\u{BB}'..='\u{131}'
+        | '\u{134}'..='\u{13E}'
+        | '\u{141}'..='\u{148}'
+        | '\u{14A}'..='\u{17E}'
+        | '\u{400}'..='\u{482}'
+        | '\u{48A}'..='\u{4FF}'
+        | '\u{2010}'..='\u{2027}'
+        | '\u{3001}'..='\u{3037}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{AC00}'..='\u{D7A3}'
+        | '\u{FF01}'..='\u{FF0F}'
+        | '\u{FF1A}'..='\u{FF20}')
 }
 
 /// Whether a line whose last non-blank character is `last` and that is followed by `next`
