@@ -100,6 +100,16 @@ fn normalize(c: &mut Criterion) {
                 black_box(key.bytes.len())
             })
         });
+        // The noise count of pass 1 (the canonical order's cleaner-copy measure), on the
+        // same text: its cost next to keying.
+        group.bench_function(format!("{name}_noise"), |b| {
+            b.iter(|| {
+                paras
+                    .iter()
+                    .map(|p| canon::normalize::noise(black_box(p)))
+                    .sum::<u32>()
+            })
+        });
     }
     group.finish();
 }

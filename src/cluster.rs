@@ -5,7 +5,8 @@
 //! The canonical order (best first): documents published by an earlier run (incremental
 //! runs) or read from a `--published` input, then most key characters after repair and boilerplate removal,
 //! then fewest romanization glosses, then fewest paragraphs removed (repeated + boilerplate),
-//! then the lowest content hash (explicit id, URL and text), then earliest input position
+//! then the least noise (the cleaner copy: invisible and control characters, compatibility
+//! letters, shouting, hard breaks — [`crate::normalize::noise`]), then the lowest content hash (explicit id, URL and text), then earliest input position
 //! (sorted path, then record) — which only decides between byte-identical records.
 
 use std::cmp::{Ordering, Reverse};
@@ -23,6 +24,9 @@ pub struct Rank {
     pub glosses: u32,
     /// Paragraphs removed by repair or as boilerplate.
     pub removed: u32,
+    /// How noisy the text is ([`crate::normalize::noise`]): of copies with the same content,
+    /// the cleaner one wins.
+    pub noise: u32,
     /// Hash of the record's content (explicit id, URL, text): a tie-break that does not
     /// depend on file names or order.
     pub content: u64,
@@ -31,12 +35,13 @@ pub struct Rank {
 }
 
 impl Rank {
-    fn sort_key(&self) -> (Reverse<bool>, Reverse<u64>, u32, u32, u64, usize) {
+    fn sort_key(&self) -> (Reverse<bool>, Reverse<u64>, u32, u32, u32, u64, usize) {
         (
             Reverse(self.published),
             Reverse(self.key_chars),
             self.glosses,
             self.removed,
+            self.noise,
             self.content,
             self.position,
         )
@@ -154,6 +159,7 @@ mod tests {
             key_chars,
             glosses,
             removed,
+            noise: 0,
             content: 0,
             position,
         }
@@ -161,15 +167,27 @@ mod tests {
 
     #[test]
     fn canonical_order_is_total_and_documented() {
-        // More text wins, then fewer glosses, then fewer removals, then the lower content
-        // hash, then earlier position.
+        // More text wins, then fewer glosses, then fewer removals, then less noise, then the
+        // lower content hash, then earlier position.
         let hashed = |content, position| Rank {
             content,
             ..rank(100, 0, 0, position)
         };
+        let noisy = |noise, content| Rank {
+            noise,
+            content,
+            ..rank(100, 0, 0, 9)
+        };
         assert!(rank(100, 9, 9, 9) < rank(99, 0, 0, 0));
         assert!(rank(100, 0, 9, 9) < rank(100, 1, 0, 0));
         assert!(rank(100, 0, 0, 9) < rank(100, 0, 1, 0));
+        assert!(
+            Rank {
+                noise: 9,
+                ..rank(100, 0, 0, 9)
+            } < rank(100, 0, 1, 0)
+        );
+        assert!(noisy(1, 9) < noisy(2, 0));
         assert!(hashed(1, 9) < hashed(2, 0));
         assert!(rank(100, 0, 0, 1) < rank(100, 0, 0, 2));
         // Published documents come first, whatever their content.

@@ -57,6 +57,9 @@ pub(crate) struct Doc {
     pub(crate) site: u32,
     /// Romanization glosses found while keying (`记者(jìzhě)`).
     pub(crate) glosses: u32,
+    /// How noisy the record's text is ([`crate::normalize::noise`]): invisible and control
+    /// characters, compatibility letters, shouting, hard breaks. Ranks clean copies first.
+    pub(crate) noise: u32,
     /// Paragraphs repair dropped whole as repeats.
     pub(crate) repeated: u32,
     /// Characters repair removed (repeated paragraphs and cut runs).
@@ -94,6 +97,7 @@ impl Doc {
             url: None,
             site: NO_SITE,
             glosses: 0,
+            noise: 0,
             repeated: 0,
             repeated_chars: 0,
             cut: 0,

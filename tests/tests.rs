@@ -82,3 +82,8 @@ mod hardening;
 // and short unrelated documents never collide on shingle hashes.
 #[path = "suite/decisions.rs"]
 mod decisions;
+
+// The cleaner copy wins: of exact duplicates, the copy without zero-width characters,
+// ligatures, shouting or decomposed Hangul is canonical, in either input order.
+#[path = "suite/cleaner.rs"]
+mod cleaner;

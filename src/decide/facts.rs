@@ -93,6 +93,7 @@ fn doc_facts(
         key_chars: kept,
         glosses: d.glosses,
         removed: d.repeated + bp_paras,
+        noise: d.noise,
         content: d.content,
         position: i,
     };

@@ -27,8 +27,9 @@ pub const INDEX_FILE: &str = "index.bin";
 
 /// Bumped whenever the layout or the meaning of a stored field changes (3: paragraph keys keep
 /// number separators and real glosses only, and `--min-repeat` is a weight; 4: each document's
-/// site, as boilerplate is counted per site).
-const FORMAT: u32 = 4;
+/// site, as boilerplate is counted per site; 5: each document's noise, a tie-break of the
+/// canonical order).
+const FORMAT: u32 = 5;
 
 /// One published document.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -45,6 +46,9 @@ pub struct Published {
     pub glosses: u32,
     /// Paragraphs repair removed (a tie-break of the canonical order).
     pub repeated: u32,
+    /// How noisy its text is ([`crate::normalize::noise`]; a tie-break of the canonical
+    /// order).
+    pub noise: u32,
     /// Hash of what the record says (the last tie-break of the canonical order).
     pub content: u64,
     /// Its site: an index into [`Index::sites`].

@@ -39,11 +39,14 @@
 
 mod clean;
 mod gloss;
+mod noise;
 mod numbers;
 
 use clean::{cleaned, Remap};
 use gloss::*;
 use numbers::Numeric;
+
+pub use noise::noise;
 
 use icu_casemap::{CaseMapper, CaseMapperBorrowed};
 use icu_normalizer::{ComposingNormalizer, ComposingNormalizerBorrowed};

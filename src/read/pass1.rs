@@ -246,6 +246,7 @@ impl Pass1<'_> {
             url: rec.url.map(Into::into),
             site,
             glosses: r.glosses,
+            noise: crate::normalize::noise(rec.text),
             repeated: r.repeated_paragraphs,
             repeated_chars: r.repeated_chars,
             cut: r.cut_paragraphs,
