@@ -66,12 +66,16 @@ impl<'a> Shingles<'a> {
         let text = self.ctx.published.text(k)?;
         let mut sh = Shingler::new(self.size);
         let mut key = Key::new();
+        let mut block = String::new();
         for para in text.split('\n') {
             key.build(para, false);
-            if !self.bp.contains(site, xxh3_64(&key.bytes)) {
-                sh.paragraph64(para, out);
+            if self.bp.contains(site, xxh3_64(&key.bytes)) {
+                flush_block(&mut sh, &mut block, out);
+            } else {
+                push_line(&mut block, para);
             }
         }
+        flush_block(&mut sh, &mut block, out);
         Some(())
     }
 
@@ -80,18 +84,19 @@ impl<'a> Shingles<'a> {
         self.ctx.with_text(d, |text| {
             let mut sh = Shingler::new(self.size);
             let mut para = String::new();
+            let mut block = String::new();
             for (p, pieces) in self.tables.kept_paragraphs(d) {
                 if self.bp.contains(d.site, self.tables.hashes[p]) {
+                    flush_block(&mut sh, &mut block, out);
                     continue;
                 }
                 para.clear();
                 for piece in pieces {
                     para.push_str(piece.of(text).unwrap_or(""));
                 }
-                if !para.is_empty() {
-                    sh.paragraph64(&para, out);
-                }
+                push_line(&mut block, &para);
             }
+            flush_block(&mut sh, &mut block, out);
         })
     }
 }
@@ -187,5 +192,27 @@ impl std::ops::Deref for SpilledSigs {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         self.0.as_deref().unwrap_or(&[])
+    }
+}
+
+/// Appends a kept line to the current block: consecutive kept lines are shingled as one
+/// text, so shingles run across line breaks and a hard-wrapped copy has the shingles of the
+/// unwrapped one (`rewrap` class). A line break is a gap between tokens, like a space.
+fn push_line(block: &mut String, line: &str) {
+    if line.is_empty() {
+        return;
+    }
+    if !block.is_empty() {
+        block.push('\n');
+    }
+    block.push_str(line);
+}
+
+/// Shingles the current block (if any) into `out` and starts a new one: boilerplate breaks
+/// blocks, so no shingle spans text that was removed.
+fn flush_block(sh: &mut Shingler, block: &mut String, out: &mut Vec<u64>) {
+    if !block.is_empty() {
+        sh.paragraph64(block, out);
+        block.clear();
     }
 }

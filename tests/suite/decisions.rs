@@ -227,3 +227,63 @@ proptest! {
         check_near_drops(&out, &by_id, threshold)?;
     }
 }
+
+/// Hard-wraps each paragraph of `text` at about `width` characters: at a space for text with
+/// spaces, anywhere for text without.
+fn hard_wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    for para in text.lines() {
+        let mut col = 0;
+        for c in para.chars() {
+            if col >= width && (c == ' ' || !para.contains(' ')) {
+                out.push('\n');
+                col = 0;
+                if c == ' ' {
+                    continue;
+                }
+            }
+            out.push(c);
+            col += 1;
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Line breaks do not hide duplicates (`rewrap` class): a copy hard-wrapped at a fixed width
+/// is a duplicate of the unwrapped text (shingles run across line breaks), and the unwrapped
+/// copy is the one kept, whatever the input order.
+#[test]
+fn line_breaks_do_not_hide_duplicates() {
+    // Sentences of their own (a repeated template would be cut by repair).
+    let en = crate::fixtures::varied_text(7, 700);
+    let en = en.trim_end();
+    let zh = "今年春天南方多个省份遭遇了持续的强降雨天气，部分地区的河流水位超过了警戒线，当地政府紧急转移了沿河居民。\n\
+              气象部门表示未来一周降雨仍将持续，提醒公众注意防范山洪和地质灾害，出行前关注天气预报和道路通行信息。\n\
+              各地水利部门加强了水库和堤防的巡查，发现险情立即处置，确保群众生命财产安全，做好抢险物资的储备和调运。";
+    for (name, text, width) in [("en", en, 60), ("zh", zh, 20)] {
+        let wrapped = hard_wrap(text, width);
+        assert!(wrapped.lines().count() > text.lines().count() * 2);
+        for order in [0, 1] {
+            let fx = Fixture::new();
+            let (first, second) = if order == 0 {
+                (line("unwrapped", text), line("wrapped", &wrapped))
+            } else {
+                (line("wrapped", &wrapped), line("unwrapped", text))
+            };
+            fx.write("input/in.jsonl", format!("{first}\n{second}\n"));
+            let out = fx.dedup_dir(&[]);
+            let fates = out.fates();
+            assert_eq!(
+                fates["unwrapped"], "canonical",
+                "{name} order {order}: {fates:?}"
+            );
+            let d = out.dropped("wrapped");
+            assert!(
+                matches!(d["reason"].as_str(), Some("near" | "exact")),
+                "{d}"
+            );
+            assert_eq!(d["kept_id"], "unwrapped");
+        }
+    }
+}
