@@ -82,3 +82,8 @@ mod hardening;
 // and short unrelated documents never collide on shingle hashes.
 #[path = "suite/decisions.rs"]
 mod decisions;
+
+// Each passage is kept once, never zero times: a long passage in several unrelated documents
+// stays in its home only, with provenance (`--passages`).
+#[path = "suite/passages.rs"]
+mod passages;

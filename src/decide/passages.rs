@@ -1,0 +1,139 @@
+//! Passages: a long paragraph (a sentence or more, not chrome) found in several kept
+//! documents that are not duplicates of each other is content, kept once. Each such
+//! paragraph stays in its *home* — the kept document where passage paragraphs are the
+//! largest share of its key characters (the article page rather than the round-up that
+//! embeds it), ties by the canonical order — and is removed from the others.
+//!
+//! Only kept documents of this run take part: a dropped duplicate is represented by its kept
+//! copy, and a published document (an incremental run) has no text to take a passage from.
+
+use crate::boilerplate::Boilerplate;
+use crate::cluster::Rank;
+use crate::decide::Fate;
+use crate::tables::Tables;
+
+/// How a long paragraph must weigh, in key characters, per `--min-repeat` unit, to be a
+/// passage: two, so 100 key characters by default (about sixteen English words, or a
+/// hundred Chinese characters): longer than any site's chrome line, a sentence or more.
+pub(crate) const PASSAGE_REPEATS: usize = 2;
+
+/// The minimum key characters of a passage paragraph for `--min-repeat` `min_repeat`.
+pub(crate) fn min_chars(min_repeat: usize) -> u32 {
+    u32::try_from(min_repeat.saturating_mul(PASSAGE_REPEATS)).unwrap_or(u32::MAX)
+}
+
+/// Takes paragraphs of at least `min_chars` key characters out of the boilerplate set: a
+/// long paragraph repeated across a site's pages is a passage, kept once, never deleted
+/// everywhere. Returns how many (paragraph, site) entries were taken out.
+pub(crate) fn unchrome(bp: &mut Boilerplate, tables: &Tables, min_chars: u32) -> usize {
+    if bp.groups.is_empty() {
+        return 0;
+    }
+    let mut out = 0;
+    for d in &tables.docs {
+        for p in d.paras.clone() {
+            if tables.chars[p] >= min_chars
+                && bp.groups.remove(&(tables.hashes[p], d.site)).is_some()
+            {
+                out += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The passage paragraphs to leave out, as (paragraph index in the tables, home document),
+/// sorted by paragraph: each passage paragraph of a kept document among the first `new_docs`
+/// documents, except in its home. A document that would be left with no paragraph keeps all
+/// of its own (its text is then entirely passages homed elsewhere: it stays whole rather than
+/// vanishing).
+pub(crate) fn removed(
+    tables: &Tables,
+    bp: &Boilerplate,
+    fates: &[Fate],
+    ranks: &[Rank],
+    new_docs: usize,
+    min_chars: u32,
+) -> Vec<(usize, usize)> {
+    let docs = &tables.docs;
+    // (paragraph hash, document, paragraph) of every long, non-chrome paragraph of a kept
+    // document; a paragraph hash is unique within a document.
+    let mut long: Vec<(u64, usize, usize)> = Vec::new();
+    for (i, d) in docs.iter().enumerate().take(new_docs) {
+        if fates[i] != Fate::Kept {
+            continue;
+        }
+        for p in d.paras.clone() {
+            let h = tables.hashes[p];
+            if tables.chars[p] >= min_chars && !bp.contains(d.site, h) {
+                long.push((h, i, p));
+            }
+        }
+    }
+    long.sort_unstable();
+    let runs: Vec<&[(u64, usize, usize)]> = long
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|r| r.len() >= 2)
+        .collect();
+    if runs.is_empty() {
+        return Vec::new();
+    }
+    // Key characters of each document's passage paragraphs.
+    let mut share: std::collections::HashMap<usize, u64> = std::collections::HashMap::new();
+    for r in &runs {
+        for &(_, d, p) in *r {
+            *share.entry(d).or_default() += u64::from(tables.chars[p]);
+        }
+    }
+    // `a` is a better home than `b`: a larger share of passages, then the canonical order.
+    let better = |a: usize, b: usize| {
+        let (pa, pb) = (u128::from(share[&a]), u128::from(share[&b]));
+        let (ta, tb) = (
+            u128::from(ranks[a].key_chars.max(1)),
+            u128::from(ranks[b].key_chars.max(1)),
+        );
+        (pa * tb, std::cmp::Reverse(ranks[a])) > (pb * ta, std::cmp::Reverse(ranks[b]))
+    };
+    // (paragraph, its document, home)
+    let mut out: Vec<(usize, usize, usize)> = Vec::new();
+    for r in &runs {
+        let home = r
+            .iter()
+            .map(|e| e.1)
+            .reduce(|h, d| if better(d, h) { d } else { h })
+            .expect("a run is never empty");
+        out.extend(r.iter().filter(|e| e.1 != home).map(|e| (e.2, e.1, home)));
+    }
+    // A document never loses all its paragraphs to passages homed elsewhere.
+    let mut lost: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    for &(_, d, _) in &out {
+        *lost.entry(d).or_default() += 1;
+    }
+    let whole: std::collections::HashSet<usize> = lost
+        .iter()
+        .filter(|&(&d, &n)| {
+            let own = docs[d]
+                .paras
+                .clone()
+                .filter(|&q| !bp.contains(docs[d].site, tables.hashes[q]))
+                .count();
+            n >= own
+        })
+        .map(|(&d, _)| d)
+        .collect();
+    let mut out: Vec<(usize, usize)> = out
+        .into_iter()
+        .filter(|e| !whole.contains(&e.1))
+        .map(|(p, _, home)| (p, home))
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+/// The home of paragraph `p` if it is a passage removed from its document.
+pub(crate) fn home_of(removed: &[(usize, usize)], p: usize) -> Option<usize> {
+    removed
+        .binary_search_by_key(&p, |e| e.0)
+        .ok()
+        .map(|i| removed[i].1)
+}
