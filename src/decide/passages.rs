@@ -137,3 +137,118 @@ pub(crate) fn home_of(removed: &[(usize, usize)], p: usize) -> Option<usize> {
         .ok()
         .map(|i| removed[i].1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tables::{Doc, Loc};
+    use proptest::prelude::*;
+
+    /// Tables of one site from documents given as paragraph hashes; a hash's key length is
+    /// `chars(h)`. Every document is kept.
+    fn tables(docs: &[Vec<u64>], chars: impl Fn(u64) -> u32) -> (Tables, Vec<Fate>, Vec<Rank>) {
+        let mut t = Tables::default();
+        let mut ranks = Vec::new();
+        for (i, paras) in docs.iter().enumerate() {
+            let start = t.hashes.len();
+            for &h in paras {
+                t.hashes.push(h);
+                t.chars.push(chars(h));
+            }
+            let mut d = Doc::new(format!("d{i}").into(), 0, 0..0, Loc::File);
+            d.paras = start..t.hashes.len();
+            d.site = 0;
+            ranks.push(Rank {
+                published: false,
+                key_chars: paras.iter().map(|&h| u64::from(chars(h))).sum(),
+                glosses: 0,
+                removed: 0,
+                content: 0,
+                position: i,
+            });
+            t.docs.push(d);
+        }
+        (t, vec![Fate::Kept; docs.len()], ranks)
+    }
+
+    /// The paragraph hashes each document keeps.
+    fn kept(t: &Tables, removed: &[(usize, usize)]) -> Vec<Vec<u64>> {
+        t.docs
+            .iter()
+            .map(|d| {
+                d.paras
+                    .clone()
+                    .filter(|&p| home_of(removed, p).is_none())
+                    .map(|p| t.hashes[p])
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_home_is_where_the_passage_is_the_largest_share() {
+        // Passage 1, 2 (long) inside two round-ups (3 own paragraphs each) and an article
+        // page (one short title of its own); a short line 9 shared by all stays everywhere.
+        let docs = vec![
+            vec![10, 11, 12, 1, 2, 9],
+            vec![20, 21, 22, 1, 2, 9],
+            vec![30, 1, 2, 9],
+        ];
+        let chars = |h: u64| if h == 30 || h == 9 { 10 } else { 150 };
+        let (t, fates, ranks) = tables(&docs, chars);
+        let bp = Boilerplate::default();
+        let removed = removed(&t, &bp, &fates, &ranks, 3, 100);
+        assert_eq!(
+            kept(&t, &removed),
+            vec![vec![10, 11, 12, 9], vec![20, 21, 22, 9], vec![30, 1, 2, 9]]
+        );
+        assert!(removed.iter().all(|&(_, home)| home == 2));
+        // Not with a longer minimum: nothing is a passage.
+        assert!(super::removed(&t, &bp, &fates, &ranks, 3, 200).is_empty());
+        // Documents beyond `new_docs` (published) take no part.
+        assert!(super::removed(&t, &bp, &fates, &ranks, 1, 100).is_empty());
+    }
+
+    #[test]
+    fn a_page_of_passages_only_is_not_emptied() {
+        // Document 0 holds only passages 1, 2; document 1 holds both and more (a better
+        // rank, the same share), so it is their home; document 0 stays whole.
+        let docs = vec![vec![1, 2], vec![1, 2, 3], vec![3, 4]];
+        let (t, fates, ranks) = tables(&docs, |_| 120);
+        let removed = removed(&t, &Boilerplate::default(), &fates, &ranks, 3, 100);
+        let k = kept(&t, &removed);
+        assert!(k.iter().all(|d| !d.is_empty()), "{k:?}");
+    }
+
+    proptest! {
+        /// Nothing vanishes: every paragraph stands in at least one document, each removed
+        /// paragraph's home keeps it, and no document loses all its paragraphs.
+        #[test]
+        fn every_paragraph_stands_somewhere(
+            docs in prop::collection::vec(
+                prop::collection::btree_set(0u64..12, 1..6), 1..10),
+        ) {
+            let docs: Vec<Vec<u64>> = docs.into_iter().map(|s| s.into_iter().collect()).collect();
+            // Hashes below 8 are long (100 + h key characters), the rest short.
+            let chars = |h: u64| if h < 8 { 100 + h as u32 } else { 20 };
+            let (t, fates, ranks) = tables(&docs, chars);
+            let removed = removed(&t, &Boilerplate::default(), &fates, &ranks, docs.len(), 100);
+            let k = kept(&t, &removed);
+            for (i, d) in docs.iter().enumerate() {
+                prop_assert!(!k[i].is_empty());
+                for h in d {
+                    prop_assert!(k.iter().any(|kd| kd.contains(h)), "{} vanished", h);
+                }
+            }
+            for &(p, home) in &removed {
+                prop_assert!(k[home].contains(&t.hashes[p]));
+                prop_assert!(t.chars[p] >= 100);
+            }
+            // Short paragraphs are never moved.
+            for h in 8..12u64 {
+                let before = docs.iter().filter(|d| d.contains(&h)).count();
+                prop_assert_eq!(k.iter().filter(|d| d.contains(&h)).count(), before);
+            }
+        }
+    }
+}
