@@ -2,10 +2,15 @@
 //! documents that are not duplicates of each other is content, kept once. Each such
 //! paragraph stays in its *home* — the kept document where passage paragraphs are the
 //! largest share of its key characters (the article page rather than the round-up that
-//! embeds it), ties by the canonical order — and is removed from the others.
+//! embeds it), ties by the canonical order — and is removed from the others. Two kept
+//! documents that share passages making up at least half of each are copies of one text that
+//! clustering left apart (below the near-duplicate threshold): they keep their shared
+//! paragraphs, neither is cut to a fragment.
 //!
 //! Only kept documents of this run take part: a dropped duplicate is represented by its kept
 //! copy, and a published document (an incremental run) has no text to take a passage from.
+
+use std::collections::HashMap;
 
 use crate::boilerplate::Boilerplate;
 use crate::cluster::Rank;
@@ -79,7 +84,7 @@ pub(crate) fn removed(
         return Vec::new();
     }
     // Key characters of each document's passage paragraphs.
-    let mut share: std::collections::HashMap<usize, u64> = std::collections::HashMap::new();
+    let mut share: HashMap<usize, u64> = HashMap::new();
     for r in &runs {
         for &(_, d, p) in *r {
             *share.entry(d).or_default() += u64::from(tables.chars[p]);
@@ -94,6 +99,20 @@ pub(crate) fn removed(
         );
         (pa * tb, std::cmp::Reverse(ranks[a])) > (pb * ta, std::cmp::Reverse(ranks[b]))
     };
+    // Each document's passage paragraphs as (hash, key characters), sorted by hash (runs
+    // are in hash order).
+    let mut held: HashMap<usize, Vec<(u64, u32)>> = HashMap::new();
+    for r in &runs {
+        for &(h, d, p) in *r {
+            held.entry(d).or_default().push((h, tables.chars[p]));
+        }
+    }
+    let mut copies: HashMap<(usize, usize), bool> = HashMap::new();
+    let mut copy = |a: usize, b: usize| {
+        *copies
+            .entry((a.min(b), a.max(b)))
+            .or_insert_with(|| mutual_copies(&held[&a], &held[&b], &ranks[a], &ranks[b]))
+    };
     // (paragraph, its document, home)
     let mut out: Vec<(usize, usize, usize)> = Vec::new();
     for r in &runs {
@@ -102,10 +121,14 @@ pub(crate) fn removed(
             .map(|e| e.1)
             .reduce(|h, d| if better(d, h) { d } else { h })
             .expect("a run is never empty");
-        out.extend(r.iter().filter(|e| e.1 != home).map(|e| (e.2, e.1, home)));
+        for &(_, d, p) in *r {
+            if d != home && !copy(d, home) {
+                out.push((p, d, home));
+            }
+        }
     }
     // A document never loses all its paragraphs to passages homed elsewhere.
-    let mut lost: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    let mut lost: HashMap<usize, usize> = HashMap::new();
     for &(_, d, _) in &out {
         *lost.entry(d).or_default() += 1;
     }
@@ -128,6 +151,27 @@ pub(crate) fn removed(
         .collect();
     out.sort_unstable();
     out
+}
+
+/// Whether two documents are copies of one text that clustering left apart (below the
+/// near-duplicate threshold): the passage paragraphs they share make up at least half of the
+/// key characters of each. Their shared paragraphs are not passages between them, so that
+/// neither is cut to a fragment; a page that merely embeds the other (a round-up and its
+/// article) shares less than half of its own text.
+fn mutual_copies(a: &[(u64, u32)], b: &[(u64, u32)], ra: &Rank, rb: &Rank) -> bool {
+    let (mut i, mut j, mut shared) = (0, 0, 0u64);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += u64::from(a[i].1);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    2 * shared >= ra.key_chars && 2 * shared >= rb.key_chars
 }
 
 /// The home of paragraph `p` if it is a passage removed from its document.
@@ -211,13 +255,35 @@ mod tests {
 
     #[test]
     fn a_page_of_passages_only_is_not_emptied() {
-        // Document 0 holds only passages 1, 2; document 1 holds both and more (a better
-        // rank, the same share), so it is their home; document 0 stays whole.
-        let docs = vec![vec![1, 2], vec![1, 2, 3], vec![3, 4]];
+        // Document 1 holds passages 1..=5, all shared: its share is whole and its rank the
+        // best, so it is their home. Document 0 (passages 1, 2 only, less than half of
+        // document 1) would be left empty: it stays whole.
+        let docs = vec![
+            vec![1, 2],
+            vec![1, 2, 3, 4, 5],
+            vec![3, 6, 7],
+            vec![4, 8, 9],
+            vec![5, 10, 11],
+        ];
+        let (t, fates, ranks) = tables(&docs, |_| 120);
+        let removed = removed(&t, &Boilerplate::default(), &fates, &ranks, 5, 100);
+        let k = kept(&t, &removed);
+        assert_eq!(k[0], [1, 2]);
+        assert_eq!(k[1], [1, 2, 3, 4, 5]);
+        assert_eq!(k[2], [6, 7]);
+    }
+
+    #[test]
+    fn copies_left_apart_by_clustering_keep_their_shared_paragraphs() {
+        // Two revisions of one article (three paragraphs shared, one edited) are not cut to
+        // fragments; a round-up that embeds one paragraph loses it.
+        let docs = vec![vec![1, 2, 3, 10], vec![1, 2, 3, 20], vec![3, 30, 31, 32]];
         let (t, fates, ranks) = tables(&docs, |_| 120);
         let removed = removed(&t, &Boilerplate::default(), &fates, &ranks, 3, 100);
         let k = kept(&t, &removed);
-        assert!(k.iter().all(|d| !d.is_empty()), "{k:?}");
+        assert_eq!(k[0], [1, 2, 3, 10]);
+        assert_eq!(k[1], [1, 2, 3, 20]);
+        assert_eq!(k[2], [30, 31, 32]);
     }
 
     proptest! {
