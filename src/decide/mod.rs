@@ -271,7 +271,20 @@ pub(crate) fn stage(
     // other stay in their home only.
     let new_docs = read.new_docs();
     let passages = if once {
-        passages::removed(tables, &bp, &fates, &ranks, new_docs, passage_chars)
+        // Copies of one text that clustering left apart are told by their signatures.
+        let similar = |a: usize, b: usize| {
+            near.estimate(exact_first[a].unwrap_or(a), exact_first[b].unwrap_or(b))
+                .is_some_and(|j| j >= passages::COPY_SIMILARITY)
+        };
+        passages::removed(
+            tables,
+            &bp,
+            &fates,
+            &ranks,
+            new_docs,
+            passage_chars,
+            &similar,
+        )
     } else {
         Vec::new()
     };

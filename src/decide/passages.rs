@@ -22,6 +22,11 @@ use crate::tables::Tables;
 /// hundred Chinese characters): longer than any site's chrome line, a sentence or more.
 pub(crate) const PASSAGE_REPEATS: usize = 2;
 
+/// Two kept documents whose MinHash estimate of Jaccard similarity reaches this are copies of
+/// one text that clustering left apart (revisions below `--near-threshold`): no passage moves
+/// between them. A round-up that embeds an article as 40% of its text is about 0.4 from it.
+pub(crate) const COPY_SIMILARITY: f64 = 0.6;
+
 /// The minimum key characters of a passage paragraph for `--min-repeat` `min_repeat`.
 pub(crate) fn min_chars(min_repeat: usize) -> u32 {
     u32::try_from(min_repeat.saturating_mul(PASSAGE_REPEATS)).unwrap_or(u32::MAX)
@@ -49,7 +54,8 @@ pub(crate) fn unchrome(bp: &mut Boilerplate, tables: &Tables, min_chars: u32) ->
 
 /// The passage paragraphs to leave out, as (paragraph index in the tables, home document),
 /// sorted by paragraph: each passage paragraph of a kept document among the first `new_docs`
-/// documents, except in its home. A document that would be left with no paragraph keeps all
+/// documents, except in its home and in copies of its home (`similar`: their similarity
+/// estimate reaches [`COPY_SIMILARITY`]; or [`mutual_copies`]). A document that would be left with no paragraph keeps all
 /// of its own (its text is then entirely passages homed elsewhere: it stays whole rather than
 /// vanishing).
 pub(crate) fn removed(
@@ -59,6 +65,7 @@ pub(crate) fn removed(
     ranks: &[Rank],
     new_docs: usize,
     min_chars: u32,
+    similar: &dyn Fn(usize, usize) -> bool,
 ) -> Vec<(usize, usize)> {
     let docs = &tables.docs;
     // (paragraph hash, document, paragraph) of every long, non-chrome paragraph of a kept
@@ -109,9 +116,9 @@ pub(crate) fn removed(
     }
     let mut copies: HashMap<(usize, usize), bool> = HashMap::new();
     let mut copy = |a: usize, b: usize| {
-        *copies
-            .entry((a.min(b), a.max(b)))
-            .or_insert_with(|| mutual_copies(&held[&a], &held[&b], &ranks[a], &ranks[b]))
+        *copies.entry((a.min(b), a.max(b))).or_insert_with(|| {
+            mutual_copies(&held[&a], &held[&b], &ranks[a], &ranks[b]) || similar(a, b)
+        })
     };
     // (paragraph, its document, home)
     let mut out: Vec<(usize, usize, usize)> = Vec::new();
@@ -241,16 +248,16 @@ mod tests {
         let chars = |h: u64| if h == 30 || h == 9 { 10 } else { 150 };
         let (t, fates, ranks) = tables(&docs, chars);
         let bp = Boilerplate::default();
-        let removed = removed(&t, &bp, &fates, &ranks, 3, 100);
+        let removed = removed(&t, &bp, &fates, &ranks, 3, 100, &|_, _| false);
         assert_eq!(
             kept(&t, &removed),
             vec![vec![10, 11, 12, 9], vec![20, 21, 22, 9], vec![30, 1, 2, 9]]
         );
         assert!(removed.iter().all(|&(_, home)| home == 2));
         // Not with a longer minimum: nothing is a passage.
-        assert!(super::removed(&t, &bp, &fates, &ranks, 3, 200).is_empty());
+        assert!(super::removed(&t, &bp, &fates, &ranks, 3, 200, &|_, _| false).is_empty());
         // Documents beyond `new_docs` (published) take no part.
-        assert!(super::removed(&t, &bp, &fates, &ranks, 1, 100).is_empty());
+        assert!(super::removed(&t, &bp, &fates, &ranks, 1, 100, &|_, _| false).is_empty());
     }
 
     #[test]
@@ -266,7 +273,15 @@ mod tests {
             vec![5, 10, 11],
         ];
         let (t, fates, ranks) = tables(&docs, |_| 120);
-        let removed = removed(&t, &Boilerplate::default(), &fates, &ranks, 5, 100);
+        let removed = removed(
+            &t,
+            &Boilerplate::default(),
+            &fates,
+            &ranks,
+            5,
+            100,
+            &|_, _| false,
+        );
         let k = kept(&t, &removed);
         assert_eq!(k[0], [1, 2]);
         assert_eq!(k[1], [1, 2, 3, 4, 5]);
@@ -279,7 +294,15 @@ mod tests {
         // fragments; a round-up that embeds one paragraph loses it.
         let docs = vec![vec![1, 2, 3, 10], vec![1, 2, 3, 20], vec![3, 30, 31, 32]];
         let (t, fates, ranks) = tables(&docs, |_| 120);
-        let removed = removed(&t, &Boilerplate::default(), &fates, &ranks, 3, 100);
+        let removed = removed(
+            &t,
+            &Boilerplate::default(),
+            &fates,
+            &ranks,
+            3,
+            100,
+            &|_, _| false,
+        );
         let k = kept(&t, &removed);
         assert_eq!(k[0], [1, 2, 3, 10]);
         assert_eq!(k[1], [1, 2, 3, 20]);
@@ -298,7 +321,7 @@ mod tests {
             // Hashes below 8 are long (100 + h key characters), the rest short.
             let chars = |h: u64| if h < 8 { 100 + h as u32 } else { 20 };
             let (t, fates, ranks) = tables(&docs, chars);
-            let removed = removed(&t, &Boilerplate::default(), &fates, &ranks, docs.len(), 100);
+            let removed = removed(&t, &Boilerplate::default(), &fates, &ranks, docs.len(), 100, &|_, _| false);
             let k = kept(&t, &removed);
             for (i, d) in docs.iter().enumerate() {
                 prop_assert!(!k[i].is_empty());

@@ -54,7 +54,7 @@ fn each_passage_is_kept_once_never_zero_times() {
     let mut data = String::new();
     let mut own: Vec<(String, String)> = Vec::new();
     for i in 0..4u64 {
-        let body = varied_text(100 + i, 700);
+        let body = varied_text(100 + i, 900);
         let text = format!("Weekly round-up {i}\n{}\n{body}", PASSAGE_EN.join("\n"));
         data.push_str(&line(&format!("roundup{i}"), &text));
         own.push((format!("roundup{i}"), body));
