@@ -151,6 +151,12 @@ struct Opts {
     /// A paragraph in at least this many unrelated documents is boilerplate.
     #[arg(long, default_value_t = canon::boilerplate::DEFAULT_MIN_DOCS, value_name = "N")]
     boilerplate_min_docs: usize,
+    /// A long paragraph (at least twice --min-repeat key characters) found in several
+    /// documents that are not duplicates of each other: `once` keeps it only in the document
+    /// where it is the largest share (its home) and removes it from the others; `keep`
+    /// leaves it everywhere.
+    #[arg(long, value_enum, default_value = "once", value_name = "MODE")]
+    passages: PassagesArg,
     /// Documents at or above this Jaccard similarity (of shingle sets) are near-duplicates.
     #[arg(long, default_value_t = canon::near::DEFAULT_THRESHOLD, value_name = "J")]
     near_threshold: f64,
@@ -212,6 +218,12 @@ enum FormatArg {
     Jsonl,
     Txt,
     Wet,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PassagesArg {
+    Once,
+    Keep,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -312,6 +324,10 @@ fn config(inputs: Vec<PathBuf>, out: PathBuf, args: &Opts) -> Result<Config, Fai
     o.min_repeat = args.min_repeat;
     o.boilerplate_min_docs = args.boilerplate_min_docs;
     o.strict = args.strict;
+    o.passages = match args.passages {
+        PassagesArg::Once => canon::config::Passages::Once,
+        PassagesArg::Keep => canon::config::Passages::Keep,
+    };
     o.max_doc_bytes = args.max_doc_bytes;
     cfg.run.threads = threads;
     cfg.run.memory = args.memory;

@@ -50,6 +50,21 @@ pub struct Options {
     /// Inputs under these paths count as already published (`--published`): their documents
     /// outrank all others, as an index's do.
     pub published: Vec<PathBuf>,
+    /// What happens to a long paragraph found in several documents that are not duplicates
+    /// of each other (`--passages`).
+    #[serde(default)]
+    pub passages: Passages,
+}
+
+/// `--passages`: a long paragraph (a sentence or more) in several kept documents that are not
+/// duplicates of each other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Passages {
+    /// Kept once, in its home document, and removed from the others (the default).
+    #[default]
+    Once,
+    /// Left in every document that has it (still never boilerplate).
+    Keep,
 }
 
 /// How a run goes: none of these changes a byte of the outputs (`report.json`'s `run` aside).
@@ -92,6 +107,7 @@ impl Default for Options {
             near: Some(NearConfig::new(near::DEFAULT_THRESHOLD)),
             max_doc_bytes: DEFAULT_MAX_DOC_BYTES,
             published: Vec::new(),
+            passages: Passages::Once,
         }
     }
 }

@@ -151,5 +151,11 @@ fn describe(e: &ExplainLine, boilerplate: &Rows) -> String {
             None => writeln!(s, "  line {line}: boilerplate ({hash})"),
         };
     }
+    for (line, home) in &e.passages {
+        let _ = writeln!(
+            s,
+            "  line {line}: passage kept once, in {home} (also in other documents; removed here)"
+        );
+    }
     s
 }

@@ -187,6 +187,14 @@ pub struct Removed {
     pub repeated_chars: u64,
     /// Paragraphs removed as boilerplate.
     pub boilerplate_paragraphs: u32,
+    /// Passage paragraphs removed because another document keeps them (their home; see
+    /// `canon explain`); written only when there are some.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub passage_paragraphs: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// One line of `dropped.jsonl`.
@@ -267,6 +275,10 @@ pub struct ExplainLine<'a> {
     pub repair: Vec<(u32, &'a str, u32)>,
     /// Boilerplate paragraphs: (line, paragraph hash; see `boilerplate.jsonl`).
     pub boilerplate: Vec<(u32, String)>,
+    /// Passage paragraphs removed because another document keeps them: (line, id of the
+    /// document that keeps the passage).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passages: Vec<(u32, String)>,
 }
 
 /// Splices `text` into a JSON object line in place of the raw value at `span`, and appends
@@ -315,6 +327,7 @@ mod tests {
                 repeated_paragraphs: 1,
                 repeated_chars: 5,
                 boilerplate_paragraphs: 0,
+                passage_paragraphs: 0,
             },
         }
     }

@@ -130,6 +130,10 @@ pub struct Paragraphs {
     pub shared_distinct: u64,
     /// Documents counted as one copy group with others for boilerplate.
     pub grouped_documents: u64,
+    /// Passage paragraphs removed from kept documents because another document (their
+    /// home) keeps them (`--passages once`).
+    #[serde(default)]
+    pub passages: u64,
     /// Paragraphs in `canonical.jsonl`.
     pub out: u64,
 }

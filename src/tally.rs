@@ -49,6 +49,7 @@ pub(crate) fn decided_report(cfg: &Config, read: &Read, decided: &Decided) -> Re
         &decided.bp,
         &decided.members,
     );
+    report.paragraphs.passages = decided.passages.len() as u64;
     report.paragraphs.boilerplate_distinct =
         boilerplate_rows(&read.tables.docs[..n], &read.tables.hashes, &decided.bp);
     report

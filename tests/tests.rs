@@ -87,3 +87,8 @@ mod decisions;
 // ligatures, shouting or decomposed Hangul is canonical, in either input order.
 #[path = "suite/cleaner.rs"]
 mod cleaner;
+
+// Each passage is kept once, never zero times: a long passage in several unrelated documents
+// stays in its home only, with provenance (`--passages`).
+#[path = "suite/passages.rs"]
+mod passages;

@@ -6,6 +6,7 @@
 
 mod centres;
 mod facts;
+mod passages;
 mod signatures;
 mod summary;
 
@@ -24,6 +25,7 @@ use crate::report;
 use crate::spill::{Spill, SpillStats};
 
 pub(crate) use facts::Facts;
+pub(crate) use passages::home_of;
 pub(crate) use signatures::{spill_signatures, SpilledSigs};
 pub(crate) use summary::round4;
 
@@ -74,6 +76,10 @@ pub(crate) struct Decided {
     pub(crate) near: report::NearReport,
     /// Runs and bytes spilled to disk under `--memory`.
     pub(crate) spilled: (u64, u64),
+    /// Passage paragraphs left out of kept documents, as (paragraph index in the tables,
+    /// home document), sorted by paragraph ([`home_of`]).
+    #[serde(default)]
+    pub(crate) passages: Vec<(usize, usize)>,
 }
 
 /// Where tables go when they outgrow their share of `--memory`: a quarter of the budget each
@@ -119,6 +125,11 @@ pub(crate) fn stage(
     let spill = spill_of(cfg);
     let mut spilled = SpillStats::default();
     let mut bp = boilerplate::find_within(&paragraphs, min_docs, None, &spill, &mut spilled)?;
+    // A long paragraph is a passage, never chrome: it is kept once (below; every copy with
+    // `--passages keep`), never deleted from every page that has it.
+    let once = cfg.options.passages == crate::config::Passages::Once;
+    let passage_chars = passages::min_chars(cfg.options.min_repeat);
+    passages::unchrome(&mut bp, tables, passage_chars);
     timings.record(Stage::Boilerplate, t.elapsed().as_secs_f64());
 
     // Exact keys (same key sequence after repair and boilerplate removal), then
@@ -183,8 +194,9 @@ pub(crate) fn stage(
                 }
             })
             .collect();
-        let second =
+        let mut second =
             boilerplate::find_within(&paragraphs, min_docs, Some(&clusters), &spill, &mut spilled)?;
+        passages::unchrome(&mut second, tables, passage_chars);
         restored = bp.retain_in(&second);
         if restored > 0 {
             facts = facts::of(tables, &bp);
@@ -255,9 +267,29 @@ pub(crate) fn stage(
             members.entry(c).or_default().push(i);
         }
     }
+    // Passages: long paragraphs shared by kept documents that are not duplicates of each
+    // other stay in their home only.
+    let new_docs = read.new_docs();
+    let passages = if once {
+        // Copies of one text that clustering left apart are told by their signatures.
+        let similar = |a: usize, b: usize| {
+            near.estimate(exact_first[a].unwrap_or(a), exact_first[b].unwrap_or(b))
+                .is_some_and(|j| j >= passages::COPY_SIMILARITY)
+        };
+        passages::removed(
+            tables,
+            &bp,
+            &fates,
+            &ranks,
+            new_docs,
+            passage_chars,
+            &similar,
+        )
+    } else {
+        Vec::new()
+    };
     timings.record(Stage::Cluster, t.elapsed().as_secs_f64());
     // Documents read back from an index (at the end) are not this run's to report.
-    let new_docs = read.new_docs();
     let near = summary::near_report(
         cfg,
         &near,
@@ -274,6 +306,7 @@ pub(crate) fn stage(
         members,
         near,
         spilled: (spilled.runs, spilled.bytes),
+        passages,
     })
 }
 

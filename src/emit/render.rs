@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use crate::decide::{round4, Decided, Fate};
+use crate::decide::{home_of, round4, Decided, Fate};
 use crate::error::{Error, Result};
 use crate::input::{jsonl, utf8_lossy, Format};
 use crate::output::{self, CanonInfo, DroppedLine, Removed, Similarity};
@@ -97,6 +97,13 @@ impl Renderer<'_> {
             .filter(|&p| dec.bp.contains(d.site, t.hashes[p]))
             .map(|p| (t.lines[p], format!("{:016x}", t.hashes[p])))
             .collect();
+        let passages = d
+            .paras
+            .clone()
+            .filter_map(|p| {
+                home_of(&dec.passages, p).map(|h| (t.lines[p], t.docs[h].id.to_string()))
+            })
+            .collect();
         let line = output::ExplainLine {
             id: &d.id,
             source: ctx.source_of(d),
@@ -111,6 +118,7 @@ impl Renderer<'_> {
             paragraphs_kept: d.paras.len(),
             repair,
             boilerplate,
+            passages,
         };
         output::json_value(out, &line);
         out.push(b'\n');
@@ -167,6 +175,11 @@ impl Renderer<'_> {
                 repeated_paragraphs: d.repeated,
                 repeated_chars: d.repeated_chars,
                 boilerplate_paragraphs: dec.facts[i].boilerplate,
+                passage_paragraphs: d
+                    .paras
+                    .clone()
+                    .filter(|&p| home_of(&dec.passages, p).is_some())
+                    .count() as u32,
             },
         };
         let data = &ctx.opened[d.file as usize].data[..];
@@ -205,7 +218,9 @@ impl Renderer<'_> {
         let mut out = String::with_capacity(text.len());
         let mut n = 0;
         for (p, pieces) in self.tables.kept_paragraphs(d) {
-            if self.decided.bp.contains(d.site, self.tables.hashes[p]) {
+            if self.decided.bp.contains(d.site, self.tables.hashes[p])
+                || home_of(&self.decided.passages, p).is_some()
+            {
                 continue;
             }
             trim_end(&mut out);
