@@ -214,6 +214,7 @@ mod tests {
                 key_chars: paras.iter().map(|&h| u64::from(chars(h))).sum(),
                 glosses: 0,
                 removed: 0,
+                noise: 0,
                 content: 0,
                 position: i,
             });
