@@ -238,6 +238,30 @@ def check_syndicated(canon, d, tmp):
     return bad
 
 
+# --- what a new user hits ------------------------------------------------------------------
+
+
+def check_jsonl_dupkeys(canon, d, tmp):
+    bad = []
+    for f in sorted(d.glob("*.jsonl")):
+        out = tmp / f.stem
+        run(canon, f, out)
+        dropped = {json.loads(l)["source"]: json.loads(l)
+                   for l in (out / "dropped.jsonl").read_text().splitlines()}
+        for n, line in enumerate(f.read_text().splitlines(), 1):
+            pairs = json.loads(line, object_pairs_hook=lambda p: p)
+            if sum(k == "text" for k, _ in pairs) < 2:
+                continue
+            x = dropped.get(f"{f}:{n}")
+            if not x or x["reason"] != "invalid":
+                bad.append(f"{f.name}:{n}: a record with `text` twice is not listed invalid")
+        for line in (out / "canonical.jsonl").read_text().splitlines():
+            pairs = json.loads(line, object_pairs_hook=lambda p: p)
+            if sum(k == "text" for k, _ in pairs) > 1:
+                bad.append(f"{f.name}: a canonical line holds two `text` keys")
+    return bad
+
+
 CHECKS = {
     "repeated-lines": check_repeated_lines,
     "midword-cut": check_midword_cut,
@@ -253,6 +277,8 @@ CHECKS = {
     "site-footer": check_site_footer,
     "rewrap": check_rewrap,
     "syndicated": check_syndicated,
+    # what a new user hits
+    "jsonl-dupkeys": check_jsonl_dupkeys,
 }
 
 

@@ -285,10 +285,15 @@ fn explain(args: ExplainArgs) -> Result<(), Failure> {
             message: format!("no document with id `{}` in this run", args.id),
         }));
     }
+    // Written, not printed: a reader that stops early (`| head`) is a broken pipe, which
+    // `main` treats as a normal end; `print!` would panic.
+    let mut out = std::io::stdout().lock();
     for f in found {
-        print!("{f}");
+        std::io::Write::write_all(&mut out, f.as_bytes())
+            .map_err(|e| Failure::Run(canon::Error::io("standard output", e)))?;
     }
-    Ok(())
+    std::io::Write::flush(&mut out)
+        .map_err(|e| Failure::Run(canon::Error::io("standard output", e)))
 }
 
 fn threads(run: &RunOpts) -> Result<usize, Failure> {

@@ -77,10 +77,21 @@ fuzz_target!(|data: &[u8]| {
     let text_raw = reference
         .as_ref()
         .and_then(|m| m.iter().find(|(k, _)| *k == f.text).map(|(_, v)| v.get()));
-    let expect_ok = text_raw.is_some_and(|r| r.starts_with('"') && unescape(r).is_some());
+    // A text (or id) field given twice is an invalid record: readers take the last value.
+    let count = |name: &str| {
+        reference
+            .as_ref()
+            .map_or(0, |m| m.iter().filter(|(k, _)| k == name).count())
+    };
+    let twice = count(&f.text) > 1 || (f.id != f.text && count(&f.id) > 1);
+    let expect_ok =
+        !twice && text_raw.is_some_and(|r| r.starts_with('"') && unescape(r).is_some());
     match &got {
         Err(msg) => {
             assert!(!msg.is_empty(), "empty error message");
+            if twice && reference.is_some() {
+                assert!(msg.contains("given twice"), "{msg:?}; line {line:?}");
+            }
             assert!(
                 !expect_ok,
                 "parse rejected a valid record: {msg:?}; line {line:?}"

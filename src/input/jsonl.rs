@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 /// The field names to read.
@@ -107,6 +107,9 @@ pub fn parse<'a>(line: &'a str, fields: &Fields) -> Result<JsonRecord<'a>, Strin
     })
 }
 
+/// Marks the message of a repeated field (not a JSON syntax error).
+const TWICE: &str = "field ";
+
 fn describe(e: &serde_json::Error) -> String {
     let msg = e.to_string();
     // serde_json appends " at line L column C"; on one line only the column is useful.
@@ -114,6 +117,9 @@ fn describe(e: &serde_json::Error) -> String {
         Some(i) => msg[..i].to_owned(),
         None => msg,
     };
+    if msg.starts_with(TWICE) && msg.ends_with("given twice") {
+        return format!("{msg} (at column {})", e.column());
+    }
     format!("invalid JSON at column {}: {msg}", e.column())
 }
 
@@ -171,12 +177,19 @@ impl<'de> Visitor<'de> for Seed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let (mut text, mut id, mut url) = (None, None, None);
+        // A repeated text or id field is an invalid record: JSON readers downstream take the
+        // last value, so a corpus that kept the first would publish text canon never looked
+        // at (or name a document by an id readers do not see).
+        let twice = |name: &str| A::Error::custom(format!("{TWICE}`{name}` given twice"));
         while let Some(k) = map.next_key_seed(KeySeed(self.0))? {
             match k {
-                Key::Text if text.is_none() => text = Some(map.next_value::<&'de RawValue>()?),
-                Key::Id if id.is_none() => id = Some(map.next_value::<&'de RawValue>()?),
-                Key::Url if url.is_none() => url = Some(map.next_value::<&'de RawValue>()?),
-                _ => {
+                Key::Text if text.is_some() => return Err(twice(&self.0.text)),
+                Key::Id if id.is_some() => return Err(twice(&self.0.id)),
+                Key::Text => text = Some(map.next_value::<&'de RawValue>()?),
+                Key::Id => id = Some(map.next_value::<&'de RawValue>()?),
+                // The URL only names the site: the last one, as readers see it.
+                Key::Url => url = Some(map.next_value::<&'de RawValue>()?),
+                Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
@@ -242,6 +255,22 @@ mod tests {
 
     fn fields() -> Fields {
         Fields::new()
+    }
+
+    /// A record with its text (or id) field twice is invalid, never read as its first value
+    /// while every JSON reader downstream reads the last.
+    #[test]
+    fn a_field_given_twice_is_an_invalid_record() {
+        let e = parse(r#"{"id":"a","text":"first","text":"second"}"#, &fields()).unwrap_err();
+        assert!(e.starts_with("field `text` given twice"), "{e}");
+        let e = parse(r#"{"id":"a","text":"t","id":"b"}"#, &fields()).unwrap_err();
+        assert!(e.starts_with("field `id` given twice"), "{e}");
+        // An escaped spelling of the same key is the same key.
+        let e = parse(r#"{"text":"t","te\u0078t":"u"}"#, &fields()).unwrap_err();
+        assert!(e.contains("given twice"), "{e}");
+        // Other repeated keys are not canon's to judge; the last URL names the site.
+        let r = parse(r#"{"text":"t","x":1,"x":2,"url":"a","url":"b"}"#, &fields()).unwrap();
+        assert_eq!(r.url.as_deref(), Some("b"));
     }
 
     #[test]

@@ -2131,3 +2131,32 @@ fn shuffled_inputs_and_renamed_files_keep_the_partition() {
     }
     assert!(base.report["clusters"]["clusters"].as_u64().unwrap() > 10);
 }
+
+/// A reader that stops early (`canon explain … | head -1`) ends `canon explain` normally: a
+/// broken pipe is not a panic (exit 0, nothing on stderr).
+#[test]
+fn a_broken_pipe_ends_explain_normally() {
+    let fx = Fixture::new();
+    // A page with thousands of stuttered lines: a long explanation (beyond a pipe's buffer).
+    let page: String = (0..4000)
+        .map(|i| format!("Line number {i} of a long page\nLine number {i} of a long page\n"))
+        .collect();
+    fx.write("long.txt", &page);
+    let out = fx.dedup_dir(&[]);
+    drop(out);
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("canon"))
+        .args(["explain", "--out"])
+        .arg(fx.out())
+        .arg("long.txt")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is closed here; the rest of the explanation meets a broken pipe.
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -561,3 +561,23 @@ fn regression_empty_explain_file() {
     ];
     run_canon(&args, &fx.out()).failure(1, &["no document with id `x`"]);
 }
+
+/// A JSON record with its text field twice (jsonl-dupkeys): canon would read the first value,
+/// every JSON reader downstream the last, so the record is invalid, named with its reason;
+/// its neighbours are read as usual.
+#[test]
+fn a_text_field_given_twice_is_an_invalid_record() {
+    let fx = Fixture::new();
+    let lines = [
+        good("ok-1", 0),
+        r#"{"id":"dup","text":"The first value about the tannery.","text":"A second value about the quarry."}"#.to_owned(),
+        good("ok-2", 1),
+    ];
+    let p = fx.write("dup.jsonl", lines.join("\n") + "\n");
+    let out = fx.dedup_dir(&[]);
+    assert_eq!(out.canonical_ids(), ["ok-1", "ok-2"]);
+    let d = out.dropped(&src(&p, 2));
+    assert_eq!(d["reason"], "invalid");
+    let e = d["error"].as_str().unwrap();
+    assert!(e.starts_with("field `text` given twice"), "{e}");
+}
