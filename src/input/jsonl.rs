@@ -5,6 +5,7 @@
 //! other field byte-for-byte as it was.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 use std::ops::Range;
 
@@ -59,10 +60,14 @@ pub struct JsonRecord<'a> {
 /// missing or not a string.
 pub fn parse<'a>(line: &'a str, fields: &Fields) -> Result<JsonRecord<'a>, String> {
     let mut de = serde_json::Deserializer::from_str(line);
-    let (text, id, url) = Seed(fields)
+    let twice = Cell::new(None);
+    let (text, id, url) = Seed(fields, &twice)
         .deserialize(&mut de)
         .and_then(|v| de.end().map(|()| v))
-        .map_err(|e| describe(&e))?;
+        .map_err(|e| match twice.get() {
+            Some(name) => format!("field `{name}` given twice (at column {})", e.column()),
+            None => describe(&e),
+        })?;
     let text = text.ok_or_else(|| format!("missing field `{}`", fields.text))?;
     let text_span = span_in(line, text.get());
     let text = match string_value(text) {
@@ -107,9 +112,6 @@ pub fn parse<'a>(line: &'a str, fields: &Fields) -> Result<JsonRecord<'a>, Strin
     })
 }
 
-/// Marks the message of a repeated field (not a JSON syntax error).
-const TWICE: &str = "field ";
-
 fn describe(e: &serde_json::Error) -> String {
     let msg = e.to_string();
     // serde_json appends " at line L column C"; on one line only the column is useful.
@@ -117,9 +119,6 @@ fn describe(e: &serde_json::Error) -> String {
         Some(i) => msg[..i].to_owned(),
         None => msg,
     };
-    if msg.starts_with(TWICE) && msg.ends_with("given twice") {
-        return format!("{msg} (at column {})", e.column());
-    }
     format!("invalid JSON at column {}: {msg}", e.column())
 }
 
@@ -153,7 +152,8 @@ fn string_value(raw: &RawValue) -> Option<Cow<'_, str>> {
 
 /// Deserializes an object, keeping the raw text, id and URL values and skipping everything
 /// else.
-struct Seed<'f>(&'f Fields);
+/// (The fields to read; where the visitor names a text or id field it met twice.)
+struct Seed<'f>(&'f Fields, &'f Cell<Option<&'f str>>);
 
 type Found<'de> = (
     Option<&'de RawValue>,
@@ -161,14 +161,14 @@ type Found<'de> = (
     Option<&'de RawValue>,
 );
 
-impl<'de> DeserializeSeed<'de> for Seed<'_> {
+impl<'de, 'f> DeserializeSeed<'de> for Seed<'f> {
     type Value = Found<'de>;
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Seed<'_> {
+impl<'de, 'f> Visitor<'de> for Seed<'f> {
     type Value = Found<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -180,7 +180,10 @@ impl<'de> Visitor<'de> for Seed<'_> {
         // A repeated text or id field is an invalid record: JSON readers downstream take the
         // last value, so a corpus that kept the first would publish text canon never looked
         // at (or name a document by an id readers do not see).
-        let twice = |name: &str| A::Error::custom(format!("{TWICE}`{name}` given twice"));
+        let twice = |name: &'f str| {
+            self.1.set(Some(name));
+            A::Error::custom("field given twice")
+        };
         while let Some(k) = map.next_key_seed(KeySeed(self.0))? {
             match k {
                 Key::Text if text.is_some() => return Err(twice(&self.0.text)),
