@@ -136,6 +136,8 @@ pub(crate) struct Tables {
     pub(crate) hashes: Vec<u64>,
     /// Key characters of each kept paragraph (parallel to `hashes`).
     pub(crate) chars: Vec<u32>,
+    /// Stream hash of each kept paragraph's key (parallel to `hashes`; see `flow.rs`).
+    pub(crate) flows: Vec<u64>,
     /// Line number of each paragraph within its document (parallel to `hashes`).
     pub(crate) lines: Vec<u32>,
     pub(crate) pieces: Vec<Piece>,
@@ -179,6 +181,7 @@ impl Tables {
         all.docs.reserve(n_docs);
         all.hashes.reserve(n_paras);
         all.chars.reserve(n_paras);
+        all.flows.reserve(n_paras);
         all.lines.reserve(n_paras);
         all.short_counts.reserve(n_paras);
         all.pieces
@@ -207,6 +210,7 @@ impl Tables {
             all.short_counts.extend_from_slice(&c.short_counts);
             all.hashes.extend_from_slice(&c.hashes);
             all.chars.extend_from_slice(&c.chars);
+            all.flows.extend_from_slice(&c.flows);
             all.lines.extend_from_slice(&c.lines);
             all.pieces.extend_from_slice(&c.pieces);
             all.events.extend_from_slice(&c.events);

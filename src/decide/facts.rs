@@ -1,6 +1,6 @@
-//! A document's facts for the canonical order: its exact key (the hash of its kept paragraph
-//! keys after repair and boilerplate removal), its [`Rank`], and how many of its paragraphs
-//! are boilerplate.
+//! A document's facts for the canonical order: its exact key (the stream hash of its kept
+//! paragraph keys joined, after repair and boilerplate removal — the same however its lines
+//! break; see `flow.rs`), its [`Rank`], and how many of its paragraphs are boilerplate.
 //!
 //! Boilerplate is a site's chrome, removed from that site's pages only; but the exact key
 //! leaves out every paragraph that is chrome on *any* site, so that the same text in two
@@ -10,16 +10,16 @@
 use std::collections::HashSet;
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::Xxh3Default;
 
 use crate::boilerplate::Boilerplate;
 use crate::cluster::Rank;
+use crate::flow::Stream;
 use crate::tables::{Doc, Tables};
 
 /// What the decide stage knows of one document.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Facts {
-    /// xxh3-128 of its kept paragraph hashes in order; `None`: nothing left (or invalid).
+    /// The stream key of its kept paragraph keys joined; `None`: nothing left (or invalid).
     pub(crate) key: Option<u128>,
     /// Its place in the canonical order.
     pub(crate) rank: Rank,
@@ -34,7 +34,7 @@ pub(crate) fn of(tables: &Tables, bp: &Boilerplate) -> Vec<Facts> {
         .docs
         .par_iter()
         .enumerate()
-        .map(|(i, d)| doc_facts(i, d, &tables.hashes, &tables.chars, bp, &anywhere))
+        .map(|(i, d)| doc_facts(i, d, tables, bp, &anywhere))
         .collect()
 }
 
@@ -49,17 +49,11 @@ pub(crate) fn ranks(facts: &[Facts]) -> Vec<Rank> {
 }
 
 /// Document `i`'s facts.
-fn doc_facts(
-    i: usize,
-    d: &Doc,
-    hashes: &[u64],
-    chars: &[u32],
-    bp: &Boilerplate,
-    anywhere: &HashSet<u64>,
-) -> Facts {
+fn doc_facts(i: usize, d: &Doc, t: &Tables, bp: &Boilerplate, anywhere: &HashSet<u64>) -> Facts {
+    let (hashes, chars) = (&t.hashes, &t.chars);
     // `own`: what this document keeps (its site's chrome left out); `common`: without any
     // site's chrome, for the key.
-    let (mut own, mut common) = (Xxh3Default::new(), Xxh3Default::new());
+    let (mut own, mut common) = (Stream::default(), Stream::default());
     let mut kept = 0u64;
     let (mut kept_paras, mut common_paras) = (0, 0);
     let mut bp_paras = 0u32;
@@ -68,11 +62,11 @@ fn doc_facts(
             bp_paras += 1;
             continue;
         }
-        own.update(&hashes[p].to_le_bytes());
+        own.push(t.flows[p], chars[p]);
         kept += u64::from(chars[p]);
         kept_paras += 1;
         if !anywhere.is_empty() && !anywhere.contains(&hashes[p]) {
-            common.update(&hashes[p].to_le_bytes());
+            common.push(t.flows[p], chars[p]);
             common_paras += 1;
         }
     }
@@ -80,12 +74,11 @@ fn doc_facts(
     // it never equals a key of the other kind).
     let key = (d.error.is_none() && kept_paras > 0).then(|| {
         if anywhere.is_empty() || kept_paras == common_paras {
-            own.digest128()
+            own.key(false)
         } else if common_paras > 0 {
-            common.digest128()
+            common.key(false)
         } else {
-            own.update(b"own");
-            own.digest128()
+            own.key(true)
         }
     });
     let rank = Rank {

@@ -205,6 +205,7 @@ mod tests {
             for &h in paras {
                 t.hashes.push(h);
                 t.chars.push(chars(h));
+                t.flows.push(h);
             }
             let mut d = Doc::new(format!("d{i}").into(), 0, 0..0, Loc::File);
             d.paras = start..t.hashes.len();

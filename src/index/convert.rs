@@ -26,6 +26,7 @@ pub(crate) fn add_published(read: &mut Read, ix: &Index) {
         let start = c.hashes.len();
         c.hashes.extend_from_slice(&ix.hashes[paras.clone()]);
         c.chars.extend_from_slice(&ix.chars[paras.clone()]);
+        c.flows.extend_from_slice(&ix.flows[paras.clone()]);
         c.lines.extend(1..=paras.len() as u32);
         let short_start = c.short.len();
         if perms > 0 {
@@ -120,6 +121,7 @@ pub(crate) fn extend_index(
         let start = ix.hashes.len() as u32;
         ix.hashes.extend_from_slice(&c.hashes[d.paras.clone()]);
         ix.chars.extend_from_slice(&c.chars[d.paras.clone()]);
+        ix.flows.extend_from_slice(&c.flows[d.paras.clone()]);
         let short_start = ix.short.len() as u64;
         if perms > 0 {
             ix.short_counts

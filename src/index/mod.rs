@@ -28,8 +28,9 @@ pub const INDEX_FILE: &str = "index.bin";
 /// Bumped whenever the layout or the meaning of a stored field changes (3: paragraph keys keep
 /// number separators and real glosses only, and `--min-repeat` is a weight; 4: each document's
 /// site, as boilerplate is counted per site; 5: each document's noise, a tie-break of the
-/// canonical order).
-const FORMAT: u32 = 5;
+/// canonical order; 6: paragraphs' stream hashes, as exact keys no longer depend on line
+/// breaks).
+const FORMAT: u32 = 6;
 
 /// One published document.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -90,6 +91,9 @@ pub struct Index {
     pub hashes: Vec<u64>,
     /// Key characters of each paragraph (parallel to `hashes`).
     pub chars: Vec<u32>,
+    /// Stream hash of each paragraph's key, of which exact keys are made (parallel to
+    /// `hashes`).
+    pub flows: Vec<u64>,
     /// Shingles of short paragraphs, and how many each paragraph has (parallel to `hashes`).
     pub short: Vec<u32>,
     /// Short-paragraph shingles of each paragraph (parallel to `hashes`; 0 for long ones).

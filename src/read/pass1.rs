@@ -184,6 +184,7 @@ impl Pass1<'_> {
         for (i, p) in r.paragraphs.iter().enumerate() {
             out.hashes.push(p.hash);
             out.chars.push(p.key_chars);
+            out.flows.push(p.flow);
             out.lines.push(p.line);
             for piece in &r.pieces[p.pieces.clone()] {
                 out.pieces.push(Piece {

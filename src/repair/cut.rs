@@ -158,6 +158,7 @@ impl Repairer {
             return Some(Paragraph {
                 pieces: out.pieces.len() - 1..out.pieces.len(),
                 hash: h,
+                flow: crate::flow::paragraph(own_key),
                 line: self.line,
                 tokens: None,
                 key_chars: char_count(own_key) as u32,
@@ -295,6 +296,7 @@ impl Repairer {
             Some(Paragraph {
                 pieces: first..out.pieces.len(),
                 hash: rh,
+                flow: crate::flow::paragraph(&rest),
                 line: self.line,
                 tokens: None,
                 key_chars: char_count(&rest) as u32,

@@ -58,6 +58,8 @@ pub struct Paragraph {
     pub pieces: Range<usize>,
     /// xxh3-64 of the paragraph's (remaining) key.
     pub hash: u64,
+    /// The key's stream hash, of which a document's exact key is made (see `flow.rs`).
+    pub flow: u64,
     /// 1-based line number in the page.
     pub line: u32,
     /// The paragraph's shingle tokens in [`Repaired::tokens`], when the repairer tokenizes
@@ -410,6 +412,7 @@ impl Repairer {
             Some(Paragraph {
                 pieces: out.pieces.len() - 1..out.pieces.len(),
                 hash: h,
+                flow: crate::flow::paragraph(&own_key),
                 line: self.line,
                 tokens,
                 key_chars,

@@ -251,8 +251,10 @@ fn hard_wrap(text: &str, width: usize) -> String {
 }
 
 /// Line breaks do not hide duplicates (`rewrap` class): a copy hard-wrapped at a fixed width
-/// is a duplicate of the unwrapped text (shingles run across line breaks), and the unwrapped
-/// copy is the one kept, whatever the input order.
+/// (with or without blank lines between its paragraphs) is an exact duplicate of the unwrapped
+/// text — the exact key is the stream of paragraph keys, wherever lines break — with or
+/// without near-duplicate detection, and the unwrapped copy is the one kept, whatever the
+/// input order. Control: the wrapped copy with one word changed is not exact.
 #[test]
 fn line_breaks_do_not_hide_duplicates() {
     // Sentences of their own (a repeated template would be cut by repair).
@@ -264,26 +266,40 @@ fn line_breaks_do_not_hide_duplicates() {
     for (name, text, width) in [("en", en, 60), ("zh", zh, 20)] {
         let wrapped = hard_wrap(text, width);
         assert!(wrapped.lines().count() > text.lines().count() * 2);
-        for order in [0, 1] {
-            let fx = Fixture::new();
-            let (first, second) = if order == 0 {
-                (line("unwrapped", text), line("wrapped", &wrapped))
-            } else {
-                (line("wrapped", &wrapped), line("unwrapped", text))
-            };
-            fx.write("input/in.jsonl", format!("{first}\n{second}\n"));
-            let out = fx.dedup_dir(&[]);
-            let fates = out.fates();
-            assert_eq!(
-                fates["unwrapped"], "canonical",
-                "{name} order {order}: {fates:?}"
-            );
-            let d = out.dropped("wrapped");
-            assert!(
-                matches!(d["reason"].as_str(), Some("near" | "exact")),
-                "{d}"
-            );
-            assert_eq!(d["kept_id"], "unwrapped");
+        let spaced = wrapped.replace(".\n", ".\n\n").replace("。\n", "。\n\n");
+        for (copy, near) in [(&wrapped, true), (&spaced, false)] {
+            for order in [0, 1] {
+                let fx = Fixture::new();
+                let (first, second) = if order == 0 {
+                    (line("unwrapped", text), line("wrapped", copy))
+                } else {
+                    (line("wrapped", copy), line("unwrapped", text))
+                };
+                fx.write("input/in.jsonl", format!("{first}\n{second}\n"));
+                let out = fx.dedup_dir(if near { &[] } else { &["--no-near"] });
+                let fates = out.fates();
+                assert_eq!(
+                    fates["unwrapped"], "canonical",
+                    "{name} order {order}: {fates:?}"
+                );
+                let d = out.dropped("wrapped");
+                assert_eq!(d["reason"], "exact", "{name} order {order}: {d}");
+                assert_eq!(d["kept_id"], "unwrapped");
+            }
         }
+        // One word changed: similar, never identical.
+        let edited = if name == "en" {
+            let at = wrapped[100..].find(' ').unwrap() + 101;
+            format!("{}very {}", &wrapped[..at], &wrapped[at..])
+        } else {
+            wrapped.replacen("春天", "夏天", 1)
+        };
+        assert_ne!(edited, wrapped);
+        let fx = Fixture::new();
+        let input = format!("{}\n{}\n", line("unwrapped", text), line("wrapped", &edited));
+        fx.write("input/in.jsonl", input);
+        let out = fx.dedup_dir(&[]);
+        let fates = out.fates();
+        assert_ne!(fates["wrapped"], "exact", "{name}: {fates:?}");
     }
 }
