@@ -144,7 +144,7 @@ struct Opts {
     strict: bool,
     /// Cut runs repeated within a page that weigh at least this much, in letters: a letter or
     /// digit of a script written with spaces weighs 1, a Han, kana, Hangul or Thai character
-    /// 2.5 (as in shingles: a word weighs two such characters). 50 is about eight English
+    /// 2.5 (a Chinese sentence is about 2.5 times shorter than its English translation). 50 is about eight English
     /// words or twenty Chinese characters.
     #[arg(long, default_value_t = canon::repair::DEFAULT_MIN_REPEAT, value_name = "WEIGHT")]
     min_repeat: usize,

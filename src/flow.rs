@@ -128,8 +128,14 @@ mod tests {
     #[test]
     fn a_stream_hash_does_not_depend_on_where_it_is_split() {
         let whole = joined(&["thequickbrownfoxjumpsoverthelazydog"]);
-        assert_eq!(whole, joined(&["thequick", "brownfox", "jumpsoverthelazydog"]));
-        assert_eq!(whole, joined(&["t", "", "hequickbrownfoxjumpsoverthelazydo", "g"]));
+        assert_eq!(
+            whole,
+            joined(&["thequick", "brownfox", "jumpsoverthelazydog"])
+        );
+        assert_eq!(
+            whole,
+            joined(&["t", "", "hequickbrownfoxjumpsoverthelazydo", "g"])
+        );
         assert_ne!(whole, joined(&["thequickbrownfoxjumpsoverthelazycat"]));
         assert_ne!(joined(&["ab"]), joined(&["ba"]));
         assert_eq!(joined(&["记者报道", "北京"]), joined(&["记者", "报道北京"]));

@@ -29,7 +29,7 @@ pub const INDEX_FILE: &str = "index.bin";
 /// number separators and real glosses only, and `--min-repeat` is a weight; 4: each document's
 /// site, as boilerplate is counted per site; 5: each document's noise, a tie-break of the
 /// canonical order; 6: paragraphs' stream hashes, as exact keys no longer depend on line
-/// breaks).
+/// breaks, and shingles of characters and numbers instead of words).
 const FORMAT: u32 = 6;
 
 /// One published document.

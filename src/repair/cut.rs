@@ -7,9 +7,10 @@
 //! Three rules keep what a reader would keep:
 //! - **Weight.** A run is measured in letters: a letter or digit of a script written with
 //!   spaces (Latin, Cyrillic, Greek, …) weighs 1, a character of a script written without
-//!   spaces (Han, kana, Hangul, Thai, …) 2.5, and a Thai or Lao vowel sign or tone mark 0. This
-//!   is the shingles' measure (a word weighs two such characters; an English word is about
-//!   five letters), so a repeated sentence weighs about the same in any script: a 45-character
+//!   spaces (Han, kana, Hangul, Thai, …) 2.5, and a Thai or Lao vowel sign or tone mark 0 (a
+//!   Han character carries about as much as two and a half letters: a Chinese sentence is
+//!   about 2.5 times shorter than its English translation), so a repeated sentence weighs about
+//!   the same in any script: a 45-character
 //!   Chinese sentence weighs 112, its English translation (~95 letters) 95.
 //! - **Words.** Runs are matched on keys, which have no spaces, so a run may begin or end
 //!   inside a word (`Profits rose …` against `Prices rose …` matches from the `s`). In scripts

@@ -46,7 +46,7 @@ use memory::{anchors_of, IdBuild};
 /// The default `--min-repeat`: runs seen earlier in the same page that weigh this much or
 /// more are cut. Weight is in letters: a letter or digit of a script written with spaces
 /// weighs 1, a character of a script written without spaces (Han, kana, Hangul, Thai, …) 2.5,
-/// as in shingles (see `cut.rs`). 50 is about eight English words or two Chinese clauses
+/// the information a character carries (see `cut.rs`). 50 is about eight English words or two Chinese clauses
 /// (20 characters): long enough that natural repetition (set phrases, a repeated name) does
 /// not reach it, short enough to catch a repeated sentence in any script.
 pub const DEFAULT_MIN_REPEAT: usize = 50;
@@ -86,8 +86,8 @@ pub struct Repaired {
     pub glosses: u32,
     /// What was removed, line by line, in page order.
     pub events: Vec<Event>,
-    /// Shingle tokens (hash, weight) of paragraphs kept whole, when tokenizing.
-    pub tokens: Vec<(u64, u8)>,
+    /// Shingle tokens (one hash per key character) of paragraphs kept whole, when tokenizing.
+    pub tokens: Vec<u64>,
 }
 
 /// One removal by repair.

@@ -296,7 +296,11 @@ fn line_breaks_do_not_hide_duplicates() {
         };
         assert_ne!(edited, wrapped);
         let fx = Fixture::new();
-        let input = format!("{}\n{}\n", line("unwrapped", text), line("wrapped", &edited));
+        let input = format!(
+            "{}\n{}\n",
+            line("unwrapped", text),
+            line("wrapped", &edited)
+        );
         fx.write("input/in.jsonl", input);
         let out = fx.dedup_dir(&[]);
         let fates = out.fates();

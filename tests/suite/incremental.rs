@@ -225,7 +225,7 @@ fn published_documents_win_and_boilerplate_counts_accumulate() {
     // Night 2: two more pages with that footer (five in all), a copy of the shared article
     // with more text than the published one, and a glossed copy.
     let longer = format!(
-        "{}\nOne more closing paragraph of the article.",
+        "{}\n目前各项准备工作已经基本完成。",
         clean_page(&SHARED, &[])
     );
     let n2 = fx.write(
