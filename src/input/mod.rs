@@ -2,8 +2,10 @@
 //! into records (JSON Lines in [`jsonl`], WET in [`wet`], line chunks here).
 //!
 //! Offsets are byte offsets into the (decompressed) file. Plain files are memory-mapped;
-//! compressed ones are streamed into an unnamed temporary file in the output directory, which
-//! is then mapped, so both kinds are read the same way and neither is held in RAM.
+//! compressed ones, and inputs that are not regular files (standard input as `-`, a pipe, a
+//! FIFO, `<(...)`), are streamed into an unnamed temporary file in the output directory, which
+//! is then mapped, so every kind is read the same way, none is held in RAM, and a stream is
+//! read exactly once.
 
 pub mod jsonl;
 pub mod wet;
@@ -53,6 +55,23 @@ pub enum Compression {
     Zstd,
 }
 
+/// The name standard input (`-` on the command line) goes by in sources and messages.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// How an input's bytes are reached.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Kind {
+    /// A regular file: mapped (or decompressed) from its path, checked unchanged at commit.
+    #[default]
+    Regular,
+    /// Not a regular file (a pipe, FIFO, character device such as `/dev/stdin`): read once,
+    /// in full, into a temporary file. A pipe maps as an empty file, so it must never be
+    /// mapped (issue 12).
+    Stream,
+    /// Standard input (`-`), named [`STDIN_NAME`]: read like a [`Kind::Stream`].
+    Stdin,
+}
+
 /// One input file, in the order the run reads it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct InputFile {
@@ -67,6 +86,9 @@ pub struct InputFile {
     /// Set when the directory walk could not read this path (a symlink loop, a directory
     /// without permission): the path is then one unreadable record.
     pub unreadable: Option<String>,
+    /// A regular file, or a stream that can be read only once.
+    #[serde(default)]
+    pub kind: Kind,
 }
 
 /// Sniffs format and compression from a file name; `None` if canon does not read it.
@@ -108,7 +130,19 @@ pub fn discover(
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     for input in inputs {
-        let meta = std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
+        if input.as_os_str() == "-" {
+            files.push(stdin_input(forced)?);
+            continue;
+        }
+        let meta = std::fs::metadata(input).map_err(|e| match e.kind() {
+            // A path that is not there is a usage error, as an empty directory is: the
+            // command line names no input (exit 2 for both).
+            io::ErrorKind::NotFound => Error::Usage(format!(
+                "{}: input not found (no such file or directory)",
+                input.display()
+            )),
+            _ => Error::io(input, e),
+        })?;
         if meta.is_dir() {
             let walk = walkdir::WalkDir::new(input)
                 .follow_links(true)
@@ -132,6 +166,7 @@ pub fn discover(
                             format: Format::Text,
                             compression: Compression::None,
                             unreadable: Some(msg),
+                            kind: Kind::Regular,
                         });
                         continue;
                     }
@@ -147,14 +182,27 @@ pub fn discover(
                         format,
                         compression,
                         unreadable: None,
+                        kind: Kind::Regular,
                     }),
+                    // (Only regular files get here: a FIFO in a directory is never opened,
+                    // as reading it could wait forever.)
                     None => skipped.push(path.to_path_buf()),
                 }
             }
         } else {
+            let kind = if meta.is_file() {
+                Kind::Regular
+            } else {
+                Kind::Stream
+            };
             let (format, compression) = sniff(input, forced).ok_or_else(|| {
+                let hint = if kind == Kind::Stream {
+                    " (a pipe's name says nothing of its format: give --format)"
+                } else {
+                    ""
+                };
                 Error::Usage(format!(
-                    "{}: unknown input type (use .jsonl, .ndjson, .json, .txt, .wet, optionally .gz or .zst, or --format)",
+                    "{}: unknown input type (use .jsonl, .ndjson, .json, .txt, .wet, optionally .gz or .zst, or --format){hint}",
                     input.display()
                 ))
             })?;
@@ -165,6 +213,7 @@ pub fn discover(
                 format,
                 compression,
                 unreadable: None,
+                kind,
             });
         }
     }
@@ -175,6 +224,25 @@ pub fn discover(
     files
         .retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
     Ok((files, skipped))
+}
+
+/// Standard input (`-`): its format must be given, as it has no name to tell it by; its
+/// compression is told by its first bytes when it is opened.
+fn stdin_input(forced: Option<Format>) -> Result<InputFile> {
+    let format = forced.ok_or_else(|| {
+        Error::Usage(
+            "-: standard input has no file name to tell its format by: give --format jsonl, txt or wet"
+                .into(),
+        )
+    })?;
+    Ok(InputFile {
+        path: PathBuf::from(STDIN_NAME),
+        rel: STDIN_NAME.to_owned(),
+        format,
+        compression: Compression::None,
+        unreadable: None,
+        kind: Kind::Stdin,
+    })
 }
 
 /// A page id from a relative path: `/`-separated, without a compression suffix.
@@ -312,10 +380,17 @@ impl Opened {
 /// The file cannot be opened, read or mapped, or the temporary file cannot be written.
 pub fn open(file: &InputFile, tmp_dir: &Path, mode: ReadMode) -> Result<Opened> {
     let path = &file.path;
+    if file.kind == Kind::Stdin {
+        return open_stream(io::stdin().lock(), file, tmp_dir);
+    }
     let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
     let meta = f.metadata().map_err(|e| Error::io(path, e))?;
     if meta.is_dir() {
         return Err(Error::io(path, io::Error::other("is a directory")));
+    }
+    if !meta.is_file() {
+        // A pipe or FIFO has no length to map: it would read as empty (issue 12).
+        return open_stream(f, file, tmp_dir);
     }
     let stamp = Stamp::of(&meta);
     let disk_bytes = meta.len();
@@ -326,13 +401,14 @@ pub fn open(file: &InputFile, tmp_dir: &Path, mode: ReadMode) -> Result<Opened> 
             (Data::Read(v), None)
         }
         Compression::None => (map(&f, path)?, None),
-        Compression::Gzip => {
-            let dec = flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(1 << 20, f));
-            decompress(dec, path, tmp_dir)?
-        }
-        Compression::Zstd => {
-            let dec = zstd::stream::read::Decoder::new(f).map_err(|e| Error::io(path, e))?;
-            decompress(dec, path, tmp_dir)?
+        Compression::Gzip | Compression::Zstd => {
+            let reader = io::BufReader::with_capacity(1 << 20, f);
+            spool(
+                decoder(reader, file.compression, path)?,
+                true,
+                path,
+                tmp_dir,
+            )?
         }
     };
     Ok(Opened {
@@ -344,8 +420,88 @@ pub fn open(file: &InputFile, tmp_dir: &Path, mode: ReadMode) -> Result<Opened> 
     })
 }
 
-fn decompress(mut dec: impl Read, path: &Path, tmp_dir: &Path) -> Result<(Data, Option<String>)> {
-    let tmp = tempfile::tempfile_in(tmp_dir).map_err(|e| Error::io(tmp_dir, e))?;
+/// A reader of the decompressed content of `r`.
+fn decoder<'a>(
+    r: impl io::BufRead + 'a,
+    compression: Compression,
+    path: &Path,
+) -> Result<Box<dyn Read + 'a>> {
+    Ok(match compression {
+        Compression::None => Box::new(r),
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(r)),
+        Compression::Zstd => {
+            Box::new(zstd::stream::read::Decoder::with_buffer(r).map_err(|e| Error::io(path, e))?)
+        }
+    })
+}
+
+/// Reads a stream (standard input, a pipe, a FIFO) once, in full, into a temporary file in
+/// `tmp_dir`, decompressing it if its name or its first bytes say it is gzip or zstd (so that
+/// `zcat dump.gz | canon dedup -` and `canon dedup - < dump.gz` both work). Its stamp is the
+/// bytes read: a stream is never checked again, as it is not read again.
+fn open_stream(r: impl Read, file: &InputFile, tmp_dir: &Path) -> Result<Opened> {
+    let path = &file.path;
+    let mut counted = Counted { inner: r, bytes: 0 };
+    let mut reader = io::BufReader::with_capacity(1 << 20, &mut counted);
+    let compression = match file.compression {
+        Compression::None => {
+            let head = loop {
+                match io::BufRead::fill_buf(&mut reader) {
+                    Ok(b) => break b,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(Error::io(path, e)),
+                }
+            };
+            if head.starts_with(&[0x1f, 0x8b]) {
+                Compression::Gzip
+            } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+                Compression::Zstd
+            } else {
+                Compression::None
+            }
+        }
+        c => c,
+    };
+    let compressed = compression != Compression::None;
+    let dec = decoder(&mut reader, compression, path)?;
+    let (data, truncated) = spool(dec, compressed, path, tmp_dir)?;
+    drop(reader);
+    Ok(Opened {
+        data,
+        disk_bytes: counted.bytes,
+        stamp: Stamp {
+            size: counted.bytes,
+            mtime_ns: 0,
+        },
+        truncated,
+        unreadable: None,
+    })
+}
+
+/// A reader that counts the bytes it passes on (a stream's size is only known once read).
+struct Counted<R> {
+    inner: R,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// Copies what `dec` reads into an unnamed temporary file in `tmp_dir` and maps it. A read
+/// error ends the data where it happened (`truncated` says so; the bytes before it are
+/// kept); a write error is an output error. `compressed` words the message.
+fn spool(
+    mut dec: impl Read,
+    compressed: bool,
+    path: &Path,
+    tmp_dir: &Path,
+) -> Result<(Data, Option<String>)> {
+    let tmp = tempfile::tempfile_in(tmp_dir).map_err(|e| Error::output(tmp_dir, e))?;
     let mut out = io::BufWriter::with_capacity(1 << 20, tmp);
     let mut buf = vec![0u8; 1 << 20];
     let mut written = 0u64;
@@ -355,21 +511,23 @@ fn decompress(mut dec: impl Read, path: &Path, tmp_dir: &Path) -> Result<(Data, 
             Ok(0) => break,
             Ok(n) => {
                 out.write_all(&buf[..n])
-                    .map_err(|e| Error::io(tmp_dir, e))?;
+                    .map_err(|e| Error::output(tmp_dir, e))?;
                 written += n as u64;
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                truncated = Some(format!(
-                    "compressed stream is damaged or truncated after {written} decompressed bytes: {e}"
-                ));
+                truncated = Some(if compressed {
+                    format!("compressed stream is damaged or truncated after {written} decompressed bytes: {e}")
+                } else {
+                    format!("reading stopped after {written} bytes: {e}")
+                });
                 break;
             }
         }
     }
     let tmp = out
         .into_inner()
-        .map_err(|e| Error::io(tmp_dir, e.into_error()))?;
+        .map_err(|e| Error::output(tmp_dir, e.into_error()))?;
     Ok((map(&tmp, path)?, truncated))
 }
 
