@@ -414,6 +414,13 @@ fn with_progress<T>(
 }
 
 fn dedup(args: DedupArgs) -> Result<(), Failure> {
+    // `-` on a terminal waits for typing: say so, rather than seem to hang.
+    if !args.opts.run.quiet
+        && args.inputs.iter().any(|p| p.as_os_str() == "-")
+        && std::io::stdin().is_terminal()
+    {
+        eprintln!("canon: reading standard input (end it with Ctrl-D)");
+    }
     let mut cfg = config(args.inputs, args.out, &args.opts)?;
     cfg.index = args.index;
     cfg.options.published = args.published;
