@@ -1,6 +1,8 @@
 # canon — make targets. The two a fresh clone needs: `make dedup` and `make test`.
 CARGO ?= cargo
-CANON := target/release/canon
+# Where `cargo build --release` puts the binary: under CARGO_TARGET_DIR when it is set (a
+# shared build cache), else target/.
+CANON := $(or $(CARGO_TARGET_DIR),target)/release/canon
 CORPUS_BYTES ?= 1G
 CORPUS := corpus/corpus.jsonl
 
@@ -9,7 +11,7 @@ CORPUS := corpus/corpus.jsonl
 ## Build in release mode and deduplicate the sample dumps in data/ into out/.
 dedup: build
 	$(CANON) dedup data/ --out out/
-	@echo "outputs: out/canonical.jsonl out/dropped.jsonl out/report.json"
+	@echo "outputs: out/canonical.jsonl out/dropped.jsonl out/report.json (binary: $(CANON))"
 
 build:
 	$(CARGO) build --release --locked

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use canon::input::jsonl::Fields;
 use canon::{Config, Format, Progress, Report};
@@ -243,7 +243,22 @@ pub enum Failure {
 
 /// Parses the command line and runs it.
 pub fn main() -> Result<(), Failure> {
-    let cli = match Cli::try_parse() {
+    // The version line names the commit and the MinHash kernel this CPU gets, so that a bug
+    // report or a benchmark says what ran. (Leaked once: clap takes a `&'static str`.)
+    let version: &'static str = Box::leak(
+        format!(
+            "{} (commit {}; MinHash kernel: {})",
+            env!("CARGO_PKG_VERSION"),
+            env!("CANON_GIT_COMMIT"),
+            canon::near::minhash::kernel_name()
+        )
+        .into_boxed_str(),
+    );
+    let parsed = Cli::command()
+        .version(version)
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             // --help and --version are not errors.
@@ -251,7 +266,14 @@ pub fn main() -> Result<(), Failure> {
                 let _ = e.print();
                 return Ok(());
             }
-            let _ = e.print();
+            // One prefix for every error canon prints: `canon: error: ...` (clap's own
+            // messages start with `error:`; help shown for a missing command does not).
+            let text = e.render().to_string();
+            if text.starts_with("error:") {
+                eprint!("canon: {text}");
+            } else {
+                eprint!("{text}");
+            }
             std::process::exit(2);
         }
     };
@@ -392,11 +414,19 @@ fn with_progress<T>(
 }
 
 fn dedup(args: DedupArgs) -> Result<(), Failure> {
+    // `-` on a terminal waits for typing: say so, rather than seem to hang.
+    if !args.opts.run.quiet
+        && args.inputs.iter().any(|p| p.as_os_str() == "-")
+        && std::io::stdin().is_terminal()
+    {
+        eprintln!("canon: reading standard input (end it with Ctrl-D)");
+    }
     let mut cfg = config(args.inputs, args.out, &args.opts)?;
     cfg.index = args.index;
     cfg.options.published = args.published;
     let report = with_progress(&args.opts.run, |p| canon::run(&cfg, p))?;
     if !args.opts.run.quiet {
+        warnings(&report);
         summary(&report, &cfg);
         if let Some(ix) = &report.index {
             eprintln!(
@@ -455,6 +485,46 @@ fn draw(p: &Progress, stop: &AtomicBool) {
         std::thread::sleep(Duration::from_millis(100));
     }
     bar.finish_and_clear();
+}
+
+/// What a run passed over or could not tell apart, said once each on stderr (issue 12: a
+/// new user should not have to open report.json to learn that nothing was read).
+fn warnings(r: &Report) {
+    let skipped = &r.inputs.skipped_files;
+    if !skipped.is_empty() {
+        const SHOWN: usize = 3;
+        let mut names = skipped[..skipped.len().min(SHOWN)].join(", ");
+        if skipped.len() > SHOWN {
+            names += &format!(" and {} more", skipped.len() - SHOWN);
+        }
+        eprintln!(
+            "canon: warning: skipped {} file{} of unknown type in input directories: {names} (listed in report.json, inputs.skipped_files; canon reads .jsonl, .ndjson, .json, .txt, .wet, optionally .gz or .zst)",
+            skipped.len(),
+            if skipped.len() == 1 { "" } else { "s" },
+        );
+    }
+    // A WET file has a `warcinfo` record beside its conversion records: only other types
+    // (a WARC file's `response`, `request`, `metadata`…) are worth a word.
+    let types = &r.inputs.wet_skipped_types;
+    if types.keys().any(|k| k != "warcinfo") {
+        let list: Vec<String> = types.iter().map(|(k, v)| format!("{v} {k}")).collect();
+        eprintln!(
+            "canon: warning: skipped {} WARC records ({}): canon reads the extracted text of WET `conversion` records; convert WARC files (HTML responses) to WET first",
+            r.inputs.wet_other_records,
+            list.join(", ")
+        );
+    }
+    let ids = &r.documents.repeated_ids;
+    if let Some(first) = &ids.first {
+        eprintln!(
+            "canon: warning: {} id{} carried by more than one document ({} documents; first `{}`, carried by {}): kept_id and `canon explain` cannot tell them apart (source can); give every record a unique id, or name another field with --id-field",
+            ids.ids,
+            if ids.ids == 1 { " is" } else { "s are" },
+            ids.documents,
+            first.id,
+            first.documents
+        );
+    }
 }
 
 fn summary(r: &Report, cfg: &Config) {

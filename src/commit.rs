@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::input::{InputFile, Stamp};
+use crate::input::{InputFile, Kind, Stamp};
 use crate::output::{self, Pending};
 use crate::report::Report;
 
@@ -60,7 +60,9 @@ impl InputBook<'_> {
     /// [`Error::Invalid`] naming the file that changed, or [`Error::Io`] if it is gone.
     fn check(&self) -> Result<()> {
         for ((f, stamp), skip) in self.files.iter().zip(self.stamps).zip(self.unreadable) {
-            if f.unreadable.is_some() || *skip {
+            // A stream (standard input, a pipe) was read once, in full, when it was opened:
+            // it cannot change under the run, and it has no path to look at again.
+            if f.unreadable.is_some() || *skip || f.kind != Kind::Regular {
                 continue;
             }
             let now = Stamp::now(&f.path)?;

@@ -133,6 +133,49 @@ pub struct IndexKeys {
     pub near: Option<NearConfig>,
 }
 
+impl IndexKeys {
+    /// How `self` (an index's options) differs from `run` (this run's), in command-line
+    /// words: `--near-threshold 0.8 (this run: 0.7)`; empty when they are equal.
+    pub fn differences(&self, run: &IndexKeys) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.min_repeat != run.min_repeat {
+            out.push(format!(
+                "--min-repeat {} (this run: {})",
+                self.min_repeat, run.min_repeat
+            ));
+        }
+        match (&self.near, &run.near) {
+            (Some(_), None) => out.push("near-duplicates on (this run: --no-near)".into()),
+            (None, Some(_)) => out.push("--no-near (this run: near-duplicates on)".into()),
+            (Some(a), Some(b)) => {
+                if a.threshold != b.threshold {
+                    out.push(format!(
+                        "--near-threshold {} (this run: {})",
+                        a.threshold, b.threshold
+                    ));
+                }
+                if a.shingle != b.shingle {
+                    out.push(format!("--shingle {} (this run: {})", a.shingle, b.shingle));
+                }
+                if a.banding != b.banding {
+                    out.push(format!(
+                        "--bands {} --rows {} (this run: --bands {} --rows {})",
+                        a.banding.bands, a.banding.rows, b.banding.bands, b.banding.rows
+                    ));
+                }
+                if a.seed != b.seed {
+                    out.push(format!(
+                        "MinHash seed {:#x} (this run: {:#x})",
+                        a.seed, b.seed
+                    ));
+                }
+            }
+            (None, None) => {}
+        }
+        out
+    }
+}
+
 impl Default for RunSettings {
     fn default() -> RunSettings {
         RunSettings {

@@ -17,6 +17,15 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// Writing an output (the output directory, a file in it, or a temporary file there)
+    /// failed: the message says it is the output, not an input.
+    #[error("output {}: {source}", path.display())]
+    Output {
+        /// The output file or directory concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
     /// A record could not be read and `--strict` was given.
     #[error("{location}: {message}")]
     Invalid {
@@ -31,6 +40,16 @@ impl Error {
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+impl Error {
+    /// Wraps an I/O error on an output file or directory.
+    pub fn output(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Output {
             path: path.into(),
             source,
         }

@@ -1,6 +1,6 @@
 //! `canon`: the command-line front end. Parses arguments (see `cli.rs`), runs the library's
-//! pipeline, draws progress, prints errors and picks the exit status: 0 done, 1 failure,
-//! 2 usage error.
+//! pipeline, draws progress, prints errors (every one as `canon: error: ...`) and picks the
+//! exit status: 0 done, 1 failure, 2 usage error.
 
 mod cli;
 
@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     match cli::main() {
         Ok(()) => ExitCode::SUCCESS,
         Err(cli::Failure::Usage(msg)) => {
-            eprintln!("canon: {msg}");
+            eprintln!("canon: error: {msg}");
             ExitCode::from(2)
         }
         Err(cli::Failure::Run(e)) => {

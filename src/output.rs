@@ -44,15 +44,15 @@ impl Pending {
             .prefix(&format!(".{name}."))
             .suffix(".tmp")
             .tempfile_in(dir)
-            .map_err(|e| Error::io(dir, e))?;
+            .map_err(|e| Error::output(dir, e))?;
         // Outputs are for others to read: not the 0600 of temporary files.
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
-                .map_err(|e| Error::io(tmp.path(), e))?;
+                .map_err(|e| Error::output(tmp.path(), e))?;
         }
-        let file = tmp.reopen().map_err(|e| Error::io(tmp.path(), e))?;
+        let file = tmp.reopen().map_err(|e| Error::output(tmp.path(), e))?;
         Ok(Pending {
             writer: BufWriter::with_capacity(1 << 20, file),
             tmp,
@@ -72,16 +72,18 @@ impl Pending {
         self.hash.update(bytes);
         self.writer
             .write_all(bytes)
-            .map_err(|e| Error::io(&self.dest, e))
+            .map_err(|e| Error::output(&self.dest, e))
     }
 
     /// Flushes and syncs the temporary file; the result is ready to be renamed.
     fn finish(mut self) -> Result<(tempfile::NamedTempFile, PathBuf, Written)> {
-        self.writer.flush().map_err(|e| Error::io(&self.dest, e))?;
+        self.writer
+            .flush()
+            .map_err(|e| Error::output(&self.dest, e))?;
         self.writer
             .get_ref()
             .sync_all()
-            .map_err(|e| Error::io(&self.dest, e))?;
+            .map_err(|e| Error::output(&self.dest, e))?;
         let written = Written {
             name: self.name,
             bytes: self.bytes,
@@ -118,15 +120,16 @@ pub fn commit(
     match std::fs::remove_file(&m_dest) {
         Ok(()) => sync_dir(dir),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::io(&m_dest, e)),
+        Err(e) => return Err(Error::output(&m_dest, e)),
     }
     for (tmp, dest, _) in ready {
-        tmp.persist(&dest).map_err(|e| Error::io(&dest, e.error))?;
+        tmp.persist(&dest)
+            .map_err(|e| Error::output(&dest, e.error))?;
     }
     sync_dir(dir);
     m_tmp
         .persist(&m_dest)
-        .map_err(|e| Error::io(&m_dest, e.error))?;
+        .map_err(|e| Error::output(&m_dest, e.error))?;
     sync_dir(dir);
     Ok(())
 }

@@ -41,8 +41,17 @@ fn run_in_pool(cfg: &Config, progress: &Progress) -> Result<Report> {
     // Read every file and repair every page (pass 1).
     progress.enter(Stage::Read, 0);
     let (files, skipped) = read::discover(cfg)?;
-    std::fs::create_dir_all(&cfg.out).map_err(|e| Error::io(&cfg.out, e))?;
+    if cfg.out.exists() && !cfg.out.is_dir() {
+        let e = std::io::Error::other("exists and is not a directory");
+        return Err(Error::output(&cfg.out, e));
+    }
+    std::fs::create_dir_all(&cfg.out).map_err(|e| Error::output(&cfg.out, e))?;
     output::remove_stale(&cfg.out);
+    // One run at a time on an index: held until the index is replaced (or the run fails).
+    let _lock = match &cfg.index {
+        Some(dir) => Some(index::Lock::acquire(dir)?),
+        None => None,
+    };
     let mut read = read::stage(cfg, progress, files, skipped, &cfg.out, &mut timings)?;
 
     // An incremental run: what earlier runs published follows this run's documents.

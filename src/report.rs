@@ -82,6 +82,10 @@ pub struct Inputs {
     pub bytes_decompressed: u64,
     /// WARC records that are not `conversion` records (`warcinfo`, …).
     pub wet_other_records: u64,
+    /// Those records by `WARC-Type`: canon reads the extracted text of WET `conversion`
+    /// records, so a WARC file's `response` records (HTML) are counted here, not read.
+    #[serde(default)]
+    pub wet_skipped_types: BTreeMap<String, u64>,
 }
 
 /// Document counts. `in` = `canonical` + sum of `dropped`.
@@ -98,6 +102,30 @@ pub struct Documents {
     pub repaired: u64,
     /// Romanization glosses seen in valid documents.
     pub glosses: u64,
+    /// Ids carried by more than one document of this run: `kept_id` and `canon explain`
+    /// name documents by id, so these are ambiguous there (`source` tells them apart).
+    #[serde(default)]
+    pub repeated_ids: RepeatedIds,
+}
+
+/// Ids carried by more than one document.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepeatedIds {
+    /// Distinct ids carried by two or more documents.
+    pub ids: u64,
+    /// Documents carrying one of those ids.
+    pub documents: u64,
+    /// The first such id in input order, and how many documents carry it.
+    pub first: Option<RepeatedId>,
+}
+
+/// One id carried by several documents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepeatedId {
+    /// The id.
+    pub id: String,
+    /// How many documents carry it.
+    pub documents: u64,
 }
 
 /// Text bytes.

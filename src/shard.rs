@@ -20,7 +20,7 @@ use crate::config::Config;
 use crate::decide::{self, Decided};
 use crate::emit;
 use crate::error::{Error, Result};
-use crate::input::{InputFile, Stamp};
+use crate::input::{InputFile, Kind, Stamp};
 use crate::progress::{Progress, Timings};
 use crate::read::{self, Read};
 use crate::report::{self, Report};
@@ -120,6 +120,13 @@ pub fn sign(cfg: &Config, shard: Shard, work: &Path, progress: &Progress) -> Res
         // walk never enters.
         cfg.out = work.to_path_buf();
         let (files, skipped) = read::discover(&cfg)?;
+        // `cluster` and `emit` open the inputs again: a stream can be read only once.
+        if let Some(f) = files.iter().find(|f| f.kind != Kind::Regular) {
+            return Err(Error::Usage(format!(
+                "{}: not a regular file (standard input, a pipe or a FIFO): the sharded stages read their inputs again in later stages, and a stream can be read only once; save it to a file first, or use `canon dedup`",
+                f.path.display()
+            )));
+        }
         let range = shard.slice(files.len());
         let first_file = range.start;
         let mine: Vec<InputFile> = files[range].to_vec();
@@ -233,6 +240,9 @@ fn load_signs(work: &Path) -> Result<Merged> {
         m.inputs.bytes_on_disk += s.inputs.bytes_on_disk;
         m.inputs.bytes_decompressed += s.inputs.bytes_decompressed;
         m.inputs.wet_other_records += s.inputs.wet_other_records;
+        for (k, v) in s.inputs.wet_skipped_types {
+            *m.inputs.wet_skipped_types.entry(k).or_default() += v;
+        }
         for (k, v) in s.seconds {
             *m.seconds.entry(format!("sign_{k}")).or_default() += v;
         }
@@ -387,7 +397,7 @@ fn assemble(m: &Book, cluster: &ClusterState, work: &Path, out: &Path, cfg: &Con
         return Ok(());
     }
     {
-        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        std::fs::create_dir_all(out).map_err(|e| Error::output(out, e))?;
         let mut outs = Outputs::start(out)?;
         let mut report = cluster.report.clone();
         let mut seconds = cluster.seconds.clone();

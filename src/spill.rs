@@ -153,7 +153,7 @@ pub struct SpillStats {
 
 fn write_run<T: Record>(buf: &mut Vec<T>, dir: &Path, stats: &mut SpillStats) -> Result<File> {
     buf.par_sort_unstable();
-    let file = tempfile::tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
+    let file = tempfile::tempfile_in(dir).map_err(|e| Error::output(dir, e))?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
     let mut bytes = Vec::with_capacity(T::SIZE * 4096);
     for chunk in buf.chunks(4096) {
@@ -161,13 +161,15 @@ fn write_run<T: Record>(buf: &mut Vec<T>, dir: &Path, stats: &mut SpillStats) ->
         for r in chunk {
             r.put(&mut bytes);
         }
-        w.write_all(&bytes).map_err(|e| Error::io(dir, e))?;
+        w.write_all(&bytes).map_err(|e| Error::output(dir, e))?;
     }
     stats.runs += 1;
     stats.bytes += (buf.len() * T::SIZE) as u64;
     buf.clear();
-    let mut file = w.into_inner().map_err(|e| Error::io(dir, e.into_error()))?;
-    std::io::Seek::rewind(&mut file).map_err(|e| Error::io(dir, e))?;
+    let mut file = w
+        .into_inner()
+        .map_err(|e| Error::output(dir, e.into_error()))?;
+    std::io::Seek::rewind(&mut file).map_err(|e| Error::output(dir, e))?;
     Ok(file)
 }
 
@@ -204,7 +206,7 @@ impl<T: Record> Merge<T> {
         match self.readers[i].read_exact(b) {
             Ok(()) => Ok(Some(T::get(b))),
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
-            Err(e) => Err(Error::io(&self.dir, e)),
+            Err(e) => Err(Error::output(&self.dir, e)),
         }
     }
 }

@@ -112,6 +112,7 @@ fn count(
         r.paragraphs.repeated_chars += d.repeated_chars;
         r.paragraphs.boilerplate += u64::from(facts[i].boilerplate);
     }
+    r.documents.repeated_ids = repeated_ids(docs);
     r.paragraphs.shared_distinct = bp.shared_paragraphs as u64;
     r.paragraphs.grouped_documents = bp.grouped_docs as u64;
     r.clusters.clusters = members.len() as u64;
@@ -121,4 +122,30 @@ fn count(
         .max()
         .unwrap_or(1)
         .min(docs.len() as u64);
+}
+
+/// The ids that more than one of `docs` carries (issue 12: a repeated id makes `kept_id`
+/// ambiguous), with the first in input order as the example.
+fn repeated_ids(docs: &[Doc]) -> report::RepeatedIds {
+    // id -> (first position, documents carrying it)
+    let mut seen: HashMap<&str, (usize, u64)> = HashMap::with_capacity(docs.len());
+    for (i, d) in docs.iter().enumerate() {
+        seen.entry(&d.id).or_insert((i, 0)).1 += 1;
+    }
+    let mut out = report::RepeatedIds::default();
+    let mut first: Option<(usize, &str, u64)> = None;
+    for (&id, &(pos, n)) in &seen {
+        if n > 1 {
+            out.ids += 1;
+            out.documents += n;
+            if first.is_none_or(|f| pos < f.0) {
+                first = Some((pos, id, n));
+            }
+        }
+    }
+    out.first = first.map(|(_, id, documents)| report::RepeatedId {
+        id: id.to_owned(),
+        documents,
+    });
+    out
 }

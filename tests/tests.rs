@@ -92,3 +92,9 @@ mod cleaner;
 // stays in its home only, with provenance (`--passages`).
 #[path = "suite/passages.rs"]
 mod passages;
+
+// What a new user hits (issue 12): pipes, FIFOs and standard input are read, not taken for
+// empty files; skipped files, skipped WARC records and repeated ids are said on stderr; a
+// locked index refuses a second run; errors share one prefix and name the output as such.
+#[path = "suite/newuser.rs"]
+mod newuser;

@@ -164,14 +164,16 @@ pub(crate) fn spill_signatures(tables: &mut Tables, dir: &Path) -> Result<Spille
     if sigs.is_empty() {
         return Ok(SpilledSigs(None));
     }
-    let file = tempfile::tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
+    let file = tempfile::tempfile_in(dir).map_err(|e| Error::output(dir, e))?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
     for v in &sigs {
-        std::io::Write::write_all(&mut w, &v.to_le_bytes()).map_err(|e| Error::io(dir, e))?;
+        std::io::Write::write_all(&mut w, &v.to_le_bytes()).map_err(|e| Error::output(dir, e))?;
     }
     drop(sigs);
-    let file = w.into_inner().map_err(|e| Error::io(dir, e.into_error()))?;
-    let map = memory::map(&file).map_err(|e| Error::io(dir, e))?;
+    let file = w
+        .into_inner()
+        .map_err(|e| Error::output(dir, e.into_error()))?;
+    let map = memory::map(&file).map_err(|e| Error::output(dir, e))?;
     Ok(SpilledSigs(Some(map)))
 }
 

@@ -9,6 +9,7 @@
 //! kept.
 
 mod convert;
+mod lock;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use crate::input::Stamp;
 use crate::state;
 
 pub(crate) use convert::{add_published, extend_index};
+pub use lock::Lock;
 
 /// The index file inside the state directory.
 pub const INDEX_FILE: &str = "index.bin";
@@ -132,9 +134,12 @@ impl Index {
             )));
         }
         if index.options.as_ref() != Some(keys) {
+            let said = match &index.options {
+                Some(built) => built.differences(keys).join(", "),
+                None => "options it does not record".into(),
+            };
             return Err(bad(format!(
-                "index built with other options ({:?}) than this run ({keys:?}); use the same --min-repeat and near-duplicate options, or a new state directory",
-                index.options
+                "index built with other options than this run: {said}; use the same --min-repeat and near-duplicate options, or a new state directory"
             )));
         }
         Ok(index)

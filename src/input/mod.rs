@@ -1,19 +1,21 @@
 //! Input files: finds them, picks their format, maps or decompresses them, and splits them
 //! into records (JSON Lines in [`jsonl`], WET in [`wet`], line chunks here).
 //!
-//! Offsets are byte offsets into the (decompressed) file. Plain files are memory-mapped;
-//! compressed ones are streamed into an unnamed temporary file in the output directory, which
-//! is then mapped, so both kinds are read the same way and neither is held in RAM.
+//! Offsets are byte offsets into the (decompressed) file. Opening ([`open`]) maps plain files;
+//! compressed ones, and inputs that are not regular files (standard input as `-`, a pipe, a
+//! FIFO, `<(...)`), are streamed into an unnamed temporary file in the output directory, which
+//! is then mapped, so every kind is read the same way, none is held in RAM, and a stream is
+//! read exactly once.
 
 pub mod jsonl;
+mod open;
 pub mod wet;
 
-use std::fs::File;
-use std::io::{self, Read, Write};
-use std::ops::{Deref, Range};
-use std::path::{Path, PathBuf};
+pub use open::{open, Data, Opened, ReadMode, Stamp};
 
-use memmap2::Mmap;
+use std::io;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
@@ -53,6 +55,23 @@ pub enum Compression {
     Zstd,
 }
 
+/// The name standard input (`-` on the command line) goes by in sources and messages.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// How an input's bytes are reached.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Kind {
+    /// A regular file: mapped (or decompressed) from its path, checked unchanged at commit.
+    #[default]
+    Regular,
+    /// Not a regular file (a pipe, FIFO, character device such as `/dev/stdin`): read once,
+    /// in full, into a temporary file. A pipe maps as an empty file, so it must never be
+    /// mapped (issue 12).
+    Stream,
+    /// Standard input (`-`), named [`STDIN_NAME`]: read like a [`Kind::Stream`].
+    Stdin,
+}
+
 /// One input file, in the order the run reads it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct InputFile {
@@ -67,6 +86,9 @@ pub struct InputFile {
     /// Set when the directory walk could not read this path (a symlink loop, a directory
     /// without permission): the path is then one unreadable record.
     pub unreadable: Option<String>,
+    /// A regular file, or a stream that can be read only once.
+    #[serde(default)]
+    pub kind: Kind,
 }
 
 /// Sniffs format and compression from a file name; `None` if canon does not read it.
@@ -108,7 +130,19 @@ pub fn discover(
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     for input in inputs {
-        let meta = std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
+        if input.as_os_str() == "-" {
+            files.push(stdin_input(forced)?);
+            continue;
+        }
+        let meta = std::fs::metadata(input).map_err(|e| match e.kind() {
+            // A path that is not there is a usage error, as an empty directory is: the
+            // command line names no input (exit 2 for both).
+            io::ErrorKind::NotFound => Error::Usage(format!(
+                "{}: input not found (no such file or directory)",
+                input.display()
+            )),
+            _ => Error::io(input, e),
+        })?;
         if meta.is_dir() {
             let walk = walkdir::WalkDir::new(input)
                 .follow_links(true)
@@ -132,6 +166,7 @@ pub fn discover(
                             format: Format::Text,
                             compression: Compression::None,
                             unreadable: Some(msg),
+                            kind: Kind::Regular,
                         });
                         continue;
                     }
@@ -147,14 +182,27 @@ pub fn discover(
                         format,
                         compression,
                         unreadable: None,
+                        kind: Kind::Regular,
                     }),
+                    // (Only regular files get here: a FIFO in a directory is never opened,
+                    // as reading it could wait forever.)
                     None => skipped.push(path.to_path_buf()),
                 }
             }
         } else {
+            let kind = if meta.is_file() {
+                Kind::Regular
+            } else {
+                Kind::Stream
+            };
             let (format, compression) = sniff(input, forced).ok_or_else(|| {
+                let hint = if kind == Kind::Stream {
+                    " (a pipe's name says nothing of its format: give --format)"
+                } else {
+                    ""
+                };
                 Error::Usage(format!(
-                    "{}: unknown input type (use .jsonl, .ndjson, .json, .txt, .wet, optionally .gz or .zst, or --format)",
+                    "{}: unknown input type (use .jsonl, .ndjson, .json, .txt, .wet, optionally .gz or .zst, or --format){hint}",
                     input.display()
                 ))
             })?;
@@ -165,6 +213,7 @@ pub fn discover(
                 format,
                 compression,
                 unreadable: None,
+                kind,
             });
         }
     }
@@ -175,6 +224,25 @@ pub fn discover(
     files
         .retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
     Ok((files, skipped))
+}
+
+/// Standard input (`-`): its format must be given, as it has no name to tell it by; its
+/// compression is told by its first bytes when it is opened.
+fn stdin_input(forced: Option<Format>) -> Result<InputFile> {
+    let format = forced.ok_or_else(|| {
+        Error::Usage(
+            "-: standard input has no file name to tell its format by: give --format jsonl, txt or wet"
+                .into(),
+        )
+    })?;
+    Ok(InputFile {
+        path: PathBuf::from(STDIN_NAME),
+        rel: STDIN_NAME.to_owned(),
+        format,
+        compression: Compression::None,
+        unreadable: None,
+        kind: Kind::Stdin,
+    })
 }
 
 /// A page id from a relative path: `/`-separated, without a compression suffix.
@@ -188,210 +256,6 @@ fn rel_id(rel: &Path) -> String {
         .or_else(|| s.strip_suffix(".zst"))
         .map(str::to_owned)
         .unwrap_or(s)
-}
-
-/// The bytes of one opened input file.
-pub enum Data {
-    /// A mapped file (plain, or decompressed into a temporary file).
-    Mapped(Mmap),
-    /// A file read into memory (`--no-mmap`).
-    Read(Vec<u8>),
-    /// An empty file (which cannot be mapped).
-    Empty,
-}
-
-impl Deref for Data {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            Data::Mapped(m) => m,
-            Data::Read(v) => v,
-            Data::Empty => &[],
-        }
-    }
-}
-
-impl Data {
-    /// Gives the mapped pages of `range` back to the kernel (`--memory`): they leave this
-    /// process's resident set and are read again from the page cache or the file if touched.
-    /// A no-op for data read into memory.
-    pub fn release(&self, range: Range<usize>) {
-        if let Data::Mapped(m) = self {
-            // Whole 2 MiB windows: a page fault maps more than its page (fault-around, large
-            // page-cache folios), and those neighbours would otherwise stay resident (measured:
-            // 64 KiB windows left 160 MB of a 2 GB input mapped after random reads).
-            const WINDOW: usize = 2 << 20;
-            let start = range.start / WINDOW * WINDOW;
-            let end = range
-                .end
-                .div_ceil(WINDOW)
-                .saturating_mul(WINDOW)
-                .min(m.len());
-            crate::memory::release(m, start..end);
-        }
-    }
-}
-
-/// An opened input file.
-pub struct Opened {
-    /// Its (decompressed) content.
-    pub data: Data,
-    /// Size of the file on disk.
-    pub disk_bytes: u64,
-    /// Size and modification time when opened, to detect a file changed during the run.
-    pub stamp: Stamp,
-    /// If decompression stopped early: what went wrong and at which decompressed offset. The
-    /// bytes decoded before that point are kept in `data`.
-    pub truncated: Option<String>,
-    /// Why the file could not be read at all (it then has no data).
-    pub unreadable: Option<String>,
-}
-
-/// A file's size and modification time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Stamp {
-    /// Size in bytes.
-    pub size: u64,
-    /// Modification time, nanoseconds since the Unix epoch (0 if unknown).
-    pub mtime_ns: u128,
-}
-
-impl Stamp {
-    /// The stamp of a file's metadata.
-    pub fn of(m: &std::fs::Metadata) -> Stamp {
-        let mtime_ns = m
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        Stamp {
-            size: m.len(),
-            mtime_ns,
-        }
-    }
-
-    /// The current stamp of the file at `path`.
-    ///
-    /// # Errors
-    /// The file cannot be examined.
-    pub fn now(path: &Path) -> Result<Stamp> {
-        Ok(Stamp::of(
-            &std::fs::metadata(path).map_err(|e| Error::io(path, e))?,
-        ))
-    }
-}
-
-/// How plain input files are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum ReadMode {
-    /// Memory-mapped (the default).
-    Mmap,
-    /// Read into memory (`--no-mmap`): safe against files truncated while canon runs.
-    Buffered,
-}
-
-impl Opened {
-    /// A file with no data: not opened (`unreadable: None`), or unreadable.
-    pub fn empty(unreadable: Option<String>) -> Opened {
-        Opened {
-            data: Data::Empty,
-            disk_bytes: 0,
-            stamp: Stamp {
-                size: 0,
-                mtime_ns: 0,
-            },
-            truncated: None,
-            unreadable,
-        }
-    }
-}
-
-/// Maps or reads `file`, or decompresses it into a temporary file in `tmp_dir` and maps that.
-///
-/// # Errors
-/// The file cannot be opened, read or mapped, or the temporary file cannot be written.
-pub fn open(file: &InputFile, tmp_dir: &Path, mode: ReadMode) -> Result<Opened> {
-    let path = &file.path;
-    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
-    let meta = f.metadata().map_err(|e| Error::io(path, e))?;
-    if meta.is_dir() {
-        return Err(Error::io(path, io::Error::other("is a directory")));
-    }
-    let stamp = Stamp::of(&meta);
-    let disk_bytes = meta.len();
-    let (data, truncated) = match file.compression {
-        Compression::None if mode == ReadMode::Buffered => {
-            let mut v = Vec::with_capacity(disk_bytes as usize);
-            f.read_to_end(&mut v).map_err(|e| Error::io(path, e))?;
-            (Data::Read(v), None)
-        }
-        Compression::None => (map(&f, path)?, None),
-        Compression::Gzip => {
-            let dec = flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(1 << 20, f));
-            decompress(dec, path, tmp_dir)?
-        }
-        Compression::Zstd => {
-            let dec = zstd::stream::read::Decoder::new(f).map_err(|e| Error::io(path, e))?;
-            decompress(dec, path, tmp_dir)?
-        }
-    };
-    Ok(Opened {
-        data,
-        disk_bytes,
-        stamp,
-        truncated,
-        unreadable: None,
-    })
-}
-
-fn decompress(mut dec: impl Read, path: &Path, tmp_dir: &Path) -> Result<(Data, Option<String>)> {
-    let tmp = tempfile::tempfile_in(tmp_dir).map_err(|e| Error::io(tmp_dir, e))?;
-    let mut out = io::BufWriter::with_capacity(1 << 20, tmp);
-    let mut buf = vec![0u8; 1 << 20];
-    let mut written = 0u64;
-    let mut truncated = None;
-    loop {
-        match dec.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                out.write_all(&buf[..n])
-                    .map_err(|e| Error::io(tmp_dir, e))?;
-                written += n as u64;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                truncated = Some(format!(
-                    "compressed stream is damaged or truncated after {written} decompressed bytes: {e}"
-                ));
-                break;
-            }
-        }
-    }
-    let tmp = out
-        .into_inner()
-        .map_err(|e| Error::io(tmp_dir, e.into_error()))?;
-    Ok((map(&tmp, path)?, truncated))
-}
-
-/// Files smaller than this are read rather than mapped: a mapping per file would run into the
-/// kernel's limit on mappings (`vm.max_map_count`, 65,530) on directories of many small
-/// pages, and small reads are as fast.
-const MAP_MIN_BYTES: u64 = 64 << 10;
-
-fn map(f: &File, path: &Path) -> Result<Data> {
-    let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
-    if len == 0 {
-        return Ok(Data::Empty);
-    }
-    #[cfg(unix)]
-    if len < MAP_MIN_BYTES {
-        use std::os::unix::fs::FileExt;
-        let mut v = vec![0u8; len as usize];
-        f.read_exact_at(&mut v, 0).map_err(|e| Error::io(path, e))?;
-        return Ok(Data::Read(v));
-    }
-    let m = crate::memory::map(f).map_err(|e| Error::io(path, e))?;
-    Ok(Data::Mapped(m))
 }
 
 /// Splits a JSON Lines chunk (a range from [`line_chunks`]) into records: (byte range without line end, 1-based line number);

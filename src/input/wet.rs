@@ -30,6 +30,9 @@ pub struct Scan {
     pub records: Vec<WetRecord>,
     /// Well-formed records of other types (`warcinfo`, …), which carry no page.
     pub other_records: u64,
+    /// Those records by `WARC-Type` (`response`, `request`, `warcinfo`…; `(none)` without
+    /// one): a WARC file of HTML responses read as WET gives no document, and says so.
+    pub other_types: std::collections::BTreeMap<String, u64>,
 }
 
 /// Scans a whole WET file.
@@ -105,6 +108,8 @@ pub fn scan(data: &[u8]) -> Scan {
             });
         } else {
             out.other_records += 1;
+            let kind = h.kind.unwrap_or_else(|| "(none)".to_owned());
+            *out.other_types.entry(kind).or_default() += 1;
         }
         pos = next;
     }
@@ -115,6 +120,7 @@ struct Headers {
     end: usize,
     content_length: Option<usize>,
     conversion: bool,
+    kind: Option<String>,
     id: Option<String>,
     url: Option<String>,
 }
@@ -125,6 +131,7 @@ fn headers(data: &[u8], pos: usize) -> Option<Headers> {
         end: 0,
         content_length: None,
         conversion: false,
+        kind: None,
         id: None,
         url: None,
     };
@@ -154,6 +161,7 @@ fn headers(data: &[u8], pos: usize) -> Option<Headers> {
             h.content_length = value.parse().ok();
         } else if name.eq_ignore_ascii_case(b"WARC-Type") {
             h.conversion = value == "conversion";
+            h.kind = Some(value);
         } else if name.eq_ignore_ascii_case(b"WARC-Record-ID") {
             h.id = Some(value);
         } else if name.eq_ignore_ascii_case(b"WARC-Target-URI") {
@@ -196,6 +204,7 @@ mod tests {
             + &record("conversion", "2", "page two");
         let s = scan(data.as_bytes());
         assert_eq!(s.other_records, 1);
+        assert_eq!(s.other_types.get("warcinfo"), Some(&1));
         assert_eq!(s.records.len(), 2);
         assert_eq!(s.records[0].ordinal, 2);
         assert_eq!(&data[s.records[0].body.clone()], "第一页\n正文");

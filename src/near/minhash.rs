@@ -6,6 +6,19 @@
 //! the compiler vectorizes; an AVX2 build of the same code is chosen at run time when the CPU
 //! has it. Seeds come from the configuration, so signatures are reproducible.
 
+/// The MinHash kernel this process uses (`canon --version` says it): `"avx2"` when the CPU
+/// has AVX2 (an x86-64 build checks at run time), `"portable"` otherwise (the same code,
+/// vectorized for the build's baseline target).
+pub fn kernel_name() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return "avx2";
+        }
+    }
+    "portable"
+}
+
 /// The permutations of one run.
 #[derive(Debug, Clone)]
 pub struct MinHasher {

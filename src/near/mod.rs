@@ -176,7 +176,7 @@ pub fn find(
     // Signatures, in batches; band hashes stay in memory, signatures go to a file.
     let t = Instant::now();
     progress.enter(Stage::Signatures, signed.len() as u64);
-    let file = tempfile::tempfile_in(tmp_dir).map_err(|e| Error::io(tmp_dir, e))?;
+    let file = tempfile::tempfile_in(tmp_dir).map_err(|e| Error::output(tmp_dir, e))?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
     let mut bands: Vec<u64> = Vec::with_capacity(signed.len() * cfg.banding.bands);
     // A document without shingles (an empty set signs as all `u32::MAX`) has nothing to
@@ -197,7 +197,7 @@ pub fn find(
             skip.push(sig.iter().all(|&v| v == u32::MAX));
             for v in sig {
                 w.write_all(&v.to_le_bytes())
-                    .map_err(|e| Error::io(tmp_dir, e))?;
+                    .map_err(|e| Error::output(tmp_dir, e))?;
             }
             bands.extend(bh);
         }
@@ -206,8 +206,8 @@ pub fn find(
     }
     let file = w
         .into_inner()
-        .map_err(|e| Error::io(tmp_dir, e.into_error()))?;
-    near.sigs = Some(crate::memory::map(&file).map_err(|e| Error::io(tmp_dir, e))?);
+        .map_err(|e| Error::output(tmp_dir, e.into_error()))?;
+    near.sigs = Some(crate::memory::map(&file).map_err(|e| Error::output(tmp_dir, e))?);
     // Document → row; documents past the last signed one have no row either.
     near.row = vec![u32::MAX; signed.iter().max().map_or(0, |&d| d + 1)];
     for (r, &d) in signed.iter().enumerate() {

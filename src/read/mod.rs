@@ -86,6 +86,9 @@ pub(crate) fn stage(
         inputs.bytes_on_disk += o.disk_bytes;
         inputs.bytes_decompressed += o.data.len() as u64;
         inputs.wet_other_records += s.other_records;
+        for (k, v) in &s.other_types {
+            *inputs.wet_skipped_types.entry(k.clone()).or_default() += v;
+        }
     }
     let wet: Vec<Vec<WetRecord>> = scans.into_iter().map(|s| s.records).collect();
     timings.record(Stage::Read, t.elapsed().as_secs_f64());
@@ -170,8 +173,24 @@ fn pass1_all(cfg: &Config, ctx: &Ctx, progress: &Progress) -> Result<Tables> {
 /// The input files of a run, in reading order, and the paths skipped in directory walks.
 ///
 /// # Errors
-/// An input path cannot be read, or no input file was found ([`Error::Usage`]).
+/// An input path cannot be read, no input file was found, or the output directory is an
+/// input directory ([`Error::Usage`]).
 pub(crate) fn discover(cfg: &Config) -> Result<(Vec<InputFile>, Vec<PathBuf>)> {
+    // A walk never enters the output directory, so an output directory that *is* an input
+    // directory would read as empty: say why instead.
+    if let Ok(out) = std::fs::canonicalize(&cfg.out) {
+        if let Some(input) = cfg
+            .inputs
+            .iter()
+            .find(|p| std::fs::canonicalize(p).is_ok_and(|p| p == out))
+        {
+            return Err(Error::Usage(format!(
+                "output directory {} is the input directory {}: canon would write its outputs among its inputs and then never read them as inputs; choose another --out",
+                cfg.out.display(),
+                input.display()
+            )));
+        }
+    }
     let (files, skipped) = input::discover(&cfg.inputs, cfg.options.format, Some(&cfg.out))?;
     if files.is_empty() {
         let what = cfg
@@ -210,7 +229,7 @@ pub(crate) fn open_files(
         .map(|r| match r {
             Ok(o) => Ok(o),
             // Failing to write the decompressed copy is an output error: fatal.
-            Err(Error::Io { path, source }) if path == tmp_dir => Err(Error::Io { path, source }),
+            Err(e @ Error::Output { .. }) => Err(e),
             // An unreadable file is one invalid record (a fatal error under --strict).
             Err(e) if !cfg.options.strict => Ok(Opened::empty(Some(e.to_string()))),
             Err(e) => Err(e),

@@ -1254,10 +1254,11 @@ fn symlink_loops_are_invalid_records_not_fatal() {
     let o = fx.dedup(&[&fx.input()], &fx.root().join("strict"), &["--strict"]);
     o.failure(1, &[&shown("dangling.jsonl")]);
     o.assert_no_outputs();
-    // A nonexistent explicit input is an error, not a record.
+    // A nonexistent explicit input is an error (a usage error, as an empty directory is),
+    // not a record.
     let missing = fx.path("missing.jsonl");
     fx.dedup(&[&missing], &fx.root().join("m"), &[])
-        .failure(1, &[&missing.display().to_string()]);
+        .failure(2, &[&missing.display().to_string()]);
 }
 
 /// How this test process can run canon subject to file permissions.

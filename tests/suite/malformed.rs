@@ -413,7 +413,7 @@ fn nonexistent_input_is_an_error_naming_it() {
     let real = fx.write("a.jsonl", good("a", 0) + "\n");
     let missing = fx.path("no/such/file.jsonl");
     let o = fx.dedup(&[&real, &missing], &fx.out(), &[]);
-    o.failure(1, &[&missing.display().to_string()]);
+    o.failure(2, &[&missing.display().to_string(), "input not found"]);
     o.assert_no_outputs();
 }
 
