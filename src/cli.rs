@@ -1,7 +1,7 @@
 //! Command line: clap definitions, turning flags into a `canon::Config`, progress display and
 //! the end-of-run summary. Nothing here decides anything about documents.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -95,8 +95,13 @@ struct ExplainArgs {
     /// The output directory of a `canon dedup` run.
     #[arg(short, long, value_name = "DIR")]
     out: PathBuf,
-    /// The document id.
+    /// The document's id, or its source as the outputs print it (`data/news.jsonl:10`,
+    /// `crawl.warc.wet#5`, `pages/a.txt`).
+    #[arg(value_name = "ID|SOURCE")]
     id: String,
+    /// Print each matching document's explain record as one line of JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Parser)]
@@ -282,18 +287,24 @@ fn explain(args: ExplainArgs) -> Result<(), Failure> {
     if found.is_empty() {
         return Err(Failure::Run(canon::Error::Invalid {
             location: args.out.display().to_string(),
-            message: format!("no document with id `{}` in this run", args.id),
+            message: format!(
+                "no document with id or source `{}` in this run (a source is written as in dropped.jsonl: `path:line`, `path#record`, `path`)",
+                args.id
+            ),
         }));
     }
     // Written, not printed: a reader that stops early (`| head`) is a broken pipe, which
     // `main` treats as a normal end; `print!` would panic.
     let mut out = std::io::stdout().lock();
+    let fail = |e| Failure::Run(canon::Error::io("standard output", e));
     for f in found {
-        std::io::Write::write_all(&mut out, f.as_bytes())
-            .map_err(|e| Failure::Run(canon::Error::io("standard output", e)))?;
+        if args.json {
+            writeln!(out, "{}", f.json()).map_err(fail)?;
+        } else {
+            out.write_all(f.text().as_bytes()).map_err(fail)?;
+        }
     }
-    std::io::Write::flush(&mut out)
-        .map_err(|e| Failure::Run(canon::Error::io("standard output", e)))
+    out.flush().map_err(fail)
 }
 
 fn threads(run: &RunOpts) -> Result<usize, Failure> {

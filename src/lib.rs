@@ -33,6 +33,7 @@
 // The ground floor: plain data and the tools every stage uses.
 pub mod config;
 pub mod error;
+pub mod human;
 pub(crate) mod memory;
 pub mod progress;
 pub mod report;
