@@ -20,7 +20,11 @@ pub fn thousands(n: u64) -> String {
 /// `n` and the noun that agrees with it: `1 document`, `2 documents`, `1,024 bytes`.
 /// `plural` is the noun's plural (English plurals are not all `+s`: `boilerplate`).
 pub fn count(n: u64, singular: &str, plural: &str) -> String {
-    format!("{} {}", thousands(n), if n == 1 { singular } else { plural })
+    format!(
+        "{} {}",
+        thousands(n),
+        if n == 1 { singular } else { plural }
+    )
 }
 
 /// A byte count in decimal units with three significant figures where it matters:
@@ -62,7 +66,11 @@ pub fn seconds(s: f64) -> String {
     } else if s < 3600.0 {
         format!("{} min {:02} s", (s / 60.0) as u64, (s % 60.0) as u64)
     } else {
-        format!("{} h {:02} min", (s / 3600.0) as u64, ((s % 3600.0) / 60.0) as u64)
+        format!(
+            "{} h {:02} min",
+            (s / 3600.0) as u64,
+            ((s % 3600.0) / 60.0) as u64
+        )
     }
 }
 

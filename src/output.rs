@@ -76,6 +76,18 @@ impl Pending {
             .map_err(|e| Error::io(&self.dest, e))
     }
 
+    /// Flushes and syncs what was written so far (committing it later is then quick).
+    ///
+    /// # Errors
+    /// Writing or syncing failed (disk full, …).
+    pub fn sync(&mut self) -> Result<()> {
+        self.writer.flush().map_err(|e| Error::io(&self.dest, e))?;
+        self.writer
+            .get_ref()
+            .sync_all()
+            .map_err(|e| Error::io(&self.dest, e))
+    }
+
     /// Flushes and syncs the temporary file; the result is ready to be renamed.
     fn finish(mut self) -> Result<(tempfile::NamedTempFile, PathBuf, Written)> {
         self.writer.flush().map_err(|e| Error::io(&self.dest, e))?;

@@ -262,8 +262,13 @@ fn removed_texts(text: &str, events: &[Event], d: &Doc, t: &Tables) -> Vec<Strin
     let mut lines: Vec<(usize, usize)> = Vec::with_capacity(last);
     let mut start = 0;
     while lines.len() < last && start <= text.len() {
-        let end = memchr::memchr(b'\n', &text.as_bytes()[start..]).map_or(text.len(), |i| start + i);
-        let stop = if text[start..end].ends_with('\r') { end - 1 } else { end };
+        let end =
+            memchr::memchr(b'\n', &text.as_bytes()[start..]).map_or(text.len(), |i| start + i);
+        let stop = if text[start..end].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
         lines.push((start, stop));
         start = end + 1;
     }
