@@ -34,13 +34,14 @@ pub fn draw(p: &Progress, stop: &AtomicBool) {
             p.done.load(Relaxed),
             p.docs.load(Relaxed),
         );
+        if p.stage() != s {
+            continue; // the counters may be the next stage's already
+        }
         let unit = if total > 0 { s.unit() } else { Unit::None };
-        if shown != Some((s, unit != Unit::None)) {
+        let changed = shown != Some((s, unit != Unit::None));
+        if changed {
             shown = Some((s, unit != Unit::None));
             since = Instant::now();
-            bar.reset();
-            bar.set_style(style(unit));
-            bar.set_prefix(prefix(p, s));
         }
         let line = Line {
             unit,
@@ -49,9 +50,18 @@ pub fn draw(p: &Progress, stop: &AtomicBool) {
             docs,
             elapsed: since.elapsed().as_secs_f64(),
         };
+        // Everything the new stage shows is set before its style, so that no frame mixes
+        // one stage's name with another's numbers.
+        bar.set_message(line.message(false));
+        if changed {
+            bar.reset();
+        }
         bar.set_length(total.max(1));
         bar.set_position(done.min(total));
-        bar.set_message(line.message(false));
+        if changed {
+            bar.set_prefix(prefix(p, s));
+            bar.set_style(style(unit));
+        }
         if !term && last_log.elapsed() >= LOG_EVERY && s != Stage::Done {
             last_log = Instant::now();
             eprintln!(
@@ -68,8 +78,9 @@ pub fn draw(p: &Progress, stop: &AtomicBool) {
 
 fn style(unit: Unit) -> indicatif::ProgressStyle {
     let template = match unit {
-        Unit::None => "{prefix:>24} {spinner} {msg}",
-        _ => "{prefix:>24} [{bar:30}] {percent:>3}% {msg}",
+        // `wide_msg` is cut to the terminal's width: a bar never wraps onto a second line.
+        Unit::None => "{prefix} {spinner} {wide_msg}",
+        _ => "{prefix} [{bar:24}] {percent:>3}% {wide_msg}",
     };
     indicatif::ProgressStyle::with_template(template)
         .expect("valid template")
@@ -109,7 +120,7 @@ impl Line {
             0.0
         };
         let eta = if rate > 0.0 {
-            seconds(self.total.saturating_sub(self.done) as f64 / rate)
+            eta(self.total.saturating_sub(self.done) as f64 / rate)
         } else {
             "-".into()
         };
@@ -134,6 +145,17 @@ impl Line {
             ),
             Unit::None => format!("running for {}", seconds(self.elapsed)),
         }
+    }
+}
+
+/// Time left, as precise as an estimate deserves: `<1 s`, `7 s`, `2 min 05 s`.
+fn eta(s: f64) -> String {
+    if s < 1.0 {
+        "<1 s".into()
+    } else if s < 60.0 {
+        format!("{s:.0} s")
+    } else {
+        seconds(s)
     }
 }
 
@@ -176,7 +198,7 @@ mod tests {
         };
         assert_eq!(
             l.message(true),
-            "25%, 50.0 MB of 200 MB, 25.0 MB/s, ETA 6.00 s, 12,345 documents"
+            "25%, 50.0 MB of 200 MB, 25.0 MB/s, ETA 6 s, 12,345 documents"
         );
         let l = Line {
             unit: Unit::Documents,
@@ -187,7 +209,7 @@ mod tests {
         };
         assert_eq!(
             l.message(true),
-            "25%, 1,000 of 4,000 documents, 1,000/s, ETA 3.00 s"
+            "25%, 1,000 of 4,000 documents, 1,000/s, ETA 3 s"
         );
     }
 

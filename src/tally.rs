@@ -58,7 +58,7 @@ pub(crate) fn decided_report(cfg: &Config, read: &Read, decided: &Decided) -> Re
 
 /// The text bytes that did not reach `canonical.jsonl`, by why, in the order the run
 /// removes them: boilerplate from every document, passages from kept ones (counted as the
-/// pieces repair kept of those paragraphs), then the documents dropped as duplicates or
+/// pieces repair kept of those paragraphs, and a line end each), then the documents dropped as duplicates or
 /// empty (what was left of them). Repair is the rest, known once the output is written.
 fn removed_bytes(bytes: &mut report::Bytes, read: &Read, decided: &Decided) {
     let t = &read.tables;
@@ -67,10 +67,11 @@ fn removed_bytes(bytes: &mut report::Bytes, read: &Read, decided: &Decided) {
             continue;
         }
         for (p, pieces) in t.kept_paragraphs(d) {
-            let n: u64 = pieces
+            // With its line end: a paragraph removed takes its newline with it.
+            let n: u64 = 1 + pieces
                 .iter()
                 .map(|x| u64::from(x.end.saturating_sub(x.start)))
-                .sum();
+                .sum::<u64>();
             if decided.bp.contains(d.site, t.hashes[p]) {
                 bytes.boilerplate += n;
             } else if *f != Fate::Kept {
