@@ -289,7 +289,7 @@ fn explain(args: ExplainArgs) -> Result<(), Failure> {
         return Err(Failure::Run(canon::Error::Invalid {
             location: args.out.display().to_string(),
             message: format!(
-                "no document with id or source `{}` in this run (a source is written as in dropped.jsonl: `path:line`, `path#record`, `path`)",
+                "no document with id `{0}` in this run, nor one read at source `{0}` (sources are written as in dropped.jsonl: `path:line`, `path#record`, `path`)",
                 args.id
             ),
         }));
