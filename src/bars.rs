@@ -3,7 +3,7 @@
 //! make logs). Each stage shows its own unit: bytes while reading, documents while signing
 //! and emitting, elapsed time where there is nothing to count; "stage k of n" in front.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -64,7 +64,9 @@ pub fn draw(p: &Progress, stop: &AtomicBool) {
         }
         if !term && last_log.elapsed() >= LOG_EVERY && s != Stage::Done {
             last_log = Instant::now();
-            eprintln!(
+            // Never a panic: a log whose reader went away must not stop the run.
+            let _ = writeln!(
+                std::io::stderr(),
                 "canon: {} {}: {}",
                 utc_now(),
                 prefix(p, s),

@@ -81,31 +81,26 @@ pub fn summary(r: &Report, cfg: &Config, verbose: bool) -> String {
     // Seconds per stage, as report.json's run.seconds keys them (`1_read` → read).
     let mut t = Table::default();
     t.row("stage", "seconds", "share", "");
+    // As many decimals as a run of this length makes meaningful.
+    let digits = if total < 1.0 {
+        3
+    } else if total < 100.0 {
+        2
+    } else {
+        1
+    };
+    let secs = |x: f64| format!("{x:.digits$}");
     let mut staged = 0.0;
-    for (key, &secs) in r.run.seconds.iter().filter(|(k, _)| *k != "total") {
-        staged += secs;
+    for (key, &x) in r.run.seconds.iter().filter(|(k, _)| *k != "total") {
+        staged += x;
         let name = key.split_once('_').map_or(key.as_str(), |(_, n)| n);
-        t.row(
-            &format!("  {name}"),
-            &format!("{secs:.2}"),
-            &share(secs, total),
-            "",
-        );
+        t.row(&format!("  {name}"), &secs(x), &share(x, total), "");
     }
-    if total - staged >= 0.01 * total && total - staged >= 0.005 {
-        t.row(
-            "  other",
-            &format!("{:.2}", total - staged),
-            &share(total - staged, total),
-            "",
-        );
+    let other = total - staged;
+    if other >= 0.01 * total && other >= 0.005 {
+        t.row("  other", &secs(other), &share(other, total), "");
     }
-    t.row(
-        "total",
-        &format!("{total:.2}"),
-        "",
-        &mb_per_sec(r.inputs.bytes_decompressed, total),
-    );
+    t.row("total", &secs(total), "", "");
     t.write(&mut s);
 
     if verbose && r.near.enabled {
