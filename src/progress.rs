@@ -201,3 +201,31 @@ impl Timings {
         *self.0.entry(stage.key().to_owned()).or_default() += seconds;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stages_are_numbered_within_the_plan() {
+        let p = Progress::default();
+        p.enter(Stage::Exact, 0);
+        assert_eq!(p.position(), None, "no plan, no numbers");
+        p.plan(&Stage::of_run(true));
+        assert_eq!(p.position(), Some((3, 9)));
+        p.enter(Stage::Open, 0);
+        assert_eq!(p.position(), Some((1, 9)), "opening is part of reading");
+        p.plan(&Stage::of_run(false));
+        p.enter(Stage::Emit, 10);
+        assert_eq!(p.position(), Some((5, 6)));
+        p.enter(Stage::Signatures, 10);
+        assert_eq!(p.position(), None, "not in this run's plan");
+    }
+
+    #[test]
+    fn every_stage_but_opening_has_its_own_key() {
+        let keys: std::collections::HashSet<&str> = Stage::ALL.iter().map(|s| s.key()).collect();
+        assert_eq!(keys.len(), Stage::ALL.len() - 1);
+        assert_eq!(Stage::Open.key(), Stage::Read.key());
+    }
+}
