@@ -145,6 +145,12 @@ impl Line {
                 thousands(self.total),
                 thousands(rate as u64)
             ),
+            Unit::Pairs => format!(
+                "{percent}{} of {} candidate pairs, {}/s, ETA {eta}",
+                thousands(self.done),
+                thousands(self.total),
+                thousands(rate as u64)
+            ),
             Unit::None => format!("running for {}", seconds(self.elapsed)),
         }
     }

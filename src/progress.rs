@@ -43,6 +43,8 @@ pub enum Unit {
     Bytes,
     /// Documents.
     Documents,
+    /// Candidate pairs of near-duplicates.
+    Pairs,
     /// Nothing measurable: only the time spent is shown.
     None,
 }
@@ -102,6 +104,7 @@ impl Stage {
         match self {
             Stage::Read => Unit::Bytes,
             Stage::Signatures | Stage::Emit => Unit::Documents,
+            Stage::Verification => Unit::Pairs,
             _ => Unit::None,
         }
     }
