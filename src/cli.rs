@@ -1,17 +1,15 @@
 //! Command line: clap definitions, turning flags into a `canon::Config`, progress display and
 //! the end-of-run summary. Nothing here decides anything about documents.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use canon::input::jsonl::Fields;
-use canon::{Config, Format, Progress, Report};
+use canon::{Config, Format, Progress};
 
 /// Turns raw web-scrape dumps into a clean, deduplicated corpus.
 #[derive(Parser)]
@@ -88,6 +86,9 @@ struct RunOpts {
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
+    /// Print more at the end of a run: the near-duplicate banding (S-curve) and pair counts.
+    #[arg(short, long, conflicts_with = "quiet")]
+    verbose: bool,
 }
 
 #[derive(Parser)]
@@ -95,8 +96,13 @@ struct ExplainArgs {
     /// The output directory of a `canon dedup` run.
     #[arg(short, long, value_name = "DIR")]
     out: PathBuf,
-    /// The document id.
+    /// The document's id, or its source as the outputs print it (`data/news.jsonl:10`,
+    /// `crawl.warc.wet#5`, `pages/a.txt`).
+    #[arg(value_name = "ID|SOURCE")]
     id: String,
+    /// Print each matching document's explain record as one line of JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Parser)]
@@ -304,18 +310,24 @@ fn explain(args: ExplainArgs) -> Result<(), Failure> {
     if found.is_empty() {
         return Err(Failure::Run(canon::Error::Invalid {
             location: args.out.display().to_string(),
-            message: format!("no document with id `{}` in this run", args.id),
+            message: format!(
+                "no document with id `{0}` in this run, nor one read at source `{0}` (sources are written as in dropped.jsonl: `path:line`, `path#record`, `path`)",
+                args.id
+            ),
         }));
     }
     // Written, not printed: a reader that stops early (`| head`) is a broken pipe, which
     // `main` treats as a normal end; `print!` would panic.
     let mut out = std::io::stdout().lock();
+    let fail = |e| Failure::Run(canon::Error::io("standard output", e));
     for f in found {
-        std::io::Write::write_all(&mut out, f.as_bytes())
-            .map_err(|e| Failure::Run(canon::Error::io("standard output", e)))?;
+        if args.json {
+            writeln!(out, "{}", f.json()).map_err(fail)?;
+        } else {
+            out.write_all(f.text().as_bytes()).map_err(fail)?;
+        }
     }
-    std::io::Write::flush(&mut out)
-        .map_err(|e| Failure::Run(canon::Error::io("standard output", e)))
+    out.flush().map_err(fail)
 }
 
 fn threads(run: &RunOpts) -> Result<usize, Failure> {
@@ -400,7 +412,7 @@ fn with_progress<T>(
     let stop = Arc::new(AtomicBool::new(false));
     let drawer = show.then(|| {
         let (p, s) = (progress.clone(), stop.clone());
-        std::thread::spawn(move || draw(&p, &s))
+        std::thread::spawn(move || crate::bars::draw(&p, &s))
     });
     let result = f(&progress);
     stop.store(true, Ordering::SeqCst);
@@ -427,69 +439,16 @@ fn dedup(args: DedupArgs) -> Result<(), Failure> {
     let report = with_progress(&args.opts.run, |p| canon::run(&cfg, p))?;
     if !args.opts.run.quiet {
         warnings(&report);
-        summary(&report, &cfg);
-        if let Some(ix) = &report.index {
-            eprintln!(
-                "canon: index {} (run {}): {} published before, {} new documents folded into them, {} published now",
-                ix.state, ix.runs, ix.published_before, ix.folded_into_published, ix.published_after
-            );
-        }
+        // Best effort, and never a panic: the outputs are committed whatever stderr is.
+        let text = crate::summary::summary(&report, &cfg, args.opts.run.verbose);
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
     Ok(())
 }
 
-/// Polls the pipeline's counters: an indicatif bar on a terminal, a log line every few
-/// seconds otherwise.
-fn draw(p: &Progress, stop: &AtomicBool) {
-    let term = std::io::stderr().is_terminal();
-    let bar = indicatif::ProgressBar::new(0);
-    if term {
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{prefix:>11} [{bar:30}] {bytes}/{total_bytes} {msg} {bytes_per_sec} ETA {eta}",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
-        );
-    } else {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    let start = Instant::now();
-    let mut last_log = Instant::now();
-    let mut stage = None;
-    while !stop.load(Ordering::SeqCst) {
-        let s = p.stage();
-        if Some(s) != stage {
-            stage = Some(s);
-            bar.reset();
-            bar.set_prefix(s.name());
-        }
-        let (total, done, docs) = (
-            p.total.load(Relaxed),
-            p.done.load(Relaxed),
-            p.docs.load(Relaxed),
-        );
-        bar.set_length(total);
-        bar.set_position(done);
-        bar.set_message(format!("{docs} docs"));
-        if !term && last_log.elapsed() >= Duration::from_secs(5) {
-            last_log = Instant::now();
-            eprintln!(
-                "canon: {:.0}s {} {}/{} ({docs} docs)",
-                start.elapsed().as_secs_f64(),
-                s.name(),
-                done,
-                total
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    bar.finish_and_clear();
-}
-
 /// What a run passed over or could not tell apart, said once each on stderr (issue 12: a
 /// new user should not have to open report.json to learn that nothing was read).
-fn warnings(r: &Report) {
+fn warnings(r: &canon::Report) {
     let skipped = &r.inputs.skipped_files;
     if !skipped.is_empty() {
         const SHOWN: usize = 3;
@@ -523,70 +482,6 @@ fn warnings(r: &Report) {
             ids.documents,
             first.id,
             first.documents
-        );
-    }
-}
-
-fn summary(r: &Report, cfg: &Config) {
-    if let Some(budget) = cfg.run.memory {
-        if r.run.memory_estimate > budget {
-            let human = |b: u64| {
-                if b >= 1 << 30 {
-                    format!("{:.2} GiB", b as f64 / (1u64 << 30) as f64)
-                } else {
-                    format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64)
-                }
-            };
-            eprintln!(
-                "canon: warning: --memory {} is below the {} that {} documents and their paragraphs need at the peak (README, \"Memory\"): only the frequency tables and band columns were kept within it",
-                human(budget),
-                human(r.run.memory_estimate),
-                r.documents.input
-            );
-        }
-    }
-    let d = &r.documents;
-    let dropped: Vec<String> = d.dropped.iter().map(|(k, v)| format!("{v} {k}")).collect();
-    let mb = |b: u64| b as f64 / 1e6;
-    let secs = r.run.seconds.get("total").copied().unwrap_or(0.0);
-    eprintln!(
-        "canon: {} documents in, {} canonical, dropped {}; text {:.2} MB -> {:.2} MB; \
-         {} repeated and {} boilerplate paragraphs removed; {:.2}s ({:.1} MB/s, {} threads) -> {}",
-        d.input,
-        d.canonical,
-        dropped.join(", "),
-        mb(r.bytes.text_in),
-        mb(r.bytes.text_out),
-        r.paragraphs.repeated,
-        r.paragraphs.boilerplate,
-        secs,
-        mb(r.inputs.bytes_decompressed) / secs.max(1e-9),
-        r.run.threads,
-        cfg.out.display()
-    );
-    if r.near.enabled {
-        let n = &r.near;
-        let curve: Vec<String> = n
-            .s_curve
-            .iter()
-            .map(|p| format!("{:.2}:{:.3}", p.jaccard, p.candidate_probability))
-            .collect();
-        eprintln!(
-            "canon: near-duplicates at Jaccard >= {}: {} bands x {} rows, P(candidate) {}",
-            n.threshold,
-            n.bands,
-            n.rows,
-            curve.join(" ")
-        );
-        eprintln!(
-            "canon: {} candidate pairs, {} verified ({} on exact Jaccard), {} rejected; {} documents folded, longest chain {}",
-            n.candidate_pairs, n.verified_pairs, n.exact_checked_pairs, n.rejected_pairs, n.near_duplicates, n.longest_chain
-        );
-    }
-    if r.invalid.count > 0 {
-        eprintln!(
-            "canon: {} invalid records, first at {}: {}",
-            r.invalid.count, r.invalid.first[0].source, r.invalid.first[0].error
         );
     }
 }

@@ -30,6 +30,16 @@ impl Outputs {
         })
     }
 
+    /// Flushes and syncs the outputs written so far (they stay under temporary names).
+    ///
+    /// # Errors
+    /// Writing or syncing failed (disk full, …).
+    pub(crate) fn sync(&mut self) -> Result<()> {
+        self.canonical.sync()?;
+        self.dropped.sync()?;
+        self.explain.sync()
+    }
+
     /// Starts the outputs of a whole run: `explain.jsonl.zst` begins with an empty zstd frame,
     /// so it is a valid stream even when there are no documents.
     ///

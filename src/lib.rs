@@ -34,6 +34,7 @@
 pub mod config;
 pub mod error;
 pub(crate) mod flow;
+pub mod human;
 pub(crate) mod memory;
 pub mod progress;
 pub mod report;

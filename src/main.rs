@@ -2,7 +2,9 @@
 //! pipeline, draws progress, prints errors (every one as `canon: error: ...`) and picks the
 //! exit status: 0 done, 1 failure, 2 usage error.
 
+mod bars;
 mod cli;
+mod summary;
 
 use std::process::ExitCode;
 

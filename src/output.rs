@@ -4,6 +4,7 @@
 //! into place only when all of them are complete, so a failed or killed run never leaves a
 //! partial `canonical.jsonl` under its final name.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -73,6 +74,18 @@ impl Pending {
         self.writer
             .write_all(bytes)
             .map_err(|e| Error::output(&self.dest, e))
+    }
+
+    /// Flushes and syncs what was written so far (committing it later is then quick).
+    ///
+    /// # Errors
+    /// Writing or syncing failed (disk full, …).
+    pub fn sync(&mut self) -> Result<()> {
+        self.writer.flush().map_err(|e| Error::io(&self.dest, e))?;
+        self.writer
+            .get_ref()
+            .sync_all()
+            .map_err(|e| Error::io(&self.dest, e))
     }
 
     /// Flushes and syncs the temporary file; the result is ready to be renamed.
@@ -244,11 +257,14 @@ impl Serialize for Similarity {
 }
 
 /// One line of `explain.jsonl.zst`: everything `canon explain` says about a document.
-#[derive(Debug, Serialize, serde::Deserialize)]
+///
+/// Strings are `Cow`: rendering borrows them from the tables, and reading a line back
+/// borrows what needs no unescaping and owns the rest (an id with `\`, `"` or a tab).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ExplainLine<'a> {
     /// The document's id.
     #[serde(borrow)]
-    pub id: &'a str,
+    pub id: Cow<'a, str>,
     /// Where it was read.
     pub source: String,
     /// Its site (boilerplate is a site's chrome): the host of its URL, `file:PATH` or
@@ -256,10 +272,11 @@ pub struct ExplainLine<'a> {
     #[serde(default)]
     pub site: String,
     /// `kept`, `exact`, `near`, `empty` or `invalid`.
-    pub fate: &'a str,
+    #[serde(borrow)]
+    pub fate: Cow<'a, str>,
     /// The canonical document it was folded into.
     #[serde(borrow)]
-    pub kept_id: Option<&'a str>,
+    pub kept_id: Option<Cow<'a, str>>,
     /// Where that document was read.
     pub kept_source: Option<String>,
     /// Jaccard similarity to the canonical document (1 for exact duplicates).
@@ -270,12 +287,17 @@ pub struct ExplainLine<'a> {
     pub cluster_size: usize,
     /// Why it could not be read.
     #[serde(borrow)]
-    pub error: Option<&'a str>,
+    pub error: Option<Cow<'a, str>>,
     /// Paragraphs left after repair (boilerplate included).
     pub paragraphs_kept: usize,
     /// Repair removals: (line, `repeat`, line repeated) or (line, `cut`, characters cut).
     #[serde(borrow)]
-    pub repair: Vec<(u32, &'a str, u32)>,
+    pub repair: Vec<(u32, Cow<'a, str>, u32)>,
+    /// The text each repair removal took out, parallel to `repair`: the removed line, or the
+    /// cut spans joined by ` … `; each at most [`EXPLAIN_TEXT_CHARS`] characters (then `…`).
+    /// Absent in outputs of earlier versions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repair_text: Vec<String>,
     /// Boilerplate paragraphs: (line, paragraph hash; see `boilerplate.jsonl`).
     pub boilerplate: Vec<(u32, String)>,
     /// Passage paragraphs removed because another document keeps them: (line, id of the
@@ -283,6 +305,39 @@ pub struct ExplainLine<'a> {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub passages: Vec<(u32, String)>,
 }
+
+impl ExplainLine<'_> {
+    /// The same line owning all its strings (to keep it past the buffer it was read from).
+    pub fn into_owned(self) -> ExplainLine<'static> {
+        let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+        ExplainLine {
+            id: own(self.id),
+            source: self.source,
+            site: self.site,
+            fate: own(self.fate),
+            kept_id: self.kept_id.map(own),
+            kept_source: self.kept_source,
+            similarity: self.similarity,
+            chain: self.chain,
+            cluster_size: self.cluster_size,
+            error: self.error.map(own),
+            paragraphs_kept: self.paragraphs_kept,
+            repair: self
+                .repair
+                .into_iter()
+                .map(|(l, w, n)| (l, own(w), n))
+                .collect(),
+            repair_text: self.repair_text,
+            boilerplate: self.boilerplate,
+            passages: self.passages,
+        }
+    }
+}
+
+/// The most characters of removed text an explain line records per repair removal: enough
+/// to recognize it, while the explain file stays small next to the outputs (a cut can be a
+/// whole repeated body).
+pub const EXPLAIN_TEXT_CHARS: usize = 160;
 
 /// Splices `text` into a JSON object line in place of the raw value at `span`, and appends
 /// `"canon": info` as the object's last member.

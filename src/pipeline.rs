@@ -39,7 +39,8 @@ fn run_in_pool(cfg: &Config, progress: &Progress) -> Result<Report> {
     let mut timings = Timings::default();
 
     // Read every file and repair every page (pass 1).
-    progress.enter(Stage::Read, 0);
+    progress.plan(&Stage::of_run(cfg.options.near.is_some()));
+    progress.enter(Stage::Open, 0);
     let (files, skipped) = read::discover(cfg)?;
     if cfg.out.exists() && !cfg.out.is_dir() {
         let e = std::io::Error::other("exists and is not a directory");
@@ -52,7 +53,9 @@ fn run_in_pool(cfg: &Config, progress: &Progress) -> Result<Report> {
         Some(dir) => Some(index::Lock::acquire(dir)?),
         None => None,
     };
+    let found = start.elapsed().as_secs_f64();
     let mut read = read::stage(cfg, progress, files, skipped, &cfg.out, &mut timings)?;
+    let t = Instant::now();
 
     // An incremental run: what earlier runs published follows this run's documents.
     let mut index = match &cfg.index {
@@ -64,6 +67,8 @@ fn run_in_pool(cfg: &Config, progress: &Progress) -> Result<Report> {
     }
     let long = decide::spill_signatures(&mut read.tables, &cfg.out)?;
     memory::trim_heap();
+    // Finding the files, the index and the pass-1 signatures set aside belong to reading.
+    timings.add(Stage::Read, found + t.elapsed().as_secs_f64());
 
     // Boilerplate, exact and near-duplicate clusters, each document's fate.
     let decided = decide::stage(cfg, &read, &long, progress, &mut timings)?;
@@ -81,21 +86,28 @@ fn run_in_pool(cfg: &Config, progress: &Progress) -> Result<Report> {
     // Emit this run's documents in input order.
     let t = Instant::now();
     let outs = Outputs::start(&cfg.out)?;
-    let emitted = emit::stage(cfg, &read, &decided, 0..read.new_docs(), outs, progress)?;
+    let mut emitted = emit::stage(cfg, &read, &decided, 0..read.new_docs(), outs, progress)?;
     timings.record(Stage::Emit, t.elapsed().as_secs_f64());
-    report.bytes.text_out = emitted.text_out;
+    report.bytes.settle(emitted.text_out);
     report.paragraphs.out = emitted.paragraphs_out;
+
+    // The boilerplate table, and the outputs on disk: syncing them is most of committing,
+    // and is done before the report is written so that the report can time it.
+    let t = Instant::now();
+    progress.enter(Stage::Commit, 0);
     let ctx = read.ctx(cfg);
     let bp = emit::boilerplate_table(&ctx, &read.tables, read.new_docs(), &decided.bp);
-    timings.record(Stage::Done, start.elapsed().as_secs_f64());
-    report.run.seconds = timings.0;
-    report.run.threads = cfg.run.thread_count();
     if let (Some(ix), Some(dir)) = (&mut index, &cfg.index) {
         let offsets = &emitted.offsets;
         report.index = Some(index::extend_index(
             ix, cfg, &read, &decided, &long, offsets, dir,
         )?);
     }
+    emitted.outs.sync()?;
+    timings.record(Stage::Commit, t.elapsed().as_secs_f64());
+    timings.record(Stage::Done, start.elapsed().as_secs_f64());
+    report.run.seconds = timings.0;
+    report.run.threads = cfg.run.thread_count();
 
     // Commit everything at once, after checking that no input changed.
     let stamps: Vec<Stamp> = read.opened.iter().map(|o| o.stamp).collect();

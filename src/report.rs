@@ -135,6 +135,30 @@ pub struct Bytes {
     pub text_in: u64,
     /// Text of canonical documents, as written.
     pub text_out: u64,
+    /// Boilerplate removed from valid documents (the paragraphs as repair left them).
+    #[serde(default)]
+    pub boilerplate: u64,
+    /// Passages removed from canonical documents because another document keeps them.
+    #[serde(default)]
+    pub passages: u64,
+    /// What was left, after repair and boilerplate removal, of the documents dropped as
+    /// duplicates (`exact`, `near`).
+    #[serde(default)]
+    pub dropped_documents: u64,
+    /// The rest: what repair removed from valid documents (repeated paragraphs, cut spans),
+    /// with blank lines and the spaces around lines (`text_in` = `text_out` + the four).
+    #[serde(default)]
+    pub repair: u64,
+}
+
+impl Bytes {
+    /// Sets the text written and, from it, what repair took (the rest of the books).
+    pub fn settle(&mut self, text_out: u64) {
+        self.text_out = text_out;
+        self.repair = self
+            .text_in
+            .saturating_sub(text_out + self.dropped_documents + self.boilerplate + self.passages);
+    }
 }
 
 /// Paragraph counts.

@@ -21,7 +21,7 @@ use crate::decide::{self, Decided};
 use crate::emit;
 use crate::error::{Error, Result};
 use crate::input::{InputFile, Kind, Stamp};
-use crate::progress::{Progress, Timings};
+use crate::progress::{Progress, Stage, Timings};
 use crate::read::{self, Read};
 use crate::report::{self, Report};
 use crate::sources::Published;
@@ -131,6 +131,7 @@ pub fn sign(cfg: &Config, shard: Shard, work: &Path, progress: &Progress) -> Res
         let first_file = range.start;
         let mine: Vec<InputFile> = files[range].to_vec();
         let mut timings = Timings::default();
+        progress.plan(&[Stage::Read]);
         let read = read::stage(&cfg, progress, mine, skipped, work, &mut timings)?;
         let state = SignState {
             cfg,
@@ -287,6 +288,11 @@ pub fn cluster(work: &Path, threads: usize, progress: &Progress) -> Result<()> {
         let long = decide::spill_signatures(&mut read.tables, work)?;
         let t = Instant::now();
         let mut timings = Timings(std::mem::take(&mut seconds));
+        let decide: Vec<Stage> = Stage::of_run(cfg.options.near.is_some())
+            .into_iter()
+            .filter(|s| (Stage::Boilerplate..=Stage::Cluster).contains(s))
+            .collect();
+        progress.plan(&decide);
         let decided = decide::stage(&cfg, &read, &long, progress, &mut timings)?;
         let mut seconds = timings.0;
         let report = tally::decided_report(&cfg, &read, &decided);
@@ -350,6 +356,7 @@ pub fn emit(
         let _ = std::fs::remove_dir_all(&part);
         std::fs::create_dir_all(&part).map_err(|e| Error::io(&part, e))?;
         let outs = Outputs::create(&part)?;
+        progress.plan(&[Stage::Emit]);
         let emitted = emit::stage(&cfg, &read, &cluster.decided, range, outs, progress)?;
         let outs = emitted.outs;
         crate::output::commit(
@@ -401,9 +408,10 @@ fn assemble(m: &Book, cluster: &ClusterState, work: &Path, out: &Path, cfg: &Con
         let mut outs = Outputs::start(out)?;
         let mut report = cluster.report.clone();
         let mut seconds = cluster.seconds.clone();
+        let mut text_out = 0;
         for (i, p) in parts.iter().enumerate() {
             let counts: EmitCounts = load(&p.join("done.bin"))?;
-            report.bytes.text_out += counts.text_out;
+            text_out += counts.text_out;
             report.paragraphs.out += counts.paragraphs_out;
             seconds.insert(format!("emit_{}", i + 1), counts.seconds);
             for (name, w) in [
@@ -416,6 +424,7 @@ fn assemble(m: &Book, cluster: &ClusterState, work: &Path, out: &Path, cfg: &Con
                 w.write(&data)?;
             }
         }
+        report.bytes.settle(text_out);
         report.run.seconds = seconds;
         report.run.threads = cfg.run.threads;
         let mut cfg = cfg.clone();

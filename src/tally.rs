@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::boilerplate::Boilerplate;
 use crate::config::Config;
-use crate::decide::{Decided, Facts, Fate};
+use crate::decide::{home_of, Decided, Facts, Fate};
 use crate::read::Read;
 use crate::report::{self, Report};
 use crate::sources::Ctx;
@@ -50,9 +50,37 @@ pub(crate) fn decided_report(cfg: &Config, read: &Read, decided: &Decided) -> Re
         &decided.members,
     );
     report.paragraphs.passages = decided.passages.len() as u64;
+    removed_bytes(&mut report.bytes, read, decided);
     report.paragraphs.boilerplate_distinct =
         boilerplate_rows(&read.tables.docs[..n], &read.tables.hashes, &decided.bp);
     report
+}
+
+/// The text bytes that did not reach `canonical.jsonl`, by why, in the order the run
+/// removes them: boilerplate from every document, passages from kept ones (counted as the
+/// pieces repair kept of those paragraphs, and a line end each), then the documents dropped as duplicates or
+/// empty (what was left of them). Repair is the rest, known once the output is written.
+fn removed_bytes(bytes: &mut report::Bytes, read: &Read, decided: &Decided) {
+    let t = &read.tables;
+    for (d, f) in t.docs[..read.new_docs()].iter().zip(&decided.fates) {
+        if *f == Fate::Invalid {
+            continue;
+        }
+        for (p, pieces) in t.kept_paragraphs(d) {
+            // With its line end: a paragraph removed takes its newline with it.
+            let n: u64 = 1 + pieces
+                .iter()
+                .map(|x| u64::from(x.end.saturating_sub(x.start)))
+                .sum::<u64>();
+            if decided.bp.contains(d.site, t.hashes[p]) {
+                bytes.boilerplate += n;
+            } else if *f != Fate::Kept {
+                bytes.dropped_documents += n;
+            } else if home_of(&decided.passages, p).is_some() {
+                bytes.passages += n;
+            }
+        }
+    }
 }
 
 /// Distinct (paragraph, site) pairs of boilerplate in `docs`: the rows of

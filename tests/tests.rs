@@ -98,3 +98,14 @@ mod passages;
 // locked index refuses a second run; errors share one prefix and name the output as such.
 #[path = "suite/newuser.rs"]
 mod newuser;
+
+// What a new user hits with `canon explain` (issue 12): a document by its source in every
+// format, ids with JSON escapes, a kept document's cluster members, the text repair removed,
+// `--json`.
+#[path = "suite/explain.rs"]
+mod explain;
+
+// The end-of-run summary (issue 12): thousands separators, nouns that agree, the S-curve only
+// with `--verbose`; report.json times every stage that ran and balances its bytes by reason.
+#[path = "suite/summary.rs"]
+mod summary;

@@ -8,7 +8,7 @@ use crate::decide::{home_of, round4, Decided, Fate};
 use crate::error::{Error, Result};
 use crate::input::{jsonl, utf8_lossy, Format};
 use crate::output::{self, CanonInfo, DroppedLine, Removed, Similarity};
-use crate::repair::Removal;
+use crate::repair::{Event, Removal};
 use crate::sources::Ctx;
 use crate::tables::{Doc, Tables};
 
@@ -84,13 +84,21 @@ impl Renderer<'_> {
         let kept = dec.fates[i].kept();
         let canonical = kept.unwrap_or(i);
         let cluster_size = dec.members.get(&canonical).map_or(1, |m| m.len() + 1);
-        let repair = t.events[d.events.clone()]
+        let events = &t.events[d.events.clone()];
+        let repair = events
             .iter()
             .map(|e| match e.removal {
-                Removal::Repeat { of } => (e.line, "repeat", of),
-                Removal::Cut { chars } => (e.line, "cut", chars),
+                Removal::Repeat { of } => (e.line, "repeat".into(), of),
+                Removal::Cut { chars } => (e.line, "cut".into(), chars),
             })
             .collect();
+        // The removed text itself, read again only for the pages repair changed.
+        let repair_text = if events.is_empty() {
+            Vec::new()
+        } else {
+            ctx.with_text(d, |text| removed_texts(text, events, d, t))
+                .unwrap_or_default()
+        };
         let boilerplate = d
             .paras
             .clone()
@@ -105,18 +113,19 @@ impl Renderer<'_> {
             })
             .collect();
         let line = output::ExplainLine {
-            id: &d.id,
+            id: (*d.id).into(),
             source: ctx.source_of(d),
             site: t.sites.name(d.site).to_owned(),
-            fate,
-            kept_id: kept.map(|k| &*t.docs[k].id),
+            fate: fate.into(),
+            kept_id: kept.map(|k| (*t.docs[k].id).into()),
             kept_source: kept.map(|k| ctx.source_of(&t.docs[k])),
             similarity,
             chain,
             cluster_size,
-            error: d.error.as_deref(),
+            error: d.error.as_deref().map(Into::into),
             paragraphs_kept: d.paras.len(),
             repair,
+            repair_text,
             boilerplate,
             passages,
         };
@@ -242,4 +251,66 @@ impl Renderer<'_> {
 fn trim_end(s: &mut String) {
     let t = s.trim_end().len();
     s.truncate(t);
+}
+
+/// The text each repair event of `d` removed from `text` (its page as read): a dropped line
+/// whole, or the spans cut from a kept line (what its kept pieces leave out), joined by
+/// ` … `; each cut to [`output::EXPLAIN_TEXT_CHARS`] characters.
+fn removed_texts(text: &str, events: &[Event], d: &Doc, t: &Tables) -> Vec<String> {
+    // Lines are numbered as repair numbers them: split on `\n`, a final `\r` not included.
+    let last = events.iter().map(|e| e.line).max().unwrap_or(0) as usize;
+    let mut lines: Vec<(usize, usize)> = Vec::with_capacity(last);
+    let mut start = 0;
+    while lines.len() < last && start <= text.len() {
+        let end =
+            memchr::memchr(b'\n', &text.as_bytes()[start..]).map_or(text.len(), |i| start + i);
+        let stop = if text[start..end].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
+        lines.push((start, stop));
+        start = end + 1;
+    }
+    events
+        .iter()
+        .map(|e| {
+            let line = (e.line as usize).checked_sub(1).and_then(|i| lines.get(i));
+            let Some(&(a, b)) = line else {
+                return String::new();
+            };
+            let kept = t
+                .kept_paragraphs(d)
+                .find(|&(p, _)| t.lines[p] == e.line)
+                .map(|(_, pieces)| pieces);
+            let removed = match (e.removal, kept) {
+                (Removal::Cut { .. }, Some(pieces)) => {
+                    let mut gaps = Vec::new();
+                    let mut at = a;
+                    for piece in pieces {
+                        gaps.push(at..(piece.start as usize).clamp(at, b));
+                        at = (piece.end as usize).clamp(at, b);
+                    }
+                    gaps.push(at..b);
+                    gaps.into_iter()
+                        .filter_map(|g| text.get(g).map(str::trim))
+                        .filter(|g| !g.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" … ")
+                }
+                // A dropped line (or one a cut left nothing of): all of it.
+                _ => text[a..b].trim().to_owned(),
+            };
+            clip(removed, output::EXPLAIN_TEXT_CHARS)
+        })
+        .collect()
+}
+
+/// `s` cut to at most `max` characters, with `…` where it was cut.
+fn clip(mut s: String, max: usize) -> String {
+    if let Some((i, _)) = s.char_indices().nth(max) {
+        s.truncate(i);
+        s.push('…');
+    }
+    s
 }

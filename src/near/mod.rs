@@ -28,6 +28,9 @@ use minhash::MinHasher;
 pub const DEFAULT_THRESHOLD: f64 = 0.8;
 /// Most permutations a derived banding may use.
 pub const MAX_PERMS: usize = 128;
+/// Candidate pairs verified per unit of parallel work (and of progress).
+const VERIFY_CHUNK: usize = 256;
+
 /// Documents signed per batch (their signatures are written before the next batch).
 const SIGN_BATCH: usize = 16_384;
 
@@ -225,48 +228,54 @@ pub fn find(
 
     // Verification.
     let t = Instant::now();
-    progress.enter(Stage::Verification, 0);
+    progress.enter(Stage::Verification, candidates.len() as u64);
     let sigma = (cfg.threshold * (1.0 - cfg.threshold) / perms as f64).sqrt();
     let margin = 3.0 * sigma;
-    let decided: Vec<(Option<Pair>, How)> = candidates
-        .par_iter()
-        .map(|&(ra, rb)| {
-            let (a, b) = (signed[ra as usize], signed[rb as usize]);
-            let est = near.estimate(a, b).unwrap_or(0.0);
-            // Identical signatures are also what two short unrelated documents whose 32-bit
-            // signing values collide look like: those pairs are measured on 64-bit shingles.
-            if est >= cfg.threshold + margin && est < 1.0 {
-                return (
-                    Some(Pair {
-                        a,
-                        b,
-                        similarity: est,
-                        exact: false,
-                    }),
-                    How::Estimate,
-                );
-            }
-            if est < cfg.threshold - margin {
-                return (None, How::Estimate);
-            }
-            // A document published by an earlier run has no text here: its signature decides.
-            let (Some(sa), Some(sb)) = (shingles(a), shingles(b)) else {
-                let pair = (est >= cfg.threshold).then_some(Pair {
+    let verify = |&(ra, rb): &(u32, u32)| {
+        let (a, b) = (signed[ra as usize], signed[rb as usize]);
+        let est = near.estimate(a, b).unwrap_or(0.0);
+        // Identical signatures are also what two short unrelated documents whose 32-bit
+        // signing values collide look like: those pairs are measured on 64-bit shingles.
+        if est >= cfg.threshold + margin && est < 1.0 {
+            return (
+                Some(Pair {
                     a,
                     b,
                     similarity: est,
                     exact: false,
-                });
-                return (pair, How::EstimateOnly);
-            };
-            let j = shingle::jaccard(&sa, &sb);
-            let pair = (j >= cfg.threshold).then_some(Pair {
+                }),
+                How::Estimate,
+            );
+        }
+        if est < cfg.threshold - margin {
+            return (None, How::Estimate);
+        }
+        // A document published by an earlier run has no text here: its signature decides.
+        let (Some(sa), Some(sb)) = (shingles(a), shingles(b)) else {
+            let pair = (est >= cfg.threshold).then_some(Pair {
                 a,
                 b,
-                similarity: j,
-                exact: true,
+                similarity: est,
+                exact: false,
             });
-            (pair, How::Exact)
+            return (pair, How::EstimateOnly);
+        };
+        let j = shingle::jaccard(&sa, &sb);
+        let pair = (j >= cfg.threshold).then_some(Pair {
+            a,
+            b,
+            similarity: j,
+            exact: true,
+        });
+        (pair, How::Exact)
+    };
+    // In chunks, so that progress is counted once per chunk, never per pair.
+    let decided: Vec<(Option<Pair>, How)> = candidates
+        .par_chunks(VERIFY_CHUNK)
+        .flat_map_iter(|chunk| {
+            let out: Vec<_> = chunk.iter().map(verify).collect();
+            progress.done.fetch_add(chunk.len() as u64, Relaxed);
+            out
         })
         .collect();
     for (p, how) in decided {

@@ -1639,7 +1639,7 @@ fn run_changing(
     let done = AtomicBool::new(false);
     std::thread::scope(|s| {
         let watcher = s.spawn(|| {
-            while progress.stage() < Stage::Repair {
+            while progress.stage() < Stage::Read {
                 if done.load(SeqCst) {
                     return Stage::Done;
                 }

@@ -144,7 +144,7 @@ fn explain_says_why() {
     };
     let b = explain("b-lights");
     assert!(b.contains("dropped as near-duplicate of a-lights"), "{b}");
-    assert!(b.contains("1 verified pair(s) away"), "{b}");
+    assert!(b.contains("1 verified pair away"), "{b}");
     assert!(
         b.contains("boilerplate (in") && b.contains("返回顶部"),
         "{b}"
