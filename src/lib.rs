@@ -32,6 +32,7 @@
 
 // The ground floor: plain data and the tools every stage uses.
 pub mod config;
+pub mod distributions;
 pub mod error;
 pub(crate) mod memory;
 pub mod progress;
@@ -54,6 +55,7 @@ pub mod explain;
 pub(crate) mod index;
 pub mod input;
 pub(crate) mod output;
+pub(crate) mod report_html;
 pub(crate) mod spill;
 
 // The stages, and the job told in order.

@@ -18,12 +18,14 @@ use serde::{Deserialize, Serialize};
 use crate::commit::{self, InputBook, Outputs};
 use crate::config::Config;
 use crate::decide::{self, Decided};
+use crate::distributions::Log2Counts;
 use crate::emit;
 use crate::error::{Error, Result};
 use crate::input::{InputFile, Stamp};
 use crate::progress::{Progress, Timings};
 use crate::read::{self, Read};
 use crate::report::{self, Report};
+use crate::report_html::{self, Showcase};
 use crate::sources::Published;
 use crate::state;
 use crate::tables::Tables;
@@ -86,6 +88,8 @@ struct ClusterState {
     decided: Decided,
     report: Report,
     boilerplate: Vec<u8>,
+    /// report.html's top lines and examples.
+    showcase: Showcase,
     seconds: BTreeMap<String, f64>,
 }
 
@@ -94,6 +98,8 @@ struct ClusterState {
 struct EmitCounts {
     text_out: u64,
     paragraphs_out: u64,
+    /// Text bytes of this shard's canonical documents, in powers-of-two bins.
+    length_after: Log2Counts,
     seconds: f64,
 }
 
@@ -282,6 +288,7 @@ pub fn cluster(work: &Path, threads: usize, progress: &Progress) -> Result<()> {
         let report = tally::decided_report(&cfg, &read, &decided);
         let ctx = read.ctx(&cfg);
         let boilerplate = emit::boilerplate_table(&ctx, &read.tables, read.new_docs(), &decided.bp);
+        let showcase = report_html::showcase(&ctx, &read.tables, read.new_docs(), &decided);
         seconds.insert("cluster".into(), t.elapsed().as_secs_f64());
         state::save(
             &work.join("cluster.bin"),
@@ -289,6 +296,7 @@ pub fn cluster(work: &Path, threads: usize, progress: &Progress) -> Result<()> {
                 decided,
                 report,
                 boilerplate,
+                showcase,
                 seconds,
             },
         )
@@ -350,6 +358,7 @@ pub fn emit(
         let counts = EmitCounts {
             text_out: emitted.text_out,
             paragraphs_out: emitted.paragraphs_out,
+            length_after: emitted.length_after,
             seconds: t.elapsed().as_secs_f64(),
         };
         state::save(&part.join("done.bin"), &counts)?;
@@ -391,10 +400,12 @@ fn assemble(m: &Book, cluster: &ClusterState, work: &Path, out: &Path, cfg: &Con
         let mut outs = Outputs::start(out)?;
         let mut report = cluster.report.clone();
         let mut seconds = cluster.seconds.clone();
+        let mut length_after = Log2Counts::default();
         for (i, p) in parts.iter().enumerate() {
             let counts: EmitCounts = load(&p.join("done.bin"))?;
             report.bytes.text_out += counts.text_out;
             report.paragraphs.out += counts.paragraphs_out;
+            length_after.merge(&counts.length_after);
             seconds.insert(format!("emit_{}", i + 1), counts.seconds);
             for (name, w) in [
                 ("canonical.jsonl", &mut outs.canonical),
@@ -406,6 +417,7 @@ fn assemble(m: &Book, cluster: &ClusterState, work: &Path, out: &Path, cfg: &Con
                 w.write(&data)?;
             }
         }
+        report.distributions.length_after = length_after.histogram("bytes");
         report.run.seconds = seconds;
         report.run.threads = cfg.run.threads;
         let mut cfg = cfg.clone();
@@ -415,6 +427,13 @@ fn assemble(m: &Book, cluster: &ClusterState, work: &Path, out: &Path, cfg: &Con
             stamps: &m.stamps,
             unreadable: &m.unreadable,
         };
-        commit::finish(&cfg, &report, &inputs, outs, &cluster.boilerplate)
+        commit::finish(
+            &cfg,
+            &report,
+            &inputs,
+            outs,
+            &cluster.boilerplate,
+            &cluster.showcase,
+        )
     }
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use crate::boilerplate::Boilerplate;
 use crate::config::Config;
+use crate::distributions;
 use crate::decide::{Decided, Facts, Fate};
 use crate::read::Read;
 use crate::report::{self, Report};
@@ -50,6 +51,15 @@ pub(crate) fn decided_report(cfg: &Config, read: &Read, decided: &Decided) -> Re
         &decided.members,
     );
     report.paragraphs.passages = decided.passages.len() as u64;
+    report.distributions = distributions::collect(
+        &read.tables,
+        &read.tables.docs[..n],
+        &decided.fates[..n],
+        &decided.members,
+        &decided.bp,
+        &decided.passages,
+        cfg.options.near.map(|nc| nc.threshold),
+    );
     report.paragraphs.boilerplate_distinct =
         boilerplate_rows(&read.tables.docs[..n], &read.tables.hashes, &decided.bp);
     report
