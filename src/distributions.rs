@@ -176,7 +176,14 @@ pub(crate) fn collect(
     threshold: Option<f64>,
 ) -> Distributions {
     let mut removed: BTreeMap<String, RemovedBy> = BTreeMap::new();
-    for reason in ["exact", "near", "empty", "invalid", "boilerplate", "passages"] {
+    for reason in [
+        "exact",
+        "near",
+        "empty",
+        "invalid",
+        "boilerplate",
+        "passages",
+    ] {
         removed.insert(reason.to_owned(), RemovedBy::default());
     }
     let mut before = Log2Counts::default();

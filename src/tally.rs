@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use crate::boilerplate::Boilerplate;
 use crate::config::Config;
-use crate::distributions;
 use crate::decide::{Decided, Facts, Fate};
+use crate::distributions;
 use crate::read::Read;
 use crate::report::{self, Report};
 use crate::sources::Ctx;

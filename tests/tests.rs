@@ -92,3 +92,8 @@ mod cleaner;
 // stays in its home only, with provenance (`--passages`).
 #[path = "suite/passages.rs"]
 mod passages;
+
+// report.html and report.json's distributions: a self-contained page with inline SVG charts,
+// removed text escaped, the same across thread counts; distributions agree with the counts.
+#[path = "suite/report_html.rs"]
+mod report_html;

@@ -76,20 +76,29 @@ pub(crate) fn bars(labels: &[String], series: &[Series], x_desc: &str, y_desc: &
             .axis_desc_style((FONT, 13))
             .draw()?;
         for (k, s) in series.iter().enumerate() {
-            let color = if k == 0 { BLUE.mix(0.75) } else { ORANGE.mix(0.9) };
+            let color = if k == 0 {
+                BLUE.mix(0.75)
+            } else {
+                ORANGE.mix(0.9)
+            };
             let inset = if k == 0 { 2 } else { 7 };
             chart
                 .draw_series(s.values.iter().enumerate().map(|(i, &v)| {
                     let i = i as i32;
                     let mut r = Rectangle::new(
-                        [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), v)],
+                        [
+                            (SegmentValue::Exact(i), 0.0),
+                            (SegmentValue::Exact(i + 1), v),
+                        ],
                         color.filled(),
                     );
                     r.set_margin(0, 0, inset, inset);
                     r
                 }))?
                 .label(s.name)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled())
+                });
         }
         if series.len() > 1 {
             chart
@@ -134,7 +143,10 @@ pub(crate) fn hbars(labels: &[String], values: &[f64], x_desc: &str) -> String {
         chart.draw_series(values.iter().enumerate().map(|(i, &v)| {
             let i = i as i32;
             let mut r = Rectangle::new(
-                [(0.0, SegmentValue::Exact(i)), (v, SegmentValue::Exact(i + 1))],
+                [
+                    (0.0, SegmentValue::Exact(i)),
+                    (v, SegmentValue::Exact(i + 1)),
+                ],
                 BLUE.mix(0.75).filled(),
             );
             r.set_margin(3, 3, 0, 0);

@@ -103,7 +103,9 @@ fn top_boilerplate(ctx: &Ctx, tables: &Tables, docs: &[Doc], decided: &Decided) 
     for (i, d) in docs.iter().enumerate() {
         for p in d.paras.clone() {
             if bp.contains(d.site, tables.hashes[p]) {
-                seen.entry((tables.hashes[p], d.site)).or_insert((0, (i, p))).0 += 1;
+                seen.entry((tables.hashes[p], d.site))
+                    .or_insert((0, (i, p)))
+                    .0 += 1;
             }
         }
     }
@@ -181,7 +183,9 @@ fn examples(ctx: &Ctx, tables: &Tables, docs: &[Doc], decided: &Decided) -> Vec<
         let mut e = new("near", d);
         e.kept_id = tables.docs.get(kept).map(|k| k.id.to_string());
         e.similarity = Some(similarity);
-        let text = ctx.with_text(d, |t| excerpt(t, EXCERPT)).unwrap_or_default();
+        let text = ctx
+            .with_text(d, |t| excerpt(t, EXCERPT))
+            .unwrap_or_default();
         e.removed
             .push((0, text, "the whole document (dropped as near)".to_owned()));
         e.kept_text = tables
@@ -191,10 +195,14 @@ fn examples(ctx: &Ctx, tables: &Tables, docs: &[Doc], decided: &Decided) -> Vec<
         out.push(e);
     }
     // Canonical documents that lost boilerplate, passages, or repeated text: the first few.
-    let kept: Vec<usize> = (0..docs.len()).filter(|&i| fates[i] == Fate::Kept).collect();
+    let kept: Vec<usize> = (0..docs.len())
+        .filter(|&i| fates[i] == Fate::Kept)
+        .collect();
     let bp = |d: &Doc, p: usize| decided.bp.contains(d.site, tables.hashes[p]);
     let passage = |p: usize| home_of(&decided.passages, p);
-    let with_bp = kept.iter().filter(|&&i| docs[i].paras.clone().any(|p| bp(&docs[i], p)));
+    let with_bp = kept
+        .iter()
+        .filter(|&&i| docs[i].paras.clone().any(|p| bp(&docs[i], p)));
     for &i in with_bp.take(EXAMPLES) {
         let d = &docs[i];
         let mut e = new("boilerplate", d);

@@ -85,7 +85,14 @@ fn removed(h: &mut String, r: &Report) {
     let d = &r.distributions;
     h.push_str("<h2>Removed, by reason</h2>\n<div class=\"row\"><div>\n<table>\n<tr><th>reason</th>\
         <th class=\"n\">documents</th><th class=\"n\">paragraphs</th><th class=\"n\">bytes</th></tr>\n");
-    let order = ["exact", "near", "empty", "invalid", "boilerplate", "passages"];
+    let order = [
+        "exact",
+        "near",
+        "empty",
+        "invalid",
+        "boilerplate",
+        "passages",
+    ];
     let (mut labels, mut values) = (Vec::new(), Vec::new());
     for reason in order {
         let Some(x) = d.removed.get(reason) else {
@@ -210,8 +217,16 @@ fn lengths(h: &mut String, r: &Report) {
     );
     // Both on the bins of `before` (every kept document was read, so its bins cover the
     // written lengths but for documents that repair shortened below the first bin).
-    let lo = before.edges.first().copied().min(after.edges.first().copied());
-    let hi = before.edges.last().copied().max(after.edges.last().copied());
+    let lo = before
+        .edges
+        .first()
+        .copied()
+        .min(after.edges.first().copied());
+    let hi = before
+        .edges
+        .last()
+        .copied()
+        .max(after.edges.last().copied());
     let (Some(lo), Some(hi)) = (lo, hi) else {
         return;
     };
@@ -268,8 +283,10 @@ fn top_lines(h: &mut String, show: &Showcase) {
     if show.boilerplate.is_empty() {
         h.push_str("<p>No boilerplate.</p>\n");
     } else {
-        h.push_str("<table>\n<tr><th class=\"n\">removed</th><th class=\"n\">unrelated documents</th>\
-            <th>site</th><th>text</th></tr>\n");
+        h.push_str(
+            "<table>\n<tr><th class=\"n\">removed</th><th class=\"n\">unrelated documents</th>\
+            <th>site</th><th>text</th></tr>\n",
+        );
         for l in &show.boilerplate {
             let _ = writeln!(
                 h,
@@ -286,8 +303,10 @@ fn top_lines(h: &mut String, show: &Showcase) {
     if show.passages.is_empty() {
         h.push_str("<p>No passage was removed.</p>\n");
     } else {
-        h.push_str("<table>\n<tr><th class=\"n\">removed</th><th class=\"n\">documents</th>\
-            <th>kept in</th><th>text</th></tr>\n");
+        h.push_str(
+            "<table>\n<tr><th class=\"n\">removed</th><th class=\"n\">documents</th>\
+            <th>kept in</th><th>text</th></tr>\n",
+        );
         for l in &show.passages {
             let _ = writeln!(
                 h,
@@ -324,10 +343,12 @@ fn timings(h: &mut String, r: &Report) {
 }
 
 fn examples_section(h: &mut String, show: &Showcase) {
-    h.push_str("<h2>Example decisions</h2>\n<p class=\"muted\">The near drops closest to the \
+    h.push_str(
+        "<h2>Example decisions</h2>\n<p class=\"muted\">The near drops closest to the \
         threshold, then the first canonical documents (in input order) that lost boilerplate, \
         passages or repeated text. Removed text is shaded red; <code>canon explain</code> tells \
-        the whole story of any document.</p>\n");
+        the whole story of any document.</p>\n",
+    );
     if show.examples.is_empty() {
         h.push_str("<p>Nothing was removed.</p>\n");
     }

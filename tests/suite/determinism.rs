@@ -351,6 +351,7 @@ fn a_memory_budget_changes_nothing_but_memory() {
             "dropped.jsonl",
             "explain.jsonl.zst",
             "manifest.json",
+            "report.html",
             "report.json"
         ]
     );

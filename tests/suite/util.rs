@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 /// The names a successful run writes into its output directory.
-pub const OUTPUT_NAMES: [&str; 5] = [
+pub const OUTPUT_NAMES: [&str; 6] = [
     "canonical.jsonl",
     "dropped.jsonl",
     "report.json",
+    "report.html",
     "explain.jsonl.zst",
     "boilerplate.jsonl",
 ];
