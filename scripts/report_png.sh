@@ -17,6 +17,12 @@ if [[ ! -x /usr/bin/chromium ]]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+# The sample dumps are mostly Chinese: without a CJK font every character is a box.
+if command -v fc-list >/dev/null && [[ -z $(fc-list :lang=zh) ]]; then
+    echo "report_png: installing a CJK font (apt-get)" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null ||
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
+fi
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
 rm -f "$png"

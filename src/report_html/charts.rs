@@ -37,6 +37,12 @@ fn svg(w: u32, h: u32, draw: impl FnOnce(&Area) -> Drawn) -> String {
     }
 }
 
+/// The end of the integer range whose segments are `labels` categories: plotters segments
+/// `0..n` into n + 1 (its key points include both ends), so one fewer; at least one.
+fn segments(labels: usize) -> i32 {
+    (labels.max(2) - 1) as i32
+}
+
 /// One series of bars: its name (for the legend) and one value per category.
 pub(crate) struct Series<'a> {
     pub(crate) name: &'a str,
@@ -46,7 +52,7 @@ pub(crate) struct Series<'a> {
 /// Vertical bars over `labels`; a second series is drawn narrower inside the first, so that
 /// two distributions over the same bins read side by side.
 pub(crate) fn bars(labels: &[String], series: &[Series], x_desc: &str, y_desc: &str) -> String {
-    let n = labels.len().max(1) as i32;
+    let n = segments(labels.len());
     let top = series
         .iter()
         .flat_map(|s| s.values.iter().copied())
@@ -63,9 +69,10 @@ pub(crate) fn bars(labels: &[String], series: &[Series], x_desc: &str, y_desc: &
             SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
             _ => String::new(),
         };
-        let count = |v: &f64| format_count(*v);
+        let count = |v: &f64| count_tick(*v);
         chart
             .configure_mesh()
+            .light_line_style(WHITE)
             .disable_x_mesh()
             .x_labels(labels.len() + 1)
             .x_label_formatter(&label)
@@ -103,6 +110,7 @@ pub(crate) fn bars(labels: &[String], series: &[Series], x_desc: &str, y_desc: &
         if series.len() > 1 {
             chart
                 .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
                 .background_style(WHITE.mix(0.9))
                 .border_style(BLACK.mix(0.3))
                 .label_font((FONT, 12))
@@ -114,7 +122,7 @@ pub(crate) fn bars(labels: &[String], series: &[Series], x_desc: &str, y_desc: &
 
 /// Horizontal bars: one per label, value on the x axis.
 pub(crate) fn hbars(labels: &[String], values: &[f64], x_desc: &str) -> String {
-    let n = labels.len().max(1) as i32;
+    let n = segments(labels.len());
     let top = values.iter().copied().fold(0.0f64, f64::max);
     let top = if top > 0.0 { top * 1.1 } else { 1.0 };
     let h = 60 + 26 * labels.len() as u32;
@@ -132,6 +140,7 @@ pub(crate) fn hbars(labels: &[String], values: &[f64], x_desc: &str) -> String {
         let count = |v: &f64| format_count(*v);
         chart
             .configure_mesh()
+            .light_line_style(WHITE)
             .disable_y_mesh()
             .y_labels(labels.len() + 1)
             .y_label_formatter(&label)
@@ -168,9 +177,10 @@ pub(crate) fn similarity(edges: &[f64], counts: &[u64], threshold: f64) -> Strin
             .x_label_area_size(44)
             .y_label_area_size(64)
             .build_cartesian_2d(lo..1.0, 0.0..top)?;
-        let count = |v: &f64| format_count(*v);
+        let count = |v: &f64| count_tick(*v);
         chart
             .configure_mesh()
+            .light_line_style(WHITE)
             .disable_x_mesh()
             .y_label_formatter(&count)
             .x_desc("Jaccard similarity to the kept document")
@@ -214,6 +224,7 @@ pub(crate) fn s_curve(bands: usize, rows: usize, threshold: f64, points: &[(f64,
             .build_cartesian_2d(0.0..1.0, 0.0..1.05)?;
         chart
             .configure_mesh()
+            .light_line_style(WHITE)
             .x_desc("Jaccard similarity of a pair")
             .y_desc("P(candidate)")
             .label_style((FONT, 12))
@@ -252,7 +263,17 @@ pub(crate) fn s_curve(bands: usize, rows: usize, threshold: f64, points: &[(f64,
     })
 }
 
-/// An axis value as a short count: `950`, `1.2k`, `3.4M` (and fractions as they are).
+/// A tick of an axis of counts: fractional ticks (0.2 of a document) are left blank.
+fn count_tick(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format_count(v)
+    } else {
+        String::new()
+    }
+}
+
+/// An axis value as a short count: `950`, `1.2k`, `3.4M`; fractions with up to three
+/// decimals (`0.004`, `1.25`).
 pub(crate) fn format_count(v: f64) -> String {
     let a = v.abs();
     if a >= 1e9 {
@@ -266,7 +287,8 @@ pub(crate) fn format_count(v: f64) -> String {
     } else if v.fract() == 0.0 {
         format!("{v:.0}")
     } else {
-        format!("{v:.2}")
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
     }
 }
 
