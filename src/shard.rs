@@ -3,7 +3,8 @@
 //! every document's fate, `emit --shard I/N` writes the I-th slice of the outputs, and the
 //! emit shard that finds all N parts complete assembles the output directory. The stages run
 //! the same code as `canon dedup`, so the result is the same: byte-identical `canonical.jsonl`,
-//! `dropped.jsonl` and `boilerplate.jsonl`, the same `report.json` apart from `run`.
+//! `dropped.jsonl` and `boilerplate.jsonl`, the same `report.json` apart from `run` and the same
+//! `report.html` apart from its timing section.
 //!
 //! Work directory: `sign-I-of-N.bin` per shard, `cluster.bin`, `emit-I-of-N/` per shard; every
 //! file is written under a temporary name and renamed when complete.

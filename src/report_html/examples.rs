@@ -200,9 +200,11 @@ fn examples(ctx: &Ctx, tables: &Tables, docs: &[Doc], decided: &Decided) -> Vec<
         .collect();
     let bp = |d: &Doc, p: usize| decided.bp.contains(d.site, tables.hashes[p]);
     let passage = |p: usize| home_of(&decided.passages, p);
+    // One per site: a site's chrome is the same on all its pages.
+    let mut sites = std::collections::HashSet::new();
     let with_bp = kept
         .iter()
-        .filter(|&&i| docs[i].paras.clone().any(|p| bp(&docs[i], p)));
+        .filter(|&&i| docs[i].paras.clone().any(|p| bp(&docs[i], p)) && sites.insert(docs[i].site));
     for &i in with_bp.take(EXAMPLES) {
         let d = &docs[i];
         let mut e = new("boilerplate", d);

@@ -247,15 +247,6 @@ fn distributions_agree_with_the_counts() {
     }
 }
 
-/// The page without its timing section (the only part that varies between identical runs).
-fn without_run(page: &str) -> String {
-    let (begin, end) = ("<!-- run: varies between runs -->", "<!-- /run -->");
-    let a = page.find(begin).expect("timing section starts");
-    let b = page.find(end).expect("timing section ends");
-    assert!(a < b);
-    format!("{}{}", &page[..a], &page[b + end.len()..])
-}
-
 #[test]
 fn report_html_does_not_depend_on_the_thread_count() {
     let fx = Fixture::new();
@@ -265,7 +256,10 @@ fn report_html_does_not_depend_on_the_thread_count() {
     fx.dedup(&[&input], &one, &["--threads", "1"]).success();
     fx.dedup(&[&input], &four, &["--threads", "4"]).success();
     let (a, b) = (html(&one), html(&four));
-    assert!(without_run(&a) == without_run(&b), "report.html differs");
+    assert!(
+        html_without_run(&a) == html_without_run(&b),
+        "report.html differs"
+    );
     // The timing section holds the timings, and the run's thread count.
     assert!(a.contains("1 threads") && b.contains("4 threads"));
     // Listed in the manifest with its size.
