@@ -96,10 +96,13 @@ fn paragraph_text(text: &str, tables: &Tables, d: &Doc, p: usize) -> String {
     excerpt(&s, LINE)
 }
 
+/// How often a boilerplate line was removed, and where first: (document, paragraph).
+type Occurrences = (u64, (usize, usize));
+
 fn top_boilerplate(ctx: &Ctx, tables: &Tables, docs: &[Doc], decided: &Decided) -> Vec<TopLine> {
     let bp = &decided.bp;
     // (hash, site) → (occurrences, first (document, paragraph)).
-    let mut seen: HashMap<(u64, u32), (u64, (usize, usize))> = HashMap::new();
+    let mut seen: HashMap<(u64, u32), Occurrences> = HashMap::new();
     for (i, d) in docs.iter().enumerate() {
         for p in d.paras.clone() {
             if bp.contains(d.site, tables.hashes[p]) {
@@ -109,7 +112,7 @@ fn top_boilerplate(ctx: &Ctx, tables: &Tables, docs: &[Doc], decided: &Decided) 
             }
         }
     }
-    let mut rows: Vec<((u64, u32), (u64, (usize, usize)))> = seen.into_iter().collect();
+    let mut rows: Vec<((u64, u32), Occurrences)> = seen.into_iter().collect();
     rows.sort_unstable_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
     rows.truncate(TOP);
     rows.into_iter()

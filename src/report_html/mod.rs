@@ -353,9 +353,9 @@ fn examples_section(h: &mut String, show: &Showcase) {
         h.push_str("<p>Nothing was removed.</p>\n");
     }
     for e in &show.examples {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<div class=\"ex\"><h3>{}: {} <span class=\"muted\">({})</span></h3>\n",
+            "<div class=\"ex\"><h3>{}: {} <span class=\"muted\">({})</span></h3>",
             escape(&e.kind),
             escape(&e.id),
             escape(&e.source)
