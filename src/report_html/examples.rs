@@ -19,11 +19,11 @@ const TOP: usize = 10;
 /// Examples of each kind.
 const EXAMPLES: usize = 3;
 /// Characters of a document shown in an example (the rest is elided).
-const EXCERPT: usize = 700;
+const EXCERPT: usize = 400;
 /// Characters of one removed line shown.
 const LINE: usize = 300;
 /// Removed lines shown per example.
-const LINES: usize = 8;
+const LINES: usize = 5;
 
 /// The words of report.html: top lines and example decisions.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]

@@ -83,7 +83,7 @@ pub(crate) fn render(report: &Report, show: &Showcase) -> String {
 
 fn removed(h: &mut String, r: &Report) {
     let d = &r.distributions;
-    h.push_str("<h2>Removed, by reason</h2>\n<div class=\"row\"><div>\n<table>\n<tr><th>reason</th>\
+    h.push_str("<h2>Removed, by reason</h2>\n<div class=\"row\"><div class=\"chart\">\n<table>\n<tr><th>reason</th>\
         <th class=\"n\">documents</th><th class=\"n\">paragraphs</th><th class=\"n\">bytes</th></tr>\n");
     let order = [
         "exact",
