@@ -36,7 +36,7 @@ fn corpus(fx: &Fixture) -> std::path::PathBuf {
     }
     let article = varied_text(400, 2400);
     let mut near: Vec<String> = article.lines().map(str::to_owned).collect();
-    near[3] = format!("{} <b>updated</b>", near[3]);
+    near[0] = format!("{} <b>updated</b>", near[0]);
     data.push_str(&line("article", "https://news.example/a", &article));
     data.push_str(&line(
         "article-near",
