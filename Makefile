@@ -11,7 +11,7 @@ CORPUS := corpus/corpus.jsonl
 ## Build in release mode and deduplicate the sample dumps in data/ into out/.
 dedup: build
 	$(CANON) dedup data/ --out out/
-	@echo "outputs: out/canonical.jsonl out/dropped.jsonl out/report.json (binary: $(CANON))"
+	@echo "outputs: out/canonical.jsonl out/dropped.jsonl out/report.json out/report.html (binary: $(CANON))"
 
 build:
 	$(CARGO) build --release --locked
@@ -114,3 +114,10 @@ nightly: build
 ## by document with one run over both nights (night 1 published); in out/nightly-demo/.
 nightly-demo: build
 	scripts/nightly_demo.sh $(CANON)
+
+.PHONY: report-png
+
+## out/report.html (from `make dedup`) rendered by headless Chromium to out/report.png, to look
+## at the page; installs Debian's chromium if missing. Not part of `make test`.
+report-png: dedup
+	scripts/report_png.sh out

@@ -110,7 +110,8 @@ struct DedupArgs {
     /// Input files or directories (walked recursively in sorted path order).
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
-    /// Output directory (created if missing): canonical.jsonl, dropped.jsonl, report.json.
+    /// Output directory (created if missing): canonical.jsonl, dropped.jsonl, report.json,
+    /// report.html.
     #[arg(short, long, value_name = "DIR")]
     out: PathBuf,
     /// Incremental run: the documents published by earlier runs on STATE (their signatures,

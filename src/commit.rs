@@ -1,5 +1,5 @@
 //! The atomic end of a run: the outputs written document by document ([`Outputs`]), then
-//! `report.json` and `boilerplate.jsonl`, a check that no input changed while it was read,
+//! `report.json`, `report.html` and `boilerplate.jsonl`, a check that no input changed while it was read,
 //! and one commit of everything with the manifest renamed last ([`finish`]).
 
 use std::path::Path;
@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::input::{InputFile, Kind, Stamp};
 use crate::output::{self, Pending};
 use crate::report::Report;
+use crate::report_html::{self, Showcase};
 
 /// The three outputs written document by document, under temporary names until committed.
 pub(crate) struct Outputs {
@@ -90,8 +91,9 @@ impl InputBook<'_> {
     }
 }
 
-/// Writes `report.json` and `boilerplate.jsonl` into `cfg.out`, checks the inputs did not
-/// change, and commits all outputs with the manifest last.
+/// Writes `report.json`, `report.html` (from the report and `showcase`) and
+/// `boilerplate.jsonl` into `cfg.out`, checks the inputs did not change, and commits all
+/// outputs with the manifest last.
 ///
 /// # Errors
 /// An input changed while canon ran, or an output cannot be written, synced or renamed.
@@ -101,11 +103,14 @@ pub(crate) fn finish(
     inputs: &InputBook,
     outs: Outputs,
     boilerplate: &[u8],
+    showcase: &Showcase,
 ) -> Result<()> {
     let mut report_out = Pending::create(&cfg.out, "report.json")?;
     let mut json = serde_json::to_vec_pretty(report).expect("the report serializes");
     json.push(b'\n');
     report_out.write(&json)?;
+    let mut html_out = Pending::create(&cfg.out, "report.html")?;
+    html_out.write(report_html::render(report, showcase).as_bytes())?;
     let mut bp_out = Pending::create(&cfg.out, "boilerplate.jsonl")?;
     bp_out.write(boilerplate)?;
     // An input that changed while it was read makes the outputs unreliable: fail instead.
@@ -147,6 +152,7 @@ pub(crate) fn finish(
             outs.explain,
             bp_out,
             report_out,
+            html_out,
         ],
         manifest,
     )

@@ -11,7 +11,8 @@
 //!    duplicates, near-duplicates ([`near`]: shingles, MinHash, LSH bands, verified Jaccard
 //!    similarity), clusters with one canonical document each, and every document's fate.
 //! 3. **emit**: writes `canonical.jsonl`, `dropped.jsonl`, `explain.jsonl.zst`,
-//!    `boilerplate.jsonl` and `report.json`, all committed at once with a manifest.
+//!    `boilerplate.jsonl`, `report.json` and `report.html`, all committed at once with a
+//!    manifest.
 //!
 //! The sharded stages ([`shard`]) run the same stages with their hand-offs saved to disk;
 //! [`explain`] reads a run's decisions back.
@@ -32,6 +33,7 @@
 
 // The ground floor: plain data and the tools every stage uses.
 pub mod config;
+pub mod distributions;
 pub mod error;
 pub(crate) mod flow;
 pub mod human;
@@ -56,6 +58,7 @@ pub mod explain;
 pub(crate) mod index;
 pub mod input;
 pub(crate) mod output;
+pub(crate) mod report_html;
 pub(crate) mod spill;
 
 // The stages, and the job told in order.

@@ -21,10 +21,11 @@ use crate::memory;
 use crate::output;
 use crate::progress::{Progress, Stage, Timings};
 use crate::report::{self, Report};
+use crate::report_html;
 use crate::{decide, emit, read, tally};
 
 /// Runs `canon dedup`: reads `cfg.inputs` and commits `canonical.jsonl`, `dropped.jsonl`,
-/// `explain.jsonl.zst`, `boilerplate.jsonl`, `report.json` and `manifest.json` into `cfg.out`
+/// `explain.jsonl.zst`, `boilerplate.jsonl`, `report.json`, `report.html` and `manifest.json` into `cfg.out`
 /// at once; with `cfg.index`, also replaces the index once they are committed.
 ///
 /// # Errors
@@ -90,6 +91,7 @@ fn run_in_pool(cfg: &Config, progress: &Progress) -> Result<Report> {
     timings.record(Stage::Emit, t.elapsed().as_secs_f64());
     report.bytes.settle(emitted.text_out);
     report.paragraphs.out = emitted.paragraphs_out;
+    report.distributions.length_after = emitted.length_after.histogram("bytes");
 
     // The boilerplate table, and the outputs on disk: syncing them is most of committing,
     // and is done before the report is written so that the report can time it.
@@ -97,6 +99,7 @@ fn run_in_pool(cfg: &Config, progress: &Progress) -> Result<Report> {
     progress.enter(Stage::Commit, 0);
     let ctx = read.ctx(cfg);
     let bp = emit::boilerplate_table(&ctx, &read.tables, read.new_docs(), &decided.bp);
+    let showcase = report_html::showcase(&ctx, &read.tables, read.new_docs(), &decided);
     if let (Some(ix), Some(dir)) = (&mut index, &cfg.index) {
         let offsets = &emitted.offsets;
         report.index = Some(index::extend_index(
@@ -117,7 +120,7 @@ fn run_in_pool(cfg: &Config, progress: &Progress) -> Result<Report> {
         stamps: &stamps,
         unreadable: &unreadable,
     };
-    commit::finish(cfg, &report, &inputs, emitted.outs, &bp)?;
+    commit::finish(cfg, &report, &inputs, emitted.outs, &bp, &showcase)?;
     // The index is replaced only once the outputs are committed: a failed run leaves it as
     // it was, and the documents it lists are always in some committed output.
     if let (Some(ix), Some(dir)) = (&mut index, &cfg.index) {

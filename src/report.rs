@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::distributions::Distributions;
+
 /// The whole report.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Report {
@@ -32,6 +34,9 @@ pub struct Report {
     /// (Always written: the report is also stored with bincode, which cannot skip fields.)
     #[serde(default)]
     pub index: Option<IndexReport>,
+    /// Removals by reason, cluster sizes, near-drop similarities, lengths before and after.
+    #[serde(default)]
+    pub distributions: Distributions,
     /// Timings: the only part that differs between identical runs.
     pub run: Run,
 }

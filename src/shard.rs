@@ -3,7 +3,8 @@
 //! every document's fate, `emit --shard I/N` writes the I-th slice of the outputs, and the
 //! emit shard that finds all N parts complete assembles the output directory. The stages run
 //! the same code as `canon dedup`, so the result is the same: byte-identical `canonical.jsonl`,
-//! `dropped.jsonl` and `boilerplate.jsonl`, the same `report.json` apart from `run`.
+//! `dropped.jsonl` and `boilerplate.jsonl`, the same `report.json` apart from `run` and the same
+//! `report.html` apart from its timing section.
 //!
 //! Work directory: `sign-I-of-N.bin` per shard, `cluster.bin`, `emit-I-of-N/` per shard; every
 //! file is written under a temporary name and renamed when complete.
@@ -18,12 +19,14 @@ use serde::{Deserialize, Serialize};
 use crate::commit::{self, InputBook, Outputs};
 use crate::config::Config;
 use crate::decide::{self, Decided};
+use crate::distributions::Log2Counts;
 use crate::emit;
 use crate::error::{Error, Result};
 use crate::input::{InputFile, Kind, Stamp};
 use crate::progress::{Progress, Stage, Timings};
 use crate::read::{self, Read};
 use crate::report::{self, Report};
+use crate::report_html::{self, Showcase};
 use crate::sources::Published;
 use crate::state;
 use crate::tables::Tables;
@@ -86,6 +89,8 @@ struct ClusterState {
     decided: Decided,
     report: Report,
     boilerplate: Vec<u8>,
+    /// report.html's top lines and examples.
+    showcase: Showcase,
     seconds: BTreeMap<String, f64>,
 }
 
@@ -94,6 +99,8 @@ struct ClusterState {
 struct EmitCounts {
     text_out: u64,
     paragraphs_out: u64,
+    /// Text bytes of this shard's canonical documents, in powers-of-two bins.
+    length_after: Log2Counts,
     seconds: f64,
 }
 
@@ -298,6 +305,7 @@ pub fn cluster(work: &Path, threads: usize, progress: &Progress) -> Result<()> {
         let report = tally::decided_report(&cfg, &read, &decided);
         let ctx = read.ctx(&cfg);
         let boilerplate = emit::boilerplate_table(&ctx, &read.tables, read.new_docs(), &decided.bp);
+        let showcase = report_html::showcase(&ctx, &read.tables, read.new_docs(), &decided);
         seconds.insert("cluster".into(), t.elapsed().as_secs_f64());
         state::save(
             &work.join("cluster.bin"),
@@ -305,6 +313,7 @@ pub fn cluster(work: &Path, threads: usize, progress: &Progress) -> Result<()> {
                 decided,
                 report,
                 boilerplate,
+                showcase,
                 seconds,
             },
         )
@@ -367,6 +376,7 @@ pub fn emit(
         let counts = EmitCounts {
             text_out: emitted.text_out,
             paragraphs_out: emitted.paragraphs_out,
+            length_after: emitted.length_after,
             seconds: t.elapsed().as_secs_f64(),
         };
         state::save(&part.join("done.bin"), &counts)?;
@@ -409,10 +419,12 @@ fn assemble(m: &Book, cluster: &ClusterState, work: &Path, out: &Path, cfg: &Con
         let mut report = cluster.report.clone();
         let mut seconds = cluster.seconds.clone();
         let mut text_out = 0;
+        let mut length_after = Log2Counts::default();
         for (i, p) in parts.iter().enumerate() {
             let counts: EmitCounts = load(&p.join("done.bin"))?;
             text_out += counts.text_out;
             report.paragraphs.out += counts.paragraphs_out;
+            length_after.merge(&counts.length_after);
             seconds.insert(format!("emit_{}", i + 1), counts.seconds);
             for (name, w) in [
                 ("canonical.jsonl", &mut outs.canonical),
@@ -425,6 +437,7 @@ fn assemble(m: &Book, cluster: &ClusterState, work: &Path, out: &Path, cfg: &Con
             }
         }
         report.bytes.settle(text_out);
+        report.distributions.length_after = length_after.histogram("bytes");
         report.run.seconds = seconds;
         report.run.threads = cfg.run.threads;
         let mut cfg = cfg.clone();
@@ -434,6 +447,13 @@ fn assemble(m: &Book, cluster: &ClusterState, work: &Path, out: &Path, cfg: &Con
             stamps: &m.stamps,
             unreadable: &m.unreadable,
         };
-        commit::finish(&cfg, &report, &inputs, outs, &cluster.boilerplate)
+        commit::finish(
+            &cfg,
+            &report,
+            &inputs,
+            outs,
+            &cluster.boilerplate,
+            &cluster.showcase,
+        )
     }
 }

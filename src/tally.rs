@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use crate::boilerplate::Boilerplate;
 use crate::config::Config;
 use crate::decide::{home_of, Decided, Facts, Fate};
+use crate::distributions;
 use crate::read::Read;
 use crate::report::{self, Report};
 use crate::sources::Ctx;
@@ -51,6 +52,15 @@ pub(crate) fn decided_report(cfg: &Config, read: &Read, decided: &Decided) -> Re
     );
     report.paragraphs.passages = decided.passages.len() as u64;
     removed_bytes(&mut report.bytes, read, decided);
+    report.distributions = distributions::collect(
+        &read.tables,
+        &read.tables.docs[..n],
+        &decided.fates[..n],
+        &decided.members,
+        &decided.bp,
+        &decided.passages,
+        cfg.options.near.map(|nc| nc.threshold),
+    );
     report.paragraphs.boilerplate_distinct =
         boilerplate_rows(&read.tables.docs[..n], &read.tables.hashes, &decided.bp);
     report

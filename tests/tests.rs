@@ -109,3 +109,8 @@ mod explain;
 // with `--verbose`; report.json times every stage that ran and balances its bytes by reason.
 #[path = "suite/summary.rs"]
 mod summary;
+
+// report.html and report.json's distributions: a self-contained page with inline SVG charts,
+// removed text escaped, the same across thread counts; distributions agree with the counts.
+#[path = "suite/report_html.rs"]
+mod report_html;

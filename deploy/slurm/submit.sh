@@ -217,7 +217,7 @@ check emit "$all" "$WORK/logs/emit-${emit}_@.out"
 
 if ((${#bad[@]} == 0)); then
     missing=()
-    for f in canonical.jsonl dropped.jsonl explain.jsonl.zst boilerplate.jsonl report.json manifest.json; do
+    for f in canonical.jsonl dropped.jsonl explain.jsonl.zst boilerplate.jsonl report.json report.html manifest.json; do
         [[ -f $OUT/$f ]] || missing+=("$f")
     done
     if ((${#missing[@]} == 0)); then

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use crate::commit::Outputs;
 use crate::config::Config;
 use crate::decide::Decided;
+use crate::distributions::Log2Counts;
 use crate::error::Result;
 use crate::progress::{Progress, Stage};
 use crate::read::Read;
@@ -38,6 +39,8 @@ pub(crate) struct Emitted {
     pub(crate) paragraphs_out: u64,
     /// (document, offset of its line in `canonical.jsonl`), in document order.
     pub(crate) offsets: Vec<(usize, u64)>,
+    /// Text bytes of the canonical documents written, in powers-of-two bins.
+    pub(crate) length_after: Log2Counts,
 }
 
 /// Renders documents `range` of `read` into `outs`: workers render batches in parallel while
@@ -102,6 +105,7 @@ fn write_blocks(rx: std::sync::mpsc::Receiver<Vec<Block>>, mut outs: Outputs) ->
     let (mut text, mut paras) = (0u64, 0u64);
     let mut offsets = Vec::new();
     let mut at = 0u64;
+    let mut lengths = Log2Counts::default();
     for blocks in rx {
         for b in blocks {
             for &(doc, len) in &b.canon_docs {
@@ -113,6 +117,7 @@ fn write_blocks(rx: std::sync::mpsc::Receiver<Vec<Block>>, mut outs: Outputs) ->
             outs.explain.write(&b.explain)?;
             text += b.text_bytes;
             paras += b.paragraphs;
+            lengths.merge(&b.lengths);
         }
     }
     Ok(Emitted {
@@ -120,6 +125,7 @@ fn write_blocks(rx: std::sync::mpsc::Receiver<Vec<Block>>, mut outs: Outputs) ->
         text_out: text,
         paragraphs_out: paras,
         offsets,
+        length_after: lengths,
     })
 }
 

@@ -5,6 +5,7 @@
 use std::ops::Range;
 
 use crate::decide::{home_of, round4, Decided, Fate};
+use crate::distributions::Log2Counts;
 use crate::error::{Error, Result};
 use crate::input::{jsonl, utf8_lossy, Format};
 use crate::output::{self, CanonInfo, DroppedLine, Removed, Similarity};
@@ -31,6 +32,8 @@ pub(crate) struct Block {
     /// Text bytes and paragraphs of the canonical lines.
     pub(crate) text_bytes: u64,
     pub(crate) paragraphs: u64,
+    /// Text bytes of each canonical line, in powers-of-two bins (`length_after`).
+    pub(crate) lengths: Log2Counts,
 }
 
 /// One rendered output line.
@@ -58,6 +61,7 @@ impl Renderer<'_> {
                 b.canon.extend_from_slice(&r.line);
                 b.text_bytes += r.text_bytes;
                 b.paragraphs += r.paragraphs;
+                b.lengths.add(r.text_bytes);
             } else {
                 b.dropped.extend_from_slice(&r.line);
             }

@@ -153,6 +153,7 @@ fn thread_count_does_not_change_the_output() {
     );
     assert!(one.dropped_raw == four.dropped_raw, "dropped.jsonl differs");
     assert_eq!(one.report_without_run(), four.report_without_run());
+    assert!(one.report_html == four.report_html, "report.html differs");
     assert_eq!(one.report["run"]["threads"], 1);
     assert_eq!(four.report["run"]["threads"], 4);
 
@@ -351,6 +352,7 @@ fn a_memory_budget_changes_nothing_but_memory() {
             "dropped.jsonl",
             "explain.jsonl.zst",
             "manifest.json",
+            "report.html",
             "report.json"
         ]
     );

@@ -132,6 +132,8 @@ fn assert_same_good_records(
     for k in ["inputs", "invalid"] {
         gr[k] = br[k].clone();
     }
+    // What the invalid records weigh (their count is checked above).
+    gr["distributions"]["removed"]["invalid"] = br["distributions"]["removed"]["invalid"].clone();
     assert_eq!(
         br["invalid"]["lossy_utf8"], good.report["invalid"]["lossy_utf8"],
         "lossy UTF-8 count"
@@ -238,9 +240,19 @@ fn snapshot(dir: &Path) -> BTreeMap<&'static str, Vec<u8>> {
         .collect()
 }
 
-/// An output's bytes as compared across runs: `report.json` without `run`; panics if it is
-/// not complete JSON.
+/// An output's bytes as compared across runs: `report.json` without `run`, `report.html`
+/// without its timing section; panics if either is incomplete.
 fn comparable(name: &str, bytes: &[u8]) -> Vec<u8> {
+    if name == "report.html" {
+        let page = std::str::from_utf8(bytes).expect("report.html is UTF-8");
+        let (begin, end) = ("<!-- run: varies between runs -->", "<!-- /run -->");
+        let a = page
+            .find(begin)
+            .expect("report.html has its timing section");
+        let b = page.find(end).expect("report.html is complete");
+        assert!(page.ends_with("</html>\n"), "report.html is complete");
+        return [&bytes[..a], &bytes[b + end.len()..]].concat();
+    }
     if name != "report.json" {
         return bytes.to_vec();
     }
@@ -1970,11 +1982,11 @@ fn thread_counts_and_repeated_runs_are_byte_identical() {
             .success();
         assert_eq!(o.report["run"]["threads"], threads.parse::<u64>().unwrap());
         let mut m = check_manifest(&dir).expect("manifest");
-        // report.json differs by its timings, and so does its checksum.
+        // report.json and report.html differ by their timings, and so do their checksums.
         m["outputs"]
             .as_array_mut()
             .unwrap()
-            .retain(|o| o["name"] != "report.json");
+            .retain(|o| o["name"] != "report.json" && o["name"] != "report.html");
         (snapshot(&dir), m)
     };
     let (one, m1) = run("t1", "1");

@@ -10,13 +10,30 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 /// The names a successful run writes into its output directory.
-pub const OUTPUT_NAMES: [&str; 5] = [
+pub const OUTPUT_NAMES: [&str; 6] = [
     "canonical.jsonl",
     "dropped.jsonl",
     "report.json",
+    "report.html",
     "explain.jsonl.zst",
     "boilerplate.jsonl",
 ];
+
+/// `report.html` without its timing section, the one part that differs between identical
+/// runs; panics if the page is incomplete.
+#[track_caller]
+pub fn html_without_run(page: &str) -> String {
+    let (begin, end) = ("<!-- run: varies between runs -->", "<!-- /run -->");
+    let a = page
+        .find(begin)
+        .expect("report.html has its timing section");
+    let b = page.find(end).expect("report.html's timing section ends");
+    assert!(
+        a < b && page.ends_with("</html>\n"),
+        "report.html is complete"
+    );
+    format!("{}{}", &page[..a], &page[b + end.len()..])
+}
 
 /// The reasons a document can be dropped for.
 pub const REASONS: [&str; 4] = ["exact", "near", "empty", "invalid"];
@@ -184,6 +201,8 @@ pub struct Outputs {
     pub explain: Vec<Value>,
     /// `boilerplate.jsonl`, parsed.
     pub boilerplate: Vec<Value>,
+    /// `report.html` without its timing section (the part that varies between runs).
+    pub report_html: String,
     /// JSON field names the run was configured with (for JSON Lines canonical lines).
     pub id_field: String,
     pub text_field: String,
@@ -227,6 +246,7 @@ impl Outputs {
             report: serde_json::from_str(&report_raw).expect("report.json is JSON"),
             explain: parse_lines(&explain, "explain.jsonl.zst"),
             boilerplate: parse_lines(&read("boilerplate.jsonl"), "boilerplate.jsonl"),
+            report_html: html_without_run(&read("report.html")),
             canonical_raw,
             dropped_raw,
             report_raw,
@@ -373,6 +393,10 @@ impl Outputs {
             self.report_without_run(),
             other.report_without_run(),
             "{what}: report differs"
+        );
+        assert!(
+            self.report_html == other.report_html,
+            "{what}: report.html differs (its timing section aside)"
         );
     }
 
