@@ -7,8 +7,11 @@
 //! clustering left apart (below the near-duplicate threshold): they keep their shared
 //! paragraphs, neither is cut to a fragment.
 //!
-//! Only kept documents of this run take part: a dropped duplicate is represented by its kept
-//! copy, and a published document (an incremental run) has no text to take a passage from.
+//! Only kept documents take part (a dropped duplicate is represented by its kept copy).
+//! A document already published (from an incremental run's index, or a `--published` input)
+//! holds its passages for good: it is the home of every passage it holds — the passage
+//! already stands in the published corpus — and never loses one; so night 2 of an
+//! incremental run decides passages as one run over both nights does.
 
 use std::collections::HashMap;
 
@@ -53,8 +56,8 @@ pub(crate) fn unchrome(bp: &mut Boilerplate, tables: &Tables, min_chars: u32) ->
 }
 
 /// The passage paragraphs to leave out, as (paragraph index in the tables, home document),
-/// sorted by paragraph: each passage paragraph of a kept document among the first `new_docs`
-/// documents, except in its home and in copies of its home (`similar`: their similarity
+/// sorted by paragraph: each passage paragraph of a kept, unpublished document among the
+/// first `new_docs` documents, except in its home (a published holder if there is one) and in copies of its home (`similar`: their similarity
 /// estimate reaches [`COPY_SIMILARITY`]; or [`mutual_copies`]). A document that would be left with no paragraph keeps all
 /// of its own (its text is then entirely passages homed elsewhere: it stays whole rather than
 /// vanishing).
@@ -71,7 +74,7 @@ pub(crate) fn removed(
     // (paragraph hash, document, paragraph) of every long, non-chrome paragraph of a kept
     // document; a paragraph hash is unique within a document.
     let mut long: Vec<(u64, usize, usize)> = Vec::new();
-    for (i, d) in docs.iter().enumerate().take(new_docs) {
+    for (i, d) in docs.iter().enumerate() {
         if fates[i] != Fate::Kept {
             continue;
         }
@@ -97,15 +100,18 @@ pub(crate) fn removed(
             *share.entry(d).or_default() += u64::from(tables.chars[p]);
         }
     }
-    // `a` is a better home than `b`: a larger share of passages, then the canonical order.
+    // `a` is a better home than `b`: published (it cannot change), then a larger share of
+    // passages, then the canonical order.
     let better = |a: usize, b: usize| {
         let (pa, pb) = (u128::from(share[&a]), u128::from(share[&b]));
         let (ta, tb) = (
             u128::from(ranks[a].key_chars.max(1)),
             u128::from(ranks[b].key_chars.max(1)),
         );
-        (pa * tb, std::cmp::Reverse(ranks[a])) > (pb * ta, std::cmp::Reverse(ranks[b]))
+        (docs[a].published, pa * tb, std::cmp::Reverse(ranks[a]))
+            > (docs[b].published, pb * ta, std::cmp::Reverse(ranks[b]))
     };
+    let removable = |d: usize| d < new_docs && !docs[d].published;
     // Each document's passage paragraphs as (hash, key characters), sorted by hash (runs
     // are in hash order).
     let mut held: HashMap<usize, Vec<(u64, u32)>> = HashMap::new();
@@ -129,7 +135,7 @@ pub(crate) fn removed(
             .reduce(|h, d| if better(d, h) { d } else { h })
             .expect("a run is never empty");
         for &(_, d, p) in *r {
-            if d != home && !copy(d, home) {
+            if d != home && removable(d) && !copy(d, home) {
                 out.push((p, d, home));
             }
         }

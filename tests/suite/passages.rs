@@ -129,3 +129,143 @@ fn a_passage_in_five_unrelated_pages_is_not_boilerplate() {
     }
     assert!(holders(&out, FOOTER_EN[0]).is_empty(), "chrome still goes");
 }
+
+/// Runs canon with `args`, quietly; panics with its stderr if it fails.
+fn canon(args: &[&std::ffi::OsStr]) {
+    let o = assert_cmd::Command::cargo_bin("canon")
+        .unwrap()
+        .args(args)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "canon {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// The outputs of a run that do not depend on how it was run (threads, shards): the output
+/// lines, the explain records, the report without `run`.
+fn outputs_of(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut v = Vec::new();
+    for f in ["canonical.jsonl", "dropped.jsonl", "boilerplate.jsonl"] {
+        v.push((f.to_owned(), std::fs::read(dir.join(f)).unwrap()));
+    }
+    let explain = std::fs::read(dir.join("explain.jsonl.zst")).unwrap();
+    v.push(("explain".into(), zstd::decode_all(&explain[..]).unwrap()));
+    let mut report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+    report.as_object_mut().unwrap().remove("run");
+    v.push(("report".into(), report.to_string().into_bytes()));
+    v
+}
+
+/// Two nights of pages holding passages: night 1 an article page (passage P) and a page of
+/// its own; night 2 a round-up embedding P, an article page with passage Q, and two round-ups
+/// embedding Q.
+fn passage_nights(fx: &Fixture) -> (std::path::PathBuf, std::path::PathBuf) {
+    let q: Vec<String> = passage_zh();
+    let page = |id: &str, text: String| {
+        format!(
+            "{{\"id\":\"{id}\",\"url\":\"https://news.example/{id}\",\"text\":{}}}\n",
+            js(&text)
+        )
+    };
+    let n1 = fx.write(
+        "n1/a.jsonl",
+        page(
+            "article-p",
+            format!("Embankment to be rebuilt\n{}", PASSAGE_EN.join("\n")),
+        ) + &page("own-1", varied_text(300, 700)),
+    );
+    let mut night2 = page(
+        "roundup-p",
+        format!(
+            "Weekly round-up\n{}\n{}",
+            varied_text(301, 900),
+            PASSAGE_EN.join("\n")
+        ),
+    );
+    night2 += &page("article-q", format!("城西新闻\n{}", q.join("\n")));
+    for (i, pages) in [&SITE_A[2..6], &SITE_B[0..4]].iter().enumerate() {
+        let others: Vec<String> = pages.iter().map(|a| a.paras.concat()).collect();
+        let text = format!("本周要闻汇总{i}\n{}\n{}", others.join("\n"), q.join("\n"));
+        night2 += &page(&format!("roundup-q{i}"), text);
+    }
+    let n2 = fx.write("n2/b.jsonl", night2);
+    (n1, n2)
+}
+
+/// Passages are decided alike whatever the thread count and however the run is sharded, and
+/// night 2 of an incremental run decides them as one run over both nights does: a passage a
+/// published page holds stays there and leaves the new round-up.
+#[test]
+fn passages_decide_alike_across_threads_shards_and_nights() {
+    let fx = Fixture::new();
+    let (n1, n2) = passage_nights(&fx);
+    let one = fx.path("one");
+    let out = fx.dedup(&[&n1, &n2], &one, &["--threads", "1"]).success();
+    assert_eq!(holders(&out, PASSAGE_EN[0]), ["article-p"]);
+    assert_eq!(holders(&out, &passage_zh()[0]), ["article-q"]);
+    let two = fx.path("two");
+    fx.dedup(&[&n1, &n2], &two, &["--threads", "2"]).success();
+    assert!(
+        outputs_of(&one) == outputs_of(&two),
+        "threads change the outputs"
+    );
+
+    // sign ×3 → cluster → emit ×3.
+    let (work, sharded) = (fx.path("work"), fx.path("sharded"));
+    for i in 1..=3 {
+        let shard = format!("{i}/3");
+        canon(&[
+            "sign".as_ref(),
+            "--shard".as_ref(),
+            shard.as_ref(),
+            "--work".as_ref(),
+            work.as_os_str(),
+            n1.as_os_str(),
+            n2.as_os_str(),
+        ]);
+    }
+    canon(&["cluster".as_ref(), "--work".as_ref(), work.as_os_str()]);
+    for i in 1..=3 {
+        let shard = format!("{i}/3");
+        canon(&[
+            "emit".as_ref(),
+            "--shard".as_ref(),
+            shard.as_ref(),
+            "--work".as_ref(),
+            work.as_os_str(),
+            "--out".as_ref(),
+            sharded.as_os_str(),
+        ]);
+    }
+    for ((name, a), (_, b)) in outputs_of(&one).iter().zip(outputs_of(&sharded).iter()) {
+        assert!(
+            a == b,
+            "{name} differs between dedup and the sharded stages"
+        );
+    }
+
+    // Night 1, then night 2 on its index, against one run with night 1 published.
+    let state = fx.path("state");
+    let idx = ["--index", state.to_str().unwrap()];
+    fx.dedup(&[&n1], &fx.path("o1"), &idx).success();
+    let o2 = fx.dedup(&[&n2], &fx.path("o2"), &idx).success();
+    let both = fx
+        .dedup(
+            &[&n1, &n2],
+            &fx.path("both"),
+            &["--published", n1.to_str().unwrap()],
+        )
+        .success();
+    for id in ["roundup-p", "article-q", "roundup-q0", "roundup-q1"] {
+        assert_eq!(o2.text(id), both.text(id), "{id}");
+    }
+    assert!(!has_paragraph(o2.text("roundup-p"), PASSAGE_EN[0]));
+    assert_eq!(holders(&o2, &passage_zh()[0]), ["article-q"]);
+    let e = explain(&fx.path("o2"), "roundup-p");
+    assert!(e.contains("passage kept once, in article-p"), "{e}");
+}
