@@ -24,7 +24,7 @@ const B2: u64 = mul(BASE, BASE);
 const B3: u64 = mul(B2, BASE);
 const B4: u64 = mul(B2, B2);
 
-/// `x mod P` for `x < 2¹²⁸` that is a sum of a few products of values below 2⁶¹ and 2²².
+/// `x mod P` for `x < 2¹²⁸` that is a sum of a few products of values below 2⁶¹ and 2³³.
 const fn reduce(x: u128) -> u64 {
     // x = hi·2⁶¹ + lo ≡ hi + lo (mod P); twice, as hi can exceed 2⁶¹ after the first fold.
     let x = (x & P as u128) + (x >> 61);
@@ -55,39 +55,54 @@ fn pow(mut n: u64) -> u64 {
     r
 }
 
-/// The stream hash of one paragraph key (UTF-8), over its characters: `Σ (cᵢ+1)·B^(n−1−i)`.
+/// The stream hash of one paragraph key (UTF-8), over its characters: `Σ (cᵢ+1)·B^(n−1−i)`,
+/// where `cᵢ` is the i-th character's UTF-8 bytes read as a big-endian number (below 2³²;
+/// one digit per character, so that the length that joins keys is [`crate::tables::Tables`]'
+/// character count). The bytes are read as they are, without decoding or validating them
+/// (a key is valid UTF-8 by construction; a continuation byte only extends the current
+/// digit).
 ///
 /// Four characters per step, so that the chain of dependent multiplications is a quarter as
-/// long (character values are below 2²², their products with powers of the base below 2⁸³,
-/// and five such terms fit in 128 bits before one reduction).
+/// long (digits are below 2³², their products with powers of the base below 2⁹³, and five
+/// such terms fit in 128 bits before one reduction).
 pub(crate) fn paragraph(key: &[u8]) -> u64 {
-    let key = String::from_utf8_lossy(key);
-    let mut chars = key.chars().map(|c| u64::from(c) + 1);
     let mut h = 0u64;
-    loop {
-        let Some(a) = chars.next() else { return h };
-        let Some(b) = chars.next() else {
-            return reduce(h as u128 * BASE as u128 + a as u128);
-        };
-        let Some(c) = chars.next() else {
-            return reduce(h as u128 * B2 as u128 + a as u128 * BASE as u128 + b as u128);
-        };
-        let Some(d) = chars.next() else {
-            return reduce(
-                h as u128 * B3 as u128
-                    + a as u128 * B2 as u128
-                    + b as u128 * BASE as u128
-                    + c as u128,
-            );
-        };
-        h = reduce(
-            h as u128 * B4 as u128
-                + a as u128 * B3 as u128
-                + b as u128 * B2 as u128
-                + c as u128 * BASE as u128
-                + d as u128,
-        );
+    let mut digits = [0u64; 4];
+    let mut n = 0;
+    let mut cur: Option<u64> = None;
+    for &b in key {
+        if b & 0xC0 == 0x80 {
+            // A continuation byte: part of the current character.
+            cur = Some((cur.unwrap_or(0) << 8) | u64::from(b));
+            continue;
+        }
+        if let Some(c) = cur {
+            digits[n] = c + 1;
+            n += 1;
+            if n == 4 {
+                h = step4(h, &digits);
+                n = 0;
+            }
+        }
+        cur = Some(u64::from(b));
     }
+    if let Some(c) = cur {
+        digits[n] = c + 1;
+        n += 1;
+    }
+    digits[..n].iter().fold(h, |h, &d| reduce(h as u128 * BASE as u128 + d as u128))
+}
+
+/// `h·B⁴ + d₀·B³ + d₁·B² + d₂·B + d₃ mod P`.
+#[inline]
+fn step4(h: u64, d: &[u64; 4]) -> u64 {
+    reduce(
+        h as u128 * B4 as u128
+            + d[0] as u128 * B3 as u128
+            + d[1] as u128 * B2 as u128
+            + d[2] as u128 * BASE as u128
+            + d[3] as u128,
+    )
 }
 
 /// The stream hash of several paragraph keys joined, built from their [`paragraph`] hashes
@@ -167,7 +182,11 @@ mod tests {
 
         #[test]
         fn the_hash_is_the_polynomial(s in "\\PC{0,20}") {
-            let slow = s.chars().fold(0u64, |h, c| reduce(h as u128 * BASE as u128 + (u64::from(c) + 1) as u128));
+            let digit = |c: char| {
+                let mut buf = [0u8; 4];
+                c.encode_utf8(&mut buf).bytes().fold(0u64, |d, b| (d << 8) | u64::from(b)) + 1
+            };
+            let slow = s.chars().fold(0u64, |h, c| reduce(h as u128 * BASE as u128 + digit(c) as u128));
             prop_assert_eq!(paragraph(s.as_bytes()), slow);
         }
     }
