@@ -25,6 +25,11 @@ use super::NFKC;
 /// ASCII bytes take a fast path; the NFKC check runs only on a text holding a non-ASCII
 /// character outside the common ranges NFKC leaves alone ([`nfkc_letter_stable`]).
 pub fn noise(text: &str) -> u32 {
+    noise_with(text, true)
+}
+
+/// [`noise`], with or without the short path for Han text (the tests check they agree).
+fn noise_with(text: &str, han_path: bool) -> u32 {
     let b = text.as_bytes();
     let mut n = 0u32;
     let mut prev_upper = false;
@@ -48,6 +53,17 @@ pub fn noise(text: &str) -> u32 {
             } else if !matches!(x, b' ' | b'\t' | b'\r') {
                 n += 1; // control character
             }
+            continue;
+        }
+        if han_path && (0xE4..=0xE9).contains(&x) && i + 2 < b.len() {
+            // U+4000–U+9FFF (Han, Yijing symbols), most of a Chinese page: stable under NFKC,
+            // never invisible, a control, uppercase or whitespace; decoded by hand.
+            let c = u32::from(x & 0x0F) << 12
+                | u32::from(b[i + 1] & 0x3F) << 6
+                | u32::from(b[i + 2] & 0x3F);
+            prev_upper = false;
+            last = char::from_u32(c).unwrap_or(last);
+            i += 3;
             continue;
         }
         let c = text[i..].chars().next().expect("a char boundary");
@@ -126,7 +142,15 @@ fn not_nfkc(text: &str) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::noise;
+    use super::{noise, noise_with};
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_han_path_counts_as_the_general_one(s in "[a-zA-Z \n.,\u{4E00}-\u{4E20}\u{4DC0}\u{FF21}\u{200B}\u{3000}-\u{3040}]{0,40}") {
+            prop_assert_eq!(noise_with(&s, true), noise_with(&s, false));
+        }
+    }
 
     #[test]
     fn clean_text_has_no_noise() {
@@ -160,5 +184,9 @@ mod tests {
         assert_eq!(noise("a heading\nThe text"), 0);
         assert_eq!(noise("a paragraph\n\nanother"), 0);
         assert_eq!(noise("中文句子\u{200B}\n继续"), 2);
+        // Han text takes a short path: the same counts.
+        assert_eq!(noise("中文\n继续"), 1);
+        assert_eq!(noise("中文。\n继续"), 0);
+        assert_eq!(noise("中ＡＢ文"), 3);
     }
 }
