@@ -133,7 +133,7 @@ pub fn summary(r: &Report, cfg: &Config, verbose: bool) -> String {
         let first = &r.invalid.first[0];
         let _ = writeln!(
             s,
-            "canon: {}, first at {}: {}",
+            "canon: warning: {}, first at {}: {}",
             count(r.invalid.count, "invalid record", "invalid records"),
             first.source,
             first.error
