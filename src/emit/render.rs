@@ -42,6 +42,9 @@ struct Rendered {
     line: Vec<u8>,
     text_bytes: u64,
     paragraphs: u64,
+    /// What repair removed, when the text was read for the line (a kept, repaired page):
+    /// the explain line takes it rather than reading the text again.
+    repair_text: Option<Vec<String>>,
 }
 
 impl Renderer<'_> {
@@ -54,8 +57,8 @@ impl Renderer<'_> {
         let mut b = Block::default();
         let mut explain = Vec::new();
         for i in docs {
-            self.explain(i, &mut explain);
-            let r = self.render(i)?;
+            let mut r = self.render(i)?;
+            self.explain(i, r.repair_text.take(), &mut explain);
             if r.canonical {
                 b.canon_docs.push((i, r.line.len()));
                 b.canon.extend_from_slice(&r.line);
@@ -72,7 +75,7 @@ impl Renderer<'_> {
     }
 
     /// Appends the explain line of document `i`: its fate and what was removed from it.
-    fn explain(&self, i: usize, out: &mut Vec<u8>) {
+    fn explain(&self, i: usize, repair_text: Option<Vec<String>>, out: &mut Vec<u8>) {
         let (t, dec) = (self.tables, self.decided);
         let d = &t.docs[i];
         let ctx = self.ctx;
@@ -96,12 +99,14 @@ impl Renderer<'_> {
                 Removal::Cut { chars } => (e.line, "cut".into(), chars),
             })
             .collect();
-        // The removed text itself, read again only for the pages repair changed.
-        let repair_text = if events.is_empty() {
-            Vec::new()
-        } else {
-            ctx.with_text(d, |text| removed_texts(text, events, d, t))
-                .unwrap_or_default()
+        // The removed text itself: from the canonical line's reading of the page, or read
+        // again for a dropped page that repair changed.
+        let repair_text = match repair_text {
+            Some(r) => r,
+            None if events.is_empty() => Vec::new(),
+            None => ctx
+                .with_text(d, |text| removed_texts(text, events, d, t))
+                .unwrap_or_default(),
         };
         let boilerplate = d
             .paras
@@ -173,6 +178,7 @@ impl Renderer<'_> {
                 line: out,
                 text_bytes: 0,
                 paragraphs: 0,
+                repair_text: None,
             });
         }
         let dups: Vec<&str> = dec
@@ -202,18 +208,22 @@ impl Renderer<'_> {
             message: "record changed while canon was running".into(),
         };
         let fields = &ctx.cfg.options.fields;
-        let (text_bytes, paragraphs) = match ctx.files[d.file as usize].format {
+        let events = &t.events[d.events.clone()];
+        let removed = |text: &str| {
+            (!events.is_empty()).then(|| removed_texts(text, events, d, t))
+        };
+        let (text_bytes, paragraphs, repair_text) = match ctx.files[d.file as usize].format {
             Format::Jsonl => jsonl::with_line(&data[d.span.clone()], fields, |rec, _| {
                 let (rec, raw) = rec.map_err(|_| changed())?;
                 let (text, n) = self.kept_text(&rec.text, d).ok_or_else(changed)?;
                 output::splice_jsonl(&mut line, raw, rec.text_span.clone(), &text, &info);
-                Ok((text.len() as u64, n))
+                Ok((text.len() as u64, n, removed(&rec.text)))
             })?,
             _ => {
                 let text = utf8_lossy(&data[d.span.clone()]);
                 let (kept, n) = self.kept_text(&text, d).ok_or_else(changed)?;
                 output::plain_line(&mut line, &d.id, d.url.as_deref(), &kept, &info);
-                (kept.len() as u64, n)
+                (kept.len() as u64, n, removed(&text))
             }
         };
         Ok(Rendered {
@@ -221,6 +231,7 @@ impl Renderer<'_> {
             line,
             text_bytes,
             paragraphs,
+            repair_text,
         })
     }
 
