@@ -1,0 +1,348 @@
+//! Streaming a compressed input or a stream into its temporary file ([`spool`]) so that
+//! neither disk nor memory grows with a hostile record: a JSON line or text page over
+//! `--max-doc-bytes` is skipped while it is decompressed and leaves a short placeholder
+//! ([`Skipped`]) that pass 1 reports as the too-large record it was, at its own line; and an
+//! input is stopped if it expands absurdly (`--max-ratio`) or the run's inputs decompress to
+//! more than `--max-decompressed`.
+
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use super::Format;
+use crate::error::{Error, Result};
+
+/// The expansion ratio is checked only once an input has decompressed to this many bytes: a
+/// small file of zeros costs nothing, and by then a real file's ratio has settled.
+pub const RATIO_MIN_BYTES: u64 = 64 << 20;
+
+/// What the temporary file holds in place of a skipped record: one line, so that the lines
+/// after it keep their numbers.
+pub const PLACEHOLDER: &[u8] = b"(record over --max-doc-bytes, skipped while decompressing)";
+
+/// A record skipped while decompressing: its placeholder's offset in the temporary file and
+/// its length as pass 1 measures a record (a JSON line without its line end, a whole page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Skipped {
+    /// Offset of the placeholder (the record's first byte in the temporary file).
+    pub at: usize,
+    /// The record's length in bytes.
+    pub bytes: u64,
+}
+
+/// The limits on decompressing the inputs of one run, shared by the files opened in parallel.
+#[derive(Debug)]
+pub struct Limits {
+    /// `--max-doc-bytes`: longer JSON lines and text pages are skipped while decompressing.
+    pub max_doc_bytes: usize,
+    /// `--max-ratio` (0: no check).
+    pub max_ratio: u64,
+    /// `--max-decompressed`, or the free space of the output directory's file system.
+    pub max_decompressed: u64,
+    /// Bytes decompressed so far, all inputs together.
+    used: AtomicU64,
+}
+
+impl Limits {
+    /// Limits for a run writing its temporary files to `tmp_dir`; `max_decompressed: None`
+    /// takes the free space there (no limit if it cannot be told).
+    pub fn new(
+        max_doc_bytes: usize,
+        max_ratio: u64,
+        max_decompressed: Option<u64>,
+        tmp_dir: &Path,
+    ) -> Limits {
+        Limits {
+            max_doc_bytes,
+            max_ratio,
+            max_decompressed: max_decompressed
+                .unwrap_or_else(|| free_space(tmp_dir).unwrap_or(u64::MAX)),
+            used: AtomicU64::new(0),
+        }
+    }
+
+    /// No limits but `--max-doc-bytes` (tests, tools).
+    pub fn unlimited(max_doc_bytes: usize) -> Limits {
+        Limits {
+            max_doc_bytes,
+            max_ratio: 0,
+            max_decompressed: u64::MAX,
+            used: AtomicU64::new(0),
+        }
+    }
+}
+
+/// Bytes an unprivileged process may still write on the file system of `dir`.
+fn free_space(dir: &Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+        // SAFETY: `statvfs` is plain old data, for which all zeroes is a valid value.
+        let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+        // SAFETY: `c` is a NUL-terminated path and `st` a valid place to write the result.
+        if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+            return None;
+        }
+        #[allow(clippy::unnecessary_cast)] // the field types differ between platforms
+        Some((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        None
+    }
+}
+
+/// An input spooled into its temporary file.
+pub(super) struct Spooled {
+    /// The temporary file (unnamed: gone when dropped).
+    pub file: File,
+    /// Bytes decompressed, skipped records included.
+    pub decoded: u64,
+    /// Why decompression stopped early, if it did.
+    pub truncated: Option<String>,
+    /// Records skipped while decompressing, in file order.
+    pub skipped: Vec<Skipped>,
+}
+
+/// The temporary file being written.
+struct Sink<'a> {
+    out: io::BufWriter<File>,
+    /// Bytes in the file.
+    at: u64,
+    tmp_dir: &'a Path,
+}
+
+impl Sink<'_> {
+    fn write(&mut self, b: &[u8]) -> Result<()> {
+        self.out
+            .write_all(b)
+            .map_err(|e| Error::output(self.tmp_dir, e))?;
+        self.at += b.len() as u64;
+        Ok(())
+    }
+
+    /// Drops everything written from offset `to` on (the start of a record being skipped):
+    /// the file never holds more than one record's worth of a skipped record.
+    fn cut(&mut self, to: u64) -> Result<()> {
+        let err = |e| Error::output(self.tmp_dir, e);
+        self.out.flush().map_err(err)?;
+        self.out.get_ref().set_len(to).map_err(err)?;
+        self.out.seek(SeekFrom::Start(to)).map_err(err)?;
+        self.at = to;
+        Ok(())
+    }
+}
+
+/// The record being decompressed: a JSON line, or a text page (the whole file).
+struct Record {
+    /// Offset of its first byte in the temporary file.
+    start: u64,
+    /// Its bytes so far.
+    len: u64,
+    /// Only whitespace so far (a blank line is no record).
+    blank: bool,
+    /// Its last byte so far (a `\r` before the line end is not part of it).
+    last: u8,
+    /// Over the limit: its bytes are counted, no longer written.
+    skipping: bool,
+}
+
+impl Record {
+    fn at(start: u64) -> Record {
+        Record {
+            start,
+            len: 0,
+            blank: true,
+            last: 0,
+            skipping: false,
+        }
+    }
+
+    fn add(&mut self, b: &[u8]) {
+        if let Some(&last) = b.last() {
+            self.len += b.len() as u64;
+            self.last = last;
+            if self.blank {
+                self.blank = b.iter().all(u8::is_ascii_whitespace);
+            }
+        }
+    }
+}
+
+/// Copies what `dec` decompresses from `path` into an unnamed temporary file in `tmp_dir`,
+/// skipping records of `format` over `--max-doc-bytes` (JSON lines, text pages; WET records
+/// are copied whole). `compressed` counts the compressed bytes read (`None` for a plain
+/// stream: no ratio to check). A read error ends the data where it happened (`truncated` says
+/// so); a write error is an output error.
+///
+/// # Errors
+/// The temporary file cannot be written ([`Error::Output`]), or the input expands past
+/// `--max-ratio` or the run's inputs past `--max-decompressed` ([`Error::Expansion`]).
+pub(super) fn spool(
+    mut dec: impl Read,
+    compressed: Option<&Cell<u64>>,
+    format: Format,
+    limits: &Limits,
+    path: &Path,
+    tmp_dir: &Path,
+) -> Result<Spooled> {
+    let tmp = tempfile::tempfile_in(tmp_dir).map_err(|e| Error::output(tmp_dir, e))?;
+    let mut sink = Sink {
+        out: io::BufWriter::with_capacity(1 << 20, tmp),
+        at: 0,
+        tmp_dir,
+    };
+    let mut buf = vec![0u8; 1 << 20];
+    let mut decoded = 0u64;
+    let mut truncated = None;
+    let mut skipped = Vec::new();
+    let mut rec = Record::at(0);
+    // The first bytes of the file: a byte-order mark is not part of the first line.
+    let mut head: Vec<u8> = Vec::with_capacity(3);
+    let max = limits.max_doc_bytes as u64;
+    loop {
+        let n = match dec.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                truncated = Some(if compressed.is_some() {
+                    format!("compressed stream is damaged or truncated after {decoded} decompressed bytes: {e}")
+                } else {
+                    format!("reading stopped after {decoded} bytes: {e}")
+                });
+                break;
+            }
+        };
+        decoded += n as u64;
+        check(limits, n as u64, decoded, compressed, path)?;
+        let b = &buf[..n];
+        if head.len() < 3 {
+            head.extend(b.iter().take(3 - head.len()));
+        }
+        match format {
+            Format::Wet => sink.write(b)?,
+            Format::Text => {
+                rec.add(b);
+                if !rec.skipping {
+                    if rec.len > max {
+                        sink.cut(0)?;
+                        rec.skipping = true;
+                    } else {
+                        sink.write(b)?;
+                    }
+                }
+            }
+            Format::Jsonl => {
+                let bom = head == b"\xEF\xBB\xBF";
+                let mut b = b;
+                loop {
+                    let nl = memchr::memchr(b'\n', b);
+                    let seg = &b[..nl.unwrap_or(b.len())];
+                    rec.add(seg);
+                    if !rec.skipping {
+                        sink.write(seg)?;
+                        // Over the limit whatever the line end (`\r`) and byte-order mark.
+                        if rec.len > max + 4 {
+                            sink.cut(rec.start)?;
+                            rec.skipping = true;
+                        }
+                    }
+                    let Some(i) = nl else { break };
+                    end_line(&mut rec, &mut sink, &mut skipped, bom, true)?;
+                    b = &b[i + 1..];
+                }
+            }
+        }
+    }
+    match format {
+        Format::Jsonl => end_line(&mut rec, &mut sink, &mut skipped, head == b"\xEF\xBB\xBF", false)?,
+        Format::Text if rec.skipping => {
+            sink.write(PLACEHOLDER)?;
+            skipped.push(Skipped {
+                at: 0,
+                bytes: rec.len,
+            });
+        }
+        _ => {}
+    }
+    let file = sink
+        .out
+        .into_inner()
+        .map_err(|e| Error::output(tmp_dir, e.into_error()))?;
+    Ok(Spooled {
+        file,
+        decoded,
+        truncated,
+        skipped,
+    })
+}
+
+/// Ends the JSON line `rec` (at a line end if `newline`, else at the end of the data): a
+/// skipped line leaves its placeholder, then the next line starts.
+fn end_line(
+    rec: &mut Record,
+    sink: &mut Sink,
+    skipped: &mut Vec<Skipped>,
+    bom: bool,
+    newline: bool,
+) -> Result<()> {
+    if rec.skipping && !rec.blank {
+        // Measured as `super::lines` measures a record: without `\r` and byte-order mark.
+        let bytes = rec.len - u64::from(rec.last == b'\r') - if rec.start == 0 && bom { 3 } else { 0 };
+        skipped.push(Skipped {
+            at: rec.start as usize,
+            bytes,
+        });
+        sink.write(PLACEHOLDER)?;
+    }
+    if newline {
+        sink.write(b"\n")?;
+    }
+    *rec = Record::at(sink.at);
+    Ok(())
+}
+
+/// Counts `n` more decompressed bytes (`decoded` in this input) against the run's limits.
+fn check(
+    limits: &Limits,
+    n: u64,
+    decoded: u64,
+    compressed: Option<&Cell<u64>>,
+    path: &Path,
+) -> Result<()> {
+    let used = limits.used.fetch_add(n, Relaxed) + n;
+    let read = compressed.map(Cell::get);
+    let at = match read {
+        Some(c) => format!("compressed offset {c}, decompressed offset {decoded}"),
+        None => format!("byte offset {decoded}"),
+    };
+    if used > limits.max_decompressed {
+        return Err(Error::Expansion {
+            path: path.to_path_buf(),
+            message: format!(
+                "the run's compressed inputs and streams decompress to more than --max-decompressed {} bytes (stopped at {at} of this input): give a larger --max-decompressed, or more disk",
+                limits.max_decompressed
+            ),
+        });
+    }
+    if let Some(c) = read {
+        if limits.max_ratio > 0
+            && decoded >= RATIO_MIN_BYTES
+            && decoded > limits.max_ratio.saturating_mul(c)
+        {
+            return Err(Error::Expansion {
+                path: path.to_path_buf(),
+                message: format!(
+                    "decompression bomb: {c} compressed bytes expand to {decoded} bytes, over {}:1 (stopped at {at}; --max-ratio sets the limit, 0 turns it off)",
+                    limits.max_ratio
+                ),
+            });
+        }
+    }
+    Ok(())
+}
