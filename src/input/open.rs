@@ -189,11 +189,10 @@ pub fn open(file: &InputFile, tmp_dir: &Path, mode: ReadMode, limits: &Limits) -
         Compression::None => plain(map(&f, path)?),
         Compression::Gzip | Compression::Zstd => {
             let read = Cell::new(0);
-            let counted = Counted {
-                inner: f,
+            let reader = Consumed {
+                inner: io::BufReader::with_capacity(1 << 20, f),
                 bytes: &read,
             };
-            let reader = io::BufReader::with_capacity(1 << 20, counted);
             let dec = decoder(reader, file.compression, path)?;
             let s = spool(dec, Some(&read), file.format, limits, path, tmp_dir)?;
             Opened {
@@ -261,10 +260,18 @@ fn open_stream(
         c => c,
     };
     let compressed = compression != Compression::None;
-    let dec = decoder(&mut reader, compression, path)?;
+    let consumed = Cell::new(0);
+    let dec = decoder(
+        Consumed {
+            inner: &mut reader,
+            bytes: &consumed,
+        },
+        compression,
+        path,
+    )?;
     let s = spool(
         dec,
-        compressed.then_some(&read),
+        compressed.then_some(&consumed),
         file.format,
         limits,
         path,
@@ -297,6 +304,31 @@ impl<R: Read> Read for Counted<'_, R> {
         let n = self.inner.read(buf)?;
         self.bytes.set(self.bytes.get() + n as u64);
         Ok(n)
+    }
+}
+
+/// A buffered reader that counts the bytes its reader consumes: the compressed bytes a
+/// decoder has used, for the expansion ratio (counting reads would run up to a buffer ahead).
+struct Consumed<'a, R> {
+    inner: R,
+    bytes: &'a Cell<u64>,
+}
+
+impl<R: io::BufRead> Read for Consumed<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.set(self.bytes.get() + n as u64);
+        Ok(n)
+    }
+}
+
+impl<R: io::BufRead> io::BufRead for Consumed<'_, R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, n: usize) {
+        self.bytes.set(self.bytes.get() + n as u64);
+        self.inner.consume(n);
     }
 }
 

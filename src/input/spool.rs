@@ -18,6 +18,11 @@ use crate::error::{Error, Result};
 /// small file of zeros costs nothing, and by then a real file's ratio has settled.
 pub const RATIO_MIN_BYTES: u64 = 64 << 20;
 
+/// Records are skipped only past this many bytes too: shorter ones are written, and pass 1
+/// finds them too large as it finds a plain file's (a placeholder is never longer than what it
+/// replaces).
+const SKIP_MIN_BYTES: u64 = 64 << 10;
+
 /// What the temporary file holds in place of a skipped record: one line, so that the lines
 /// after it keep their numbers.
 pub const PLACEHOLDER: &[u8] = b"(record over --max-doc-bytes, skipped while decompressing)";
@@ -203,7 +208,8 @@ pub(super) fn spool(
     let mut rec = Record::at(0);
     // The first bytes of the file: a byte-order mark is not part of the first line.
     let mut head: Vec<u8> = Vec::with_capacity(3);
-    let max = limits.max_doc_bytes as u64;
+    // Over the limit whatever the line end (`\r`) and byte-order mark: 4 bytes of slack.
+    let max = (limits.max_doc_bytes as u64 + 4).max(SKIP_MIN_BYTES);
     loop {
         let n = match dec.read(&mut buf) {
             Ok(0) => break,
@@ -246,8 +252,7 @@ pub(super) fn spool(
                     rec.add(seg);
                     if !rec.skipping {
                         sink.write(seg)?;
-                        // Over the limit whatever the line end (`\r`) and byte-order mark.
-                        if rec.len > max + 4 {
+                        if rec.len > max {
                             sink.cut(rec.start)?;
                             rec.skipping = true;
                         }
@@ -338,8 +343,9 @@ fn check(
             return Err(Error::Expansion {
                 path: path.to_path_buf(),
                 message: format!(
-                    "decompression bomb: {c} compressed bytes expand to {decoded} bytes, over {}:1 (stopped at {at}; --max-ratio sets the limit, 0 turns it off)",
-                    limits.max_ratio
+                    "expands more than {}:1 (--max-ratio), stopped as a decompression bomb at compressed offset {c}, decompressed offset {decoded} ({}:1; --max-ratio 0 turns the check off)",
+                    limits.max_ratio,
+                    decoded / c.max(1)
                 ),
             });
         }

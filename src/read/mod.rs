@@ -85,6 +85,7 @@ pub(crate) fn stage(
             .or_default() += 1;
         inputs.bytes_on_disk += o.disk_bytes;
         inputs.bytes_decompressed += o.decoded;
+        inputs.bytes_skipped += o.skipped.iter().map(|s| s.bytes).sum::<u64>();
         inputs.wet_other_records += s.other_records;
         for (k, v) in &s.other_types {
             *inputs.wet_skipped_types.entry(k.clone()).or_default() += v;
