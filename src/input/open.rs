@@ -227,12 +227,7 @@ fn decoder<'a>(
 /// `tmp_dir`, decompressing it if its name or its first bytes say it is gzip or zstd (so that
 /// `zcat dump.gz | canon dedup -` and `canon dedup - < dump.gz` both work). Its stamp is the
 /// bytes read: a stream is never checked again, as it is not read again.
-fn open_stream(
-    r: impl Read,
-    file: &InputFile,
-    tmp_dir: &Path,
-    limits: &Limits,
-) -> Result<Opened> {
+fn open_stream(r: impl Read, file: &InputFile, tmp_dir: &Path, limits: &Limits) -> Result<Opened> {
     let path = &file.path;
     let read = Cell::new(0);
     let mut counted = Counted {

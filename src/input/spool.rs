@@ -265,7 +265,13 @@ pub(super) fn spool(
         }
     }
     match format {
-        Format::Jsonl => end_line(&mut rec, &mut sink, &mut skipped, head == b"\xEF\xBB\xBF", false)?,
+        Format::Jsonl => end_line(
+            &mut rec,
+            &mut sink,
+            &mut skipped,
+            head == b"\xEF\xBB\xBF",
+            false,
+        )?,
         Format::Text if rec.skipping => {
             sink.write(PLACEHOLDER)?;
             skipped.push(Skipped {
@@ -298,7 +304,8 @@ fn end_line(
 ) -> Result<()> {
     if rec.skipping && !rec.blank {
         // Measured as `super::lines` measures a record: without `\r` and byte-order mark.
-        let bytes = rec.len - u64::from(rec.last == b'\r') - if rec.start == 0 && bom { 3 } else { 0 };
+        let bytes =
+            rec.len - u64::from(rec.last == b'\r') - if rec.start == 0 && bom { 3 } else { 0 };
         skipped.push(Skipped {
             at: rec.start as usize,
             bytes,
