@@ -139,6 +139,13 @@ impl Opened {
         }
     }
 
+    /// The offset in the decompressed file of offset `at` of `data` (they differ after a
+    /// record skipped while decompressing).
+    pub fn real_offset(&self, at: usize) -> u64 {
+        let i = self.skipped.partition_point(|s| s.at < at);
+        at as u64 + self.skipped[..i].iter().map(|s| s.removed).sum::<u64>()
+    }
+
     /// The length of the record skipped while decompressing whose placeholder starts at
     /// offset `at` of `data`, if one does.
     pub fn skipped_at(&self, at: usize) -> Option<u64> {

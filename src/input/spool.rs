@@ -28,14 +28,24 @@ const SKIP_MIN_BYTES: u64 = 64 << 10;
 pub const PLACEHOLDER: &[u8] = b"(record over --max-doc-bytes, skipped while decompressing)";
 
 /// A record skipped while decompressing: its placeholder's offset in the temporary file and
-/// its length as pass 1 measures a record (a JSON line without its line end, a whole page).
+/// its length as pass 1 measures a record (a JSON line without its line end, a whole page, a
+/// WET record's body).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Skipped {
-    /// Offset of the placeholder (the record's first byte in the temporary file).
+    /// Offset of the placeholder in the temporary file (where the JSON line or page starts;
+    /// a WET record's body, after its header).
     pub at: usize,
     /// The record's length in bytes.
     pub bytes: u64,
+    /// Bytes of the decompressed file it took that the temporary file does not have: the
+    /// record and its line end, less the placeholder (and for WET the shorter
+    /// `Content-Length`). Maps an offset in the temporary file back to the decompressed one.
+    pub removed: u64,
 }
+
+/// A WET header block longer than this is not followed: the rest of the file is copied as it
+/// is (`wet::scan` then finds what is wrong with it).
+const WET_HEADER_MAX: usize = 1 << 20;
 
 /// The limits on decompressing the inputs of one run, shared by the files opened in parallel.
 #[derive(Debug)]
@@ -206,6 +216,7 @@ pub(super) fn spool(
     let mut truncated = None;
     let mut skipped = Vec::new();
     let mut rec = Record::at(0);
+    let mut wet = Wet::Gap;
     // The first bytes of the file: a byte-order mark is not part of the first line.
     let mut head: Vec<u8> = Vec::with_capacity(3);
     // Over the limit whatever the line end (`\r`) and byte-order mark: 4 bytes of slack.
@@ -231,7 +242,7 @@ pub(super) fn spool(
             head.extend(b.iter().take(3 - head.len()));
         }
         match format {
-            Format::Wet => sink.write(b)?,
+            Format::Wet => wet.feed(b, &mut sink, &mut skipped, max)?,
             Format::Text => {
                 rec.add(b);
                 if !rec.skipping {
@@ -277,9 +288,11 @@ pub(super) fn spool(
             skipped.push(Skipped {
                 at: 0,
                 bytes: rec.len,
+                removed: rec.len - PLACEHOLDER.len() as u64,
             });
         }
-        _ => {}
+        Format::Wet => wet.end(&mut sink)?,
+        Format::Text => {}
     }
     let file = sink
         .out
@@ -309,6 +322,7 @@ fn end_line(
         skipped.push(Skipped {
             at: rec.start as usize,
             bytes,
+            removed: rec.len - PLACEHOLDER.len() as u64,
         });
         sink.write(PLACEHOLDER)?;
     }
@@ -316,6 +330,159 @@ fn end_line(
         sink.write(b"\n")?;
     }
     *rec = Record::at(sink.at);
+    Ok(())
+}
+
+/// Where a WET file being decompressed is, to skip the body of a record over the limit. A
+/// skipped record keeps its header, with `Content-Length` the placeholder's, and gets the
+/// placeholder for body: `wet::scan` finds it where it was, with its type, id and URL.
+enum Wet {
+    /// Between records (line ends).
+    Gap,
+    /// In a header block starting at `start` in the temporary file.
+    Header { start: u64, buf: Vec<u8> },
+    /// In a body, `left` more bytes to copy.
+    Body { left: u64 },
+    /// In a body over the limit: `left` more bytes to count (see [`Wet::Skip`]'s use).
+    Skip {
+        start: u64,
+        header: Vec<u8>,
+        len: u64,
+        left: u64,
+        at: u64,
+    },
+    /// In something `wet::scan` resynchronizes over: the rest is copied as it is.
+    Copy,
+}
+
+impl Wet {
+    fn feed(
+        &mut self,
+        mut b: &[u8],
+        sink: &mut Sink,
+        skipped: &mut Vec<Skipped>,
+        max: u64,
+    ) -> Result<()> {
+        while !b.is_empty() {
+            match self {
+                Wet::Copy => {
+                    sink.write(b)?;
+                    return Ok(());
+                }
+                Wet::Gap => {
+                    let k = b
+                        .iter()
+                        .position(|&c| c != b'\r' && c != b'\n')
+                        .unwrap_or(b.len());
+                    sink.write(&b[..k])?;
+                    b = &b[k..];
+                    if !b.is_empty() {
+                        *self = Wet::Header {
+                            start: sink.at,
+                            buf: Vec::new(),
+                        };
+                    }
+                }
+                Wet::Header { start, buf } => {
+                    let nl = memchr::memchr(b'\n', b);
+                    let k = nl.map_or(b.len(), |i| i + 1);
+                    buf.extend_from_slice(&b[..k]);
+                    sink.write(&b[..k])?;
+                    b = &b[k..];
+                    let warc = b"WARC/".starts_with(&buf[..buf.len().min(5)]);
+                    if !warc || buf.len() > WET_HEADER_MAX {
+                        *self = Wet::Copy;
+                        continue;
+                    }
+                    if nl.is_none() || !(buf.ends_with(b"\n\n") || buf.ends_with(b"\n\r\n")) {
+                        continue;
+                    }
+                    let len = super::wet::headers(buf, 0).and_then(|h| h.content_length);
+                    *self = match len {
+                        None => Wet::Copy,
+                        Some(len) if len as u64 > max => {
+                            let start = *start;
+                            let header = std::mem::take(buf);
+                            sink.cut(start)?;
+                            write_header(sink, &header)?;
+                            let at = sink.at;
+                            sink.write(PLACEHOLDER)?;
+                            Wet::Skip {
+                                start,
+                                header,
+                                len: len as u64,
+                                left: len as u64,
+                                at,
+                            }
+                        }
+                        Some(len) => Wet::Body { left: len as u64 },
+                    };
+                    // A record with an empty body ends here.
+                    if let Wet::Body { left: 0 } = self {
+                        *self = Wet::Gap;
+                    }
+                }
+                Wet::Body { left } => {
+                    let k = (*left).min(b.len() as u64) as usize;
+                    sink.write(&b[..k])?;
+                    b = &b[k..];
+                    *left -= k as u64;
+                    if *left == 0 {
+                        *self = Wet::Gap;
+                    }
+                }
+                Wet::Skip {
+                    start,
+                    header,
+                    len,
+                    left,
+                    at,
+                } => {
+                    let k = (*left).min(b.len() as u64) as usize;
+                    b = &b[k..];
+                    *left -= k as u64;
+                    if *left == 0 {
+                        let kept = (sink.at - *start) as usize;
+                        skipped.push(Skipped {
+                            at: *at as usize,
+                            bytes: *len,
+                            removed: (header.len() as u64 + *len).saturating_sub(kept as u64),
+                        });
+                        *self = Wet::Gap;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// At the end of the data: a body being skipped that the data ends inside is put back as
+    /// its header alone, which `wet::scan` finds runs past the end of the file.
+    fn end(&mut self, sink: &mut Sink) -> Result<()> {
+        if let Wet::Skip { start, header, .. } = self {
+            sink.cut(*start)?;
+            sink.write(header)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes a WET header block with every `Content-Length` the placeholder's.
+fn write_header(sink: &mut Sink, header: &[u8]) -> Result<()> {
+    for line in header.split_inclusive(|&c| c == b'\n') {
+        let name = line.split(|&c| c == b':').next().unwrap_or_default();
+        if line.contains(&b':') && name.eq_ignore_ascii_case(b"Content-Length") {
+            let end: &[u8] = if line.ends_with(b"\r\n") {
+                b"\r\n"
+            } else {
+                b"\n"
+            };
+            sink.write(format!("Content-Length: {}", PLACEHOLDER.len()).as_bytes())?;
+            sink.write(end)?;
+        } else {
+            sink.write(line)?;
+        }
+    }
     Ok(())
 }
 

@@ -248,7 +248,7 @@ pub(crate) fn open_files(
         .par_iter()
         .zip(&opened)
         .map(|(f, o)| match f.format {
-            Format::Wet => wet::scan(&o.data),
+            Format::Wet => wet::scan_opened(o),
             _ => wet::Scan::default(),
         })
         .collect();

@@ -373,6 +373,14 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Tables {
                 let loc = Loc::Record(r.ordinal);
                 match &r.error {
                     Some(msg) => p.invalid(file, r.offset..r.offset, loc, msg.clone()),
+                    // A body skipped while decompressing is a placeholder that knows its length.
+                    None if ctx.opened[file].skipped_at(r.body.start).is_some() => {
+                        let n = ctx.opened[file]
+                            .skipped_at(r.body.start)
+                            .unwrap_or_default();
+                        let msg = too_large(n as usize, ctx.cfg.options.max_doc_bytes);
+                        p.invalid(file, r.body.clone(), loc, msg);
+                    }
                     None if r.body.len() > ctx.cfg.options.max_doc_bytes => {
                         let msg = too_large(r.body.len(), ctx.cfg.options.max_doc_bytes);
                         p.invalid(file, r.body.clone(), loc, msg);

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::fixtures::{urn, warcinfo, wet_record};
 use crate::util::{Fixture, Outcome, Outputs};
 
 const MAX: &str = "1000000";
@@ -183,6 +184,80 @@ fn a_text_page_over_max_doc_bytes_is_skipped_while_decompressing() {
             "{dir}"
         );
     }
+}
+
+/// A WET record (`wet_record` of the fixtures, with a body of `n` copies of `byte`).
+fn wet_big(w: &mut Vec<u8>, n: u32, byte: u8, len: usize) {
+    let body = vec![byte; len];
+    let body = String::from_utf8(body).unwrap();
+    let url = format!("http://x.example/{n}");
+    w.extend(wet_record("conversion", Some(&urn(n)), Some(&url), &body).bytes());
+}
+
+#[test]
+fn a_wet_record_over_max_doc_bytes_is_skipped_while_decompressing() {
+    let fx = Fixture::new();
+    // Records #3 and #5 are over the limit (#5 a `response`, not read); #7's Content-Length
+    // is 10 bytes short; #9 runs past the end of the file.
+    let mut wet = warcinfo().into_bytes();
+    wet_big(&mut wet, 1, b'a', 100);
+    wet_big(&mut wet, 2, b'b', 3 << 20);
+    wet_big(&mut wet, 3, b'c', 200);
+    wet.extend(wet_record("response", None, None, &"r".repeat(2 << 20)).bytes());
+    wet_big(&mut wet, 5, b'd', 300);
+    let mut bad = Vec::new();
+    wet_big(&mut bad, 6, b'e', 2 << 20);
+    let bad = String::from_utf8(bad)
+        .unwrap()
+        .replace("Content-Length: 2097152", "Content-Length: 2097142");
+    wet.extend(bad.bytes());
+    wet_big(&mut wet, 7, b'f', 400);
+    let mut cut = Vec::new();
+    wet_big(&mut cut, 8, b'g', 3 << 20);
+    wet.extend(&cut[..cut.len() / 2]);
+    fx.write("plain/crawl.warc.wet", &wet);
+    fx.write("gz/crawl.warc.wet.gz", gz(|w| w.write_all(&wet).unwrap()));
+    let mut seen = Vec::new();
+    for dir in ["plain", "gz"] {
+        let out = fx.root().join(format!("out-{dir}"));
+        let o = fx
+            .dedup(&[&fx.path(dir)], &out, &["--max-doc-bytes", MAX])
+            .success();
+        let errors: Vec<(String, String)> = o
+            .dropped
+            .iter()
+            .map(|v| {
+                let s = v["source"].as_str().unwrap();
+                let at = s.rsplit_once('#').unwrap().1.to_owned();
+                (at, v["error"].as_str().unwrap().to_owned())
+            })
+            .collect();
+        let kept: Vec<String> = o.canonical.iter().map(|v| o.id_of(v)).collect();
+        assert_eq!(kept, [urn(1), urn(3), urn(5), urn(7)], "{dir}");
+        assert_eq!(errors.len(), 3, "{dir}: {errors:?}");
+        assert_eq!(errors[0].0, "3");
+        assert_eq!(
+            errors[0].1,
+            format!("too large: {} bytes (limit --max-doc-bytes {MAX})", 3 << 20)
+        );
+        assert!(
+            errors[1].1.contains("does not end at a record boundary"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[2].1.contains("runs past the end of the file"),
+            "{errors:?}"
+        );
+        let skipped = o.report["inputs"]["bytes_skipped"].as_u64().unwrap();
+        let want = if dir == "gz" {
+            (3 << 20) + (2 << 20) + (2 << 20) - 10
+        } else {
+            0
+        };
+        assert_eq!(skipped, want, "{dir}");
+        seen.push(errors);
+    }
+    assert_eq!(seen[0], seen[1], "offsets and lengths as in the plain file");
 }
 
 /// A normal line, then one JSON string of `n` zero bytes: a decompression bomb.
