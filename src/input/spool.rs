@@ -526,3 +526,73 @@ fn check(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    /// Spools `input` as `format` with `--max-doc-bytes 10`: (temporary file, skipped).
+    fn spooled(input: &[u8], format: Format) -> (Vec<u8>, Vec<Skipped>) {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = Limits::unlimited(10);
+        let s = spool(input, None, format, &limits, Path::new("x"), dir.path()).unwrap();
+        assert_eq!(s.decoded, input.len() as u64);
+        let mut data = Vec::new();
+        let mut f = s.file;
+        f.seek(SeekFrom::Start(0)).unwrap();
+        f.read_to_end(&mut data).unwrap();
+        (data, s.skipped)
+    }
+
+    #[test]
+    fn long_lines_become_placeholders_on_their_own_lines() {
+        let big = "x".repeat(100_000);
+        let input = format!(
+            "\u{feff}{big}\r\n{{\"a\":1}}\n{}\n\n{big}\r\n{big}",
+            " ".repeat(100_000)
+        );
+        let (data, skipped) = spooled(input.as_bytes(), Format::Jsonl);
+        let p = std::str::from_utf8(PLACEHOLDER).unwrap();
+        // The blank line over the limit is no record: it leaves an empty line.
+        assert_eq!(
+            String::from_utf8(data).unwrap(),
+            format!("{p}\n{{\"a\":1}}\n\n\n{p}\n{p}")
+        );
+        let at: Vec<usize> = skipped.iter().map(|s| s.at).collect();
+        let n = PLACEHOLDER.len();
+        assert_eq!(at, [0, n + 11, 2 * n + 12]);
+        // Measured without `\r` and byte-order mark, as `lines` measures a record.
+        assert!(skipped.iter().all(|s| s.bytes == 100_000), "{skipped:?}");
+        assert_eq!(skipped[0].removed, 100_000 + 3 + 1 - n as u64);
+    }
+
+    #[test]
+    fn a_long_wet_body_keeps_its_header_with_the_placeholder_length() {
+        let body = "b".repeat(100_000);
+        let rec = |id: u32, body: &str| {
+            format!(
+                "WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Record-ID: <{id}>\r\ncontent-length: {}\r\n\r\n{body}\r\n\r\n",
+                body.len()
+            )
+        };
+        let input = rec(1, &body) + &rec(2, "short");
+        let (data, skipped) = spooled(input.as_bytes(), Format::Wet);
+        let p = std::str::from_utf8(PLACEHOLDER).unwrap();
+        let want = format!(
+            "WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Record-ID: <1>\r\nContent-Length: {}\r\n\r\n{p}\r\n\r\n",
+            p.len()
+        ) + &rec(2, "short");
+        assert_eq!(String::from_utf8(data).unwrap(), want);
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped[0].bytes, 100_000);
+        assert_eq!(&want[skipped[0].at..skipped[0].at + p.len()], p);
+    }
+
+    #[test]
+    fn a_long_text_page_is_one_placeholder() {
+        let (data, skipped) = spooled("t".repeat(100_000).as_bytes(), Format::Text);
+        assert_eq!(data, PLACEHOLDER);
+        assert_eq!(skipped[0].bytes, 100_000);
+    }
+}
