@@ -131,8 +131,8 @@ fn records_over_max_doc_bytes_are_skipped_while_decompressing() {
     let skipped: usize = sizes.iter().sum();
     let inputs = [
         ("dump.jsonl", plain.clone()),
-        ("dump.jsonl.gz", gz(|w| dump(w))),
-        ("dump.jsonl.zst", zst(|w| dump(w))),
+        ("dump.jsonl.gz", gz(dump)),
+        ("dump.jsonl.zst", zst(dump)),
     ];
     for (name, bytes) in &inputs {
         let p = fx.write(name, bytes);
