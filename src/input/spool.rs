@@ -41,6 +41,9 @@ pub struct Skipped {
     /// record and its line end, less the placeholder (and for WET the shorter
     /// `Content-Length`). Maps an offset in the temporary file back to the decompressed one.
     pub removed: u64,
+    /// Lines starting `WARC/` inside a skipped WET body: a wrong `Content-Length` may have
+    /// swallowed records that a plain file would have found after it (said in its error).
+    pub warc_lines: u64,
 }
 
 /// A WET header block longer than this is not followed: the rest of the file is copied as it
@@ -289,6 +292,7 @@ pub(super) fn spool(
                 at: 0,
                 bytes: rec.len,
                 removed: rec.len - PLACEHOLDER.len() as u64,
+                warc_lines: 0,
             });
         }
         Format::Wet => wet.end(&mut sink)?,
@@ -323,6 +327,7 @@ fn end_line(
             at: rec.start as usize,
             bytes,
             removed: rec.len - PLACEHOLDER.len() as u64,
+            warc_lines: 0,
         });
         sink.write(PLACEHOLDER)?;
     }
@@ -350,6 +355,9 @@ enum Wet {
         len: u64,
         left: u64,
         at: u64,
+        /// Lines starting `WARC/` seen in the body, and its last 5 bytes so far.
+        warc_lines: u64,
+        tail: Vec<u8>,
     },
     /// In something `wet::scan` resynchronizes over: the rest is copied as it is.
     Copy,
@@ -413,6 +421,8 @@ impl Wet {
                                 len: len as u64,
                                 left: len as u64,
                                 at,
+                                warc_lines: 0,
+                                tail: Vec::new(),
                             }
                         }
                         Some(len) => Wet::Body { left: len as u64 },
@@ -437,8 +447,11 @@ impl Wet {
                     len,
                     left,
                     at,
+                    warc_lines,
+                    tail,
                 } => {
                     let k = (*left).min(b.len() as u64) as usize;
+                    *warc_lines += count_warc_lines(tail, &b[..k]);
                     b = &b[k..];
                     *left -= k as u64;
                     if *left == 0 {
@@ -447,6 +460,7 @@ impl Wet {
                             at: *at as usize,
                             bytes: *len,
                             removed: (header.len() as u64 + *len).saturating_sub(kept as u64),
+                            warc_lines: *warc_lines,
                         });
                         *self = Wet::Gap;
                     }
@@ -465,6 +479,23 @@ impl Wet {
         }
         Ok(())
     }
+}
+
+/// Lines starting `WARC/` in `b`, which follows the bytes whose last 5 are `tail` (updated).
+fn count_warc_lines(tail: &mut Vec<u8>, b: &[u8]) -> u64 {
+    const LINE: &[u8] = b"\nWARC/";
+    let mut joined = std::mem::take(tail);
+    joined.extend_from_slice(&b[..b.len().min(LINE.len() - 1)]);
+    // (Too short to hold a whole line start, `joined` finds only those across the boundary.)
+    let n = memchr::memmem::find_iter(&joined, LINE).count()
+        + memchr::memmem::find_iter(b, LINE).count();
+    let keep = LINE.len() - 1;
+    if b.len() >= keep {
+        tail.extend_from_slice(&b[b.len() - keep..]);
+    } else {
+        tail.extend_from_slice(&joined[joined.len().saturating_sub(keep)..]);
+    }
+    n as u64
 }
 
 /// Writes a WET header block with every `Content-Length` the placeholder's.
@@ -587,6 +618,23 @@ mod tests {
         assert_eq!(skipped.len(), 1);
         assert_eq!(skipped[0].bytes, 100_000);
         assert_eq!(&want[skipped[0].at..skipped[0].at + p.len()], p);
+    }
+
+    #[test]
+    fn warc_lines_are_counted_across_chunks() {
+        let body = b"text\nWARC/1.0\nmore\nWARC/1.0 and\nWARC".repeat(3);
+        for cut in 1..body.len() {
+            let mut tail = Vec::new();
+            let n = count_warc_lines(&mut tail, &body[..cut])
+                + count_warc_lines(&mut tail, &body[cut..]);
+            assert_eq!(n, 6, "cut at {cut}");
+        }
+        let mut tail = Vec::new();
+        let n: u64 = body
+            .iter()
+            .map(|b| count_warc_lines(&mut tail, &[*b]))
+            .sum();
+        assert_eq!(n, 6, "byte by byte");
     }
 
     #[test]

@@ -375,10 +375,17 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Tables {
                     Some(msg) => p.invalid(file, r.offset..r.offset, loc, msg.clone()),
                     // A body skipped while decompressing is a placeholder that knows its length.
                     None if ctx.opened[file].skipped_at(r.body.start).is_some() => {
-                        let n = ctx.opened[file]
-                            .skipped_at(r.body.start)
-                            .unwrap_or_default();
-                        let msg = too_large(n as usize, ctx.cfg.options.max_doc_bytes);
+                        let o = &ctx.opened[file];
+                        let i = o.skipped.partition_point(|s| s.at < r.body.start);
+                        let s = o.skipped[i];
+                        let mut msg = too_large(s.bytes as usize, ctx.cfg.options.max_doc_bytes);
+                        if s.warc_lines > 0 {
+                            // A wrong Content-Length may have swallowed records: say so.
+                            msg += &format!(
+                                "; skipped while decompressing, its body holds {} lines starting `WARC/`, whose records (if they are records) were not read",
+                                s.warc_lines
+                            );
+                        }
                         p.invalid(file, r.body.clone(), loc, msg);
                     }
                     None if r.body.len() > ctx.cfg.options.max_doc_bytes => {
