@@ -186,6 +186,14 @@ struct Opts {
     /// Records larger than this many bytes are invalid ("too large").
     #[arg(long, default_value_t = canon::DEFAULT_MAX_DOC_BYTES, value_name = "BYTES")]
     max_doc_bytes: usize,
+    /// Most bytes the compressed inputs and streams may decompress to, all together (e.g.
+    /// 100G; default: the free space in the output directory): past it the run stops.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_decompressed: Option<u64>,
+    /// A compressed input expanding more than this many times (once past 64 MiB decompressed)
+    /// stops the run as a decompression bomb; 0 turns the check off.
+    #[arg(long, default_value_t = canon::config::DEFAULT_MAX_RATIO, value_name = "N")]
+    max_ratio: u64,
     /// Memory budget (e.g. 2G, 512M): paragraph frequency tables and LSH band columns larger
     /// than a quarter of it are sorted in runs on disk, and input pages are given back once
     /// read. See the README for what the rest needs per document and paragraph.
@@ -371,6 +379,8 @@ fn config(inputs: Vec<PathBuf>, out: PathBuf, args: &Opts) -> Result<Config, Fai
     o.max_doc_bytes = args.max_doc_bytes;
     cfg.run.threads = threads;
     cfg.run.memory = args.memory;
+    cfg.run.max_decompressed = args.max_decompressed;
+    cfg.run.max_ratio = args.max_ratio;
     if args.no_mmap {
         cfg.run.read_mode = canon::input::ReadMode::Buffered;
     }

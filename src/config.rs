@@ -77,6 +77,25 @@ pub struct RunSettings {
     /// Memory budget in bytes (`--memory`): frequency tables and band columns over a quarter
     /// of it are sorted in runs on disk, and input pages are given back once read.
     pub memory: Option<u64>,
+    /// Most bytes the run's compressed inputs and streams may decompress to, all together,
+    /// records skipped while decompressing included (`--max-decompressed`); `None`: the free
+    /// space of the output directory's file system when the inputs are opened.
+    #[serde(default)]
+    pub max_decompressed: Option<u64>,
+    /// A compressed input that decompresses to more than this many times the compressed bytes
+    /// read, once past [`crate::input::RATIO_MIN_BYTES`], stops the run (`--max-ratio`; 0: never).
+    #[serde(default = "default_max_ratio")]
+    pub max_ratio: u64,
+}
+
+/// The default `--max-ratio`: 1000:1. Real JSON Lines compress 3–10×; a dump of one 5 KB page
+/// copied 20,000 times under distinct ids and URLs 120× (gzip -9) to 470× (zstd -19 --long);
+/// one byte repeated, the decompression bomb's favourite, 1,030× with gzip -6 (deflate's
+/// ceiling is 1,032×) and far more with zstd.
+pub const DEFAULT_MAX_RATIO: u64 = 1000;
+
+fn default_max_ratio() -> u64 {
+    DEFAULT_MAX_RATIO
 }
 
 /// The default `--max-doc-bytes`: 64 MiB, far above any real page, small enough that one
@@ -182,6 +201,8 @@ impl Default for RunSettings {
             threads: 0,
             read_mode: ReadMode::Mmap,
             memory: None,
+            max_decompressed: None,
+            max_ratio: DEFAULT_MAX_RATIO,
         }
     }
 }

@@ -26,6 +26,15 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A compressed input or a stream decompresses to more than the run allows (a
+    /// decompression bomb, `--max-ratio`, `--max-decompressed`): the run stops.
+    #[error("{}: {message}", path.display())]
+    Expansion {
+        /// The input.
+        path: PathBuf,
+        /// How far it got, in compressed and decompressed bytes, and which limit it broke.
+        message: String,
+    },
     /// A record could not be read and `--strict` was given.
     #[error("{location}: {message}")]
     Invalid {

@@ -85,6 +85,10 @@ pub struct Inputs {
     pub bytes_on_disk: u64,
     /// Bytes after decompression.
     pub bytes_decompressed: u64,
+    /// Of those, the bytes of records over `--max-doc-bytes` skipped while decompressing
+    /// (never written to the temporary copy).
+    #[serde(default)]
+    pub bytes_skipped: u64,
     /// WARC records that are not `conversion` records (`warcinfo`, …).
     pub wet_other_records: u64,
     /// Those records by `WARC-Type`: canon reads the extracted text of WET `conversion`

@@ -247,6 +247,7 @@ fn load_signs(work: &Path) -> Result<Merged> {
         }
         m.inputs.bytes_on_disk += s.inputs.bytes_on_disk;
         m.inputs.bytes_decompressed += s.inputs.bytes_decompressed;
+        m.inputs.bytes_skipped += s.inputs.bytes_skipped;
         m.inputs.wet_other_records += s.inputs.wet_other_records;
         for (k, v) in s.inputs.wet_skipped_types {
             *m.inputs.wet_skipped_types.entry(k).or_default() += v;

@@ -114,3 +114,9 @@ mod summary;
 // removed text escaped, the same across thread counts; distributions agree with the counts.
 #[path = "suite/report_html.rs"]
 mod report_html;
+
+// Decompression bombs: a JSON line or text page over --max-doc-bytes is skipped while it is
+// decompressed (gzip, zstd, standard input) and listed as the same invalid record at the same
+// line; an absurd expansion ratio or --max-decompressed stops the run naming file and offsets.
+#[path = "suite/bombs.rs"]
+mod bombs;

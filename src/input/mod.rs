@@ -9,9 +9,11 @@
 
 pub mod jsonl;
 mod open;
+mod spool;
 pub mod wet;
 
 pub use open::{open, Data, Opened, ReadMode, Stamp};
+pub use spool::{Limits, Skipped, PLACEHOLDER, RATIO_MIN_BYTES};
 
 use std::io;
 use std::ops::Range;

@@ -4,13 +4,15 @@
 //! text from. A stream is read exactly once, here: it has no length to map (a pipe maps as an
 //! empty file) and cannot be read again.
 
+use std::cell::Cell;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::ops::{Deref, Range};
 use std::path::Path;
 
 use memmap2::Mmap;
 
+use super::spool::{spool, Limits, Skipped};
 use super::{Compression, InputFile, Kind};
 use crate::error::{Error, Result};
 
@@ -69,6 +71,12 @@ pub struct Opened {
     pub truncated: Option<String>,
     /// Why the file could not be read at all (it then has no data).
     pub unreadable: Option<String>,
+    /// Bytes it decompressed to, records skipped while decompressing included (for a plain
+    /// file, its size).
+    pub decoded: u64,
+    /// Records over `--max-doc-bytes` skipped while decompressing: each is a placeholder in
+    /// `data`, reported as too large (see [`super::spool`]).
+    pub skipped: Vec<Skipped>,
 }
 
 /// A file's size and modification time.
@@ -126,18 +134,38 @@ impl Opened {
             },
             truncated: None,
             unreadable,
+            decoded: 0,
+            skipped: Vec::new(),
         }
+    }
+
+    /// The offset in the decompressed file of offset `at` of `data` (they differ after a
+    /// record skipped while decompressing).
+    pub fn real_offset(&self, at: usize) -> u64 {
+        let i = self.skipped.partition_point(|s| s.at < at);
+        at as u64 + self.skipped[..i].iter().map(|s| s.removed).sum::<u64>()
+    }
+
+    /// The length of the record skipped while decompressing whose placeholder starts at
+    /// offset `at` of `data`, if one does.
+    pub fn skipped_at(&self, at: usize) -> Option<u64> {
+        self.skipped
+            .binary_search_by_key(&at, |s| s.at)
+            .ok()
+            .map(|i| self.skipped[i].bytes)
     }
 }
 
-/// Maps or reads `file`, or decompresses it into a temporary file in `tmp_dir` and maps that.
+/// Maps or reads `file`, or decompresses it into a temporary file in `tmp_dir` and maps that,
+/// within `limits`.
 ///
 /// # Errors
-/// The file cannot be opened, read or mapped, or the temporary file cannot be written.
-pub fn open(file: &InputFile, tmp_dir: &Path, mode: ReadMode) -> Result<Opened> {
+/// The file cannot be opened, read or mapped, the temporary file cannot be written
+/// ([`Error::Output`]), or the input expands past the limits ([`Error::Expansion`]).
+pub fn open(file: &InputFile, tmp_dir: &Path, mode: ReadMode, limits: &Limits) -> Result<Opened> {
     let path = &file.path;
     if file.kind == Kind::Stdin {
-        return open_stream(io::stdin().lock(), file, tmp_dir);
+        return open_stream(io::stdin().lock(), file, tmp_dir, limits);
     }
     let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
     let meta = f.metadata().map_err(|e| Error::io(path, e))?;
@@ -146,33 +174,44 @@ pub fn open(file: &InputFile, tmp_dir: &Path, mode: ReadMode) -> Result<Opened> 
     }
     if !meta.is_file() {
         // A pipe or FIFO has no length to map: it would read as empty (issue 12).
-        return open_stream(f, file, tmp_dir);
+        return open_stream(f, file, tmp_dir, limits);
     }
     let stamp = Stamp::of(&meta);
     let disk_bytes = meta.len();
-    let (data, truncated) = match file.compression {
-        Compression::None if mode == ReadMode::Buffered => {
-            let mut v = Vec::with_capacity(disk_bytes as usize);
-            f.read_to_end(&mut v).map_err(|e| Error::io(path, e))?;
-            (Data::Read(v), None)
-        }
-        Compression::None => (map(&f, path)?, None),
-        Compression::Gzip | Compression::Zstd => {
-            let reader = io::BufReader::with_capacity(1 << 20, f);
-            spool(
-                decoder(reader, file.compression, path)?,
-                true,
-                path,
-                tmp_dir,
-            )?
-        }
-    };
-    Ok(Opened {
+    let plain = |data: Data| Opened {
+        decoded: data.len() as u64,
         data,
         disk_bytes,
         stamp,
-        truncated,
+        truncated: None,
         unreadable: None,
+        skipped: Vec::new(),
+    };
+    Ok(match file.compression {
+        Compression::None if mode == ReadMode::Buffered => {
+            let mut v = Vec::with_capacity(disk_bytes as usize);
+            f.read_to_end(&mut v).map_err(|e| Error::io(path, e))?;
+            plain(Data::Read(v))
+        }
+        Compression::None => plain(map(&f, path)?),
+        Compression::Gzip | Compression::Zstd => {
+            let read = Cell::new(0);
+            let reader = Consumed {
+                inner: io::BufReader::with_capacity(1 << 20, f),
+                bytes: &read,
+            };
+            let dec = decoder(reader, file.compression, path)?;
+            let s = spool(dec, Some(&read), file.format, limits, path, tmp_dir)?;
+            Opened {
+                data: map(&s.file, path)?,
+                disk_bytes,
+                stamp,
+                truncated: s.truncated,
+                unreadable: None,
+                decoded: s.decoded,
+                skipped: s.skipped,
+            }
+        }
     })
 }
 
@@ -195,9 +234,13 @@ fn decoder<'a>(
 /// `tmp_dir`, decompressing it if its name or its first bytes say it is gzip or zstd (so that
 /// `zcat dump.gz | canon dedup -` and `canon dedup - < dump.gz` both work). Its stamp is the
 /// bytes read: a stream is never checked again, as it is not read again.
-fn open_stream(r: impl Read, file: &InputFile, tmp_dir: &Path) -> Result<Opened> {
+fn open_stream(r: impl Read, file: &InputFile, tmp_dir: &Path, limits: &Limits) -> Result<Opened> {
     let path = &file.path;
-    let mut counted = Counted { inner: r, bytes: 0 };
+    let read = Cell::new(0);
+    let mut counted = Counted {
+        inner: r,
+        bytes: &read,
+    };
     let mut reader = io::BufReader::with_capacity(1 << 20, &mut counted);
     let compression = match file.compression {
         Compression::None => {
@@ -219,72 +262,76 @@ fn open_stream(r: impl Read, file: &InputFile, tmp_dir: &Path) -> Result<Opened>
         c => c,
     };
     let compressed = compression != Compression::None;
-    let dec = decoder(&mut reader, compression, path)?;
-    let (data, truncated) = spool(dec, compressed, path, tmp_dir)?;
+    let consumed = Cell::new(0);
+    let dec = decoder(
+        Consumed {
+            inner: &mut reader,
+            bytes: &consumed,
+        },
+        compression,
+        path,
+    )?;
+    let s = spool(
+        dec,
+        compressed.then_some(&consumed),
+        file.format,
+        limits,
+        path,
+        tmp_dir,
+    )?;
     drop(reader);
     Ok(Opened {
-        data,
-        disk_bytes: counted.bytes,
+        data: map(&s.file, path)?,
+        disk_bytes: read.get(),
         stamp: Stamp {
-            size: counted.bytes,
+            size: read.get(),
             mtime_ns: 0,
         },
-        truncated,
+        truncated: s.truncated,
         unreadable: None,
+        decoded: s.decoded,
+        skipped: s.skipped,
     })
 }
 
-/// A reader that counts the bytes it passes on (a stream's size is only known once read).
-struct Counted<R> {
+/// A reader that counts the bytes it passes on (a stream's size is only known once read; the
+/// compressed bytes read give the expansion ratio).
+struct Counted<'a, R> {
     inner: R,
-    bytes: u64,
+    bytes: &'a Cell<u64>,
 }
 
-impl<R: Read> Read for Counted<R> {
+impl<R: Read> Read for Counted<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.bytes += n as u64;
+        self.bytes.set(self.bytes.get() + n as u64);
         Ok(n)
     }
 }
 
-/// Copies what `dec` reads into an unnamed temporary file in `tmp_dir` and maps it. A read
-/// error ends the data where it happened (`truncated` says so; the bytes before it are
-/// kept); a write error is an output error. `compressed` words the message.
-fn spool(
-    mut dec: impl Read,
-    compressed: bool,
-    path: &Path,
-    tmp_dir: &Path,
-) -> Result<(Data, Option<String>)> {
-    let tmp = tempfile::tempfile_in(tmp_dir).map_err(|e| Error::output(tmp_dir, e))?;
-    let mut out = io::BufWriter::with_capacity(1 << 20, tmp);
-    let mut buf = vec![0u8; 1 << 20];
-    let mut written = 0u64;
-    let mut truncated = None;
-    loop {
-        match dec.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                out.write_all(&buf[..n])
-                    .map_err(|e| Error::output(tmp_dir, e))?;
-                written += n as u64;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                truncated = Some(if compressed {
-                    format!("compressed stream is damaged or truncated after {written} decompressed bytes: {e}")
-                } else {
-                    format!("reading stopped after {written} bytes: {e}")
-                });
-                break;
-            }
-        }
+/// A buffered reader that counts the bytes its reader consumes: the compressed bytes a
+/// decoder has used, for the expansion ratio (counting reads would run up to a buffer ahead).
+struct Consumed<'a, R> {
+    inner: R,
+    bytes: &'a Cell<u64>,
+}
+
+impl<R: io::BufRead> Read for Consumed<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.set(self.bytes.get() + n as u64);
+        Ok(n)
     }
-    let tmp = out
-        .into_inner()
-        .map_err(|e| Error::output(tmp_dir, e.into_error()))?;
-    Ok((map(&tmp, path)?, truncated))
+}
+
+impl<R: io::BufRead> io::BufRead for Consumed<'_, R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, n: usize) {
+        self.bytes.set(self.bytes.get() + n as u64);
+        self.inner.consume(n);
+    }
 }
 
 /// Files smaller than this are read rather than mapped: a mapping per file would run into the

@@ -37,12 +37,24 @@ pub struct Scan {
 
 /// Scans a whole WET file.
 pub fn scan(data: &[u8]) -> Scan {
+    scan_in(data, None)
+}
+
+/// Scans an opened WET file: its messages give offsets and lengths in the decompressed file,
+/// also after records skipped while decompressing it.
+pub fn scan_opened(o: &super::Opened) -> Scan {
+    scan_in(&o.data, Some(o))
+}
+
+fn scan_in(data: &[u8], opened: Option<&super::Opened>) -> Scan {
+    let real = |p: usize| opened.map_or(p as u64, |o| o.real_offset(p));
     let mut out = Scan::default();
     let mut pos = skip_newlines(data, 0);
     let mut ordinal = 0;
     while pos < data.len() {
         ordinal += 1;
         let offset = pos;
+        let at = real(offset);
         let damaged = |msg: String, out: &mut Scan| {
             out.records.push(WetRecord {
                 ordinal,
@@ -55,33 +67,34 @@ pub fn scan(data: &[u8]) -> Scan {
         };
         if !data[pos..].starts_with(b"WARC/") {
             damaged(
-                format!("expected a WARC header line at byte {offset}"),
+                format!("expected a WARC header line at byte {at}"),
                 &mut out,
             );
             pos = resync(data, pos + 1);
             continue;
         }
         let Some(h) = headers(data, pos) else {
-            damaged(
-                format!("unterminated WARC header at byte {offset}"),
-                &mut out,
-            );
+            damaged(format!("unterminated WARC header at byte {at}"), &mut out);
             break;
         };
         let Some(len) = h.content_length else {
             damaged(
-                format!("WARC record at byte {offset} has no valid Content-Length"),
+                format!("WARC record at byte {at} has no valid Content-Length"),
                 &mut out,
             );
             pos = resync(data, h.end);
             continue;
         };
         let body_end = h.end.checked_add(len).filter(|&e| e <= data.len());
+        // (The Content-Length of a body skipped while decompressing is its placeholder's.)
+        let len = opened
+            .and_then(|o| o.skipped_at(h.end))
+            .map_or(len, |n| n as usize);
         let Some(body_end) = body_end else {
             damaged(
                 format!(
-                    "Content-Length {len} of WARC record at byte {offset} runs past the end of the file ({} bytes)",
-                    data.len()
+                    "Content-Length {len} of WARC record at byte {at} runs past the end of the file ({} bytes)",
+                    opened.map_or(data.len() as u64, |o| o.decoded)
                 ),
                 &mut out,
             );
@@ -91,7 +104,7 @@ pub fn scan(data: &[u8]) -> Scan {
         let next = skip_newlines(data, body_end);
         if next < data.len() && !data[next..].starts_with(b"WARC/") {
             damaged(
-                format!("Content-Length {len} of WARC record at byte {offset} does not end at a record boundary"),
+                format!("Content-Length {len} of WARC record at byte {at} does not end at a record boundary"),
                 &mut out,
             );
             pos = resync(data, h.end);
@@ -116,9 +129,9 @@ pub fn scan(data: &[u8]) -> Scan {
     out
 }
 
-struct Headers {
+pub(super) struct Headers {
     end: usize,
-    content_length: Option<usize>,
+    pub(super) content_length: Option<usize>,
     conversion: bool,
     kind: Option<String>,
     id: Option<String>,
@@ -126,7 +139,7 @@ struct Headers {
 }
 
 /// Parses the header block starting at `pos`; `end` is the first body byte.
-fn headers(data: &[u8], pos: usize) -> Option<Headers> {
+pub(super) fn headers(data: &[u8], pos: usize) -> Option<Headers> {
     let mut h = Headers {
         end: 0,
         content_length: None,

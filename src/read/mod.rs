@@ -84,7 +84,8 @@ pub(crate) fn stage(
             .entry(format_name(f.format).to_owned())
             .or_default() += 1;
         inputs.bytes_on_disk += o.disk_bytes;
-        inputs.bytes_decompressed += o.data.len() as u64;
+        inputs.bytes_decompressed += o.decoded;
+        inputs.bytes_skipped += o.skipped.iter().map(|s| s.bytes).sum::<u64>();
         inputs.wet_other_records += s.other_records;
         for (k, v) in &s.other_types {
             *inputs.wet_skipped_types.entry(k.clone()).or_default() += v;
@@ -93,7 +94,9 @@ pub(crate) fn stage(
     let wet: Vec<Vec<WetRecord>> = scans.into_iter().map(|s| s.records).collect();
 
     // Opening and pass 1 are one stage, timed together: for plain inputs opening is a map.
-    progress.enter(Stage::Read, inputs.bytes_decompressed);
+    // (Pass 1 reads the temporary copies: records skipped while decompressing are not in them.)
+    let in_data = opened.iter().map(|o| o.data.len() as u64).sum();
+    progress.enter(Stage::Read, in_data);
     let mut read = Read {
         files,
         opened,
@@ -130,7 +133,7 @@ fn pass1_all(cfg: &Config, ctx: &Ctx, progress: &Progress) -> Result<Tables> {
     // A damaged compressed stream is one more unreadable record, at the offset where it broke.
     for (i, o) in ctx.opened.iter().enumerate() {
         if let Some(msg) = &o.truncated {
-            let loc = Loc::Byte(o.data.len() as u64);
+            let loc = Loc::Byte(o.decoded);
             let at = tables.docs.partition_point(|d| d.file as usize <= i);
             let d = pass1::invalid_doc(ctx, i, o.data.len()..o.data.len(), loc, msg.clone());
             tables.docs.insert(at, d);
@@ -217,18 +220,25 @@ pub(crate) fn open_files(
     tmp_dir: &Path,
     only: Range<usize>,
 ) -> Result<(Vec<Opened>, Vec<wet::Scan>)> {
+    let limits = input::Limits::new(
+        cfg.options.max_doc_bytes,
+        cfg.run.max_ratio,
+        cfg.run.max_decompressed,
+        tmp_dir,
+    );
     let opened: Vec<Opened> = files
         .par_iter()
         .enumerate()
         .map(|(i, f)| match &f.unreadable {
             _ if !only.contains(&i) => Ok(Opened::empty(None)),
             Some(msg) => Err(Error::io(&f.path, std::io::Error::other(msg.clone()))),
-            None => input::open(f, tmp_dir, cfg.run.read_mode),
+            None => input::open(f, tmp_dir, cfg.run.read_mode, &limits),
         })
         .map(|r| match r {
             Ok(o) => Ok(o),
-            // Failing to write the decompressed copy is an output error: fatal.
-            Err(e @ Error::Output { .. }) => Err(e),
+            // Failing to write the decompressed copy is an output error, and a decompression
+            // bomb stops the run: both fatal.
+            Err(e @ (Error::Output { .. } | Error::Expansion { .. })) => Err(e),
             // An unreadable file is one invalid record (a fatal error under --strict).
             Err(e) if !cfg.options.strict => Ok(Opened::empty(Some(e.to_string()))),
             Err(e) => Err(e),
@@ -238,7 +248,7 @@ pub(crate) fn open_files(
         .par_iter()
         .zip(&opened)
         .map(|(f, o)| match f.format {
-            Format::Wet => wet::scan(&o.data),
+            Format::Wet => wet::scan_opened(o),
             _ => wet::Scan::default(),
         })
         .collect();

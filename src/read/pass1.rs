@@ -298,6 +298,12 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Tables {
             let data = &ctx.opened[file].data[..];
             for (span, line) in lines(data, range.clone(), first_line) {
                 let loc = Loc::Line(line);
+                // A line skipped while decompressing is a placeholder that knows its length.
+                if let Some(n) = ctx.opened[file].skipped_at(span.start) {
+                    let msg = too_large(n as usize, ctx.cfg.options.max_doc_bytes);
+                    p.invalid(file, span.clone(), loc, msg);
+                    continue;
+                }
                 if span.len() > ctx.cfg.options.max_doc_bytes {
                     let msg = too_large(span.len(), ctx.cfg.options.max_doc_bytes);
                     p.invalid(file, span.clone(), loc, msg);
@@ -328,13 +334,18 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Tables {
             p.invalid(file, 0..0, Loc::File, format!("unreadable: {msg}"));
             0
         }
-        Work::Text { file } if ctx.opened[file].data.len() > ctx.cfg.options.max_doc_bytes => {
-            let n = ctx.opened[file].data.len();
+        Work::Text { file }
+            if ctx.opened[file].data.len() > ctx.cfg.options.max_doc_bytes
+                || !ctx.opened[file].skipped.is_empty() =>
+        {
+            let o = &ctx.opened[file];
+            let n = o.data.len();
+            let bytes = o.skipped_at(0).map_or(n as u64, |b| b);
             p.invalid(
                 file,
                 0..n,
                 Loc::File,
-                too_large(n, ctx.cfg.options.max_doc_bytes),
+                too_large(bytes as usize, ctx.cfg.options.max_doc_bytes),
             );
             n
         }
@@ -362,6 +373,21 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Tables {
                 let loc = Loc::Record(r.ordinal);
                 match &r.error {
                     Some(msg) => p.invalid(file, r.offset..r.offset, loc, msg.clone()),
+                    // A body skipped while decompressing is a placeholder that knows its length.
+                    None if ctx.opened[file].skipped_at(r.body.start).is_some() => {
+                        let o = &ctx.opened[file];
+                        let i = o.skipped.partition_point(|s| s.at < r.body.start);
+                        let s = o.skipped[i];
+                        let mut msg = too_large(s.bytes as usize, ctx.cfg.options.max_doc_bytes);
+                        if s.warc_lines > 0 {
+                            // A wrong Content-Length may have swallowed records: say so.
+                            msg += &format!(
+                                "; skipped while decompressing, its body holds {} lines starting `WARC/`, whose records (if they are records) were not read",
+                                s.warc_lines
+                            );
+                        }
+                        p.invalid(file, r.body.clone(), loc, msg);
+                    }
                     None if r.body.len() > ctx.cfg.options.max_doc_bytes => {
                         let msg = too_large(r.body.len(), ctx.cfg.options.max_doc_bytes);
                         p.invalid(file, r.body.clone(), loc, msg);
