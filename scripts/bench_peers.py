@@ -15,9 +15,9 @@ round), each with THREADS threads or processes:
   canon-short   canon dedup SHORT_CORPUS --threads T            the whole job, short documents
 
 Each run is timed by /usr/bin/time (wall, user + sys CPU, peak RSS); the medians of the runs
-and the ratios canon-exact : dolma and canon-whole : gaoya are printed as a markdown table
-with the date and the machine, after a one-line count per job saying what it found (that the
-peer did the work). Environment: THREADS (2), RUNS (3), JOBS (a comma-separated subset of the
+and the ratios canon-exact ÷ dolma and canon-whole ÷ gaoya are printed as markdown tables with
+the date and the machine, each job with a one-line count of what it found (that the peer did
+the work); every run's numbers go to BUILD_DIR/peers-work/results.json. Environment: THREADS (2), RUNS (3), JOBS (a comma-separated subset of the
 job names above, default all).
 """
 import datetime
@@ -179,7 +179,7 @@ def main() -> None:
             [os.path.join(venv, "bin", "python"), os.path.join(HERE, "peers", "gaoya_dedup.py"),
              corpus],
             None, {"RAYON_NUM_THREADS": threads},
-            lambda log_text: log_text.strip().splitlines()[-1]),
+            lambda log_text: log_text.strip().splitlines()[-1].removeprefix("gaoya: ")),
         "canon-short": (
             [canon, "dedup", short, "--out", out("canon-short"), *canon_opts],
             None, None, lambda _: canon_count(out("canon-short"))),
@@ -232,12 +232,20 @@ def main() -> None:
         print(f"| {name} | {os.path.basename(short if which == 'short' else corpus)} "
               f"({sizes[which] / 1e6:,.0f} MB) | {wall:.2f} s | {cpu_s:.2f} s | "
               f"{rss / 1e6:,.0f} MB | {sanity[name]} |")
-    print()
-    for a, b in (("canon-exact", "dolma"), ("canon-whole", "gaoya")):
-        if a in med and b in med:
-            (wa, ca, ra), (wb, cb, rb) = med[a], med[b]
-            print(f"- {a} vs {b}: {b} takes {wb / wa:.2f}x the wall time, {cb / ca:.2f}x the "
-                  f"CPU time and {rb / ra:.2f}x the peak RSS of {a}")
+    pairs = [(a, b) for a, b in (("canon-exact", "dolma"), ("canon-whole", "gaoya"))
+             if a in med and b in med]
+    if pairs:
+        print("\n| canon ÷ peer (medians) | wall | CPU | peak RSS |")
+        print("|---|---|---|---|")
+    for a, b in pairs:
+        (wa, ca, ra), (wb, cb, rb) = med[a], med[b]
+        print(f"| {a} ÷ {b} | {wa / wb:.2f} | {ca / cb:.2f} | {ra / rb:.2f} |")
+    with open(out("results.json"), "w") as f:
+        json.dump({"date": now, "threads": threads, "cpu": cpu, "nproc": os.cpu_count(),
+                   "load": [load_before, load_after], "sanity": sanity,
+                   "runs": {name: [{"wall": w, "cpu": c, "rss": r} for w, c, r in rows]
+                            for name, rows in results.items()}}, f, indent=1)
+    log(f"every run's numbers: {out('results.json')}")
 
 
 if __name__ == "__main__":
