@@ -144,7 +144,8 @@ def main() -> None:
 
     dolma_dir = os.path.join(work, "dolma")
     attribute = "dup_doc"
-    dolma_docs = dolma_shards(venv, corpus, dolma_dir)
+    chosen = os.environ.get("JOBS", "canon-exact,dolma,canon-whole,gaoya,canon-short").split(",")
+    dolma_docs = dolma_shards(venv, corpus, dolma_dir) if "dolma" in chosen else 0
     bloom = os.path.join(work, "dolma-bloom.bin")
 
     def clean_dolma() -> None:
@@ -184,7 +185,9 @@ def main() -> None:
             [canon, "dedup", short, "--out", out("canon-short"), *canon_opts],
             None, None, lambda _: canon_count(out("canon-short"))),
     }
-    chosen = os.environ.get("JOBS", ",".join(jobs)).split(",")
+    unknown = set(chosen) - set(jobs)
+    if unknown:
+        sys.exit(f"bench-peers: unknown jobs in JOBS: {', '.join(sorted(unknown))}")
     results = {name: [] for name in chosen}
     sanity = {}
     load_before = os.getloadavg()
