@@ -5,8 +5,10 @@ CARGO ?= cargo
 CANON := $(or $(CARGO_TARGET_DIR),target)/release/canon
 CORPUS_BYTES ?= 1G
 CORPUS := corpus/corpus.jsonl
+SHORT_BYTES ?= 125M
+SHORT_CORPUS := corpus/short.jsonl
 
-.PHONY: dedup build test bench bench-stages bench-corpus bench-scale bench-memory corpus eval check-sample check-cases fuzz fmt lint clean
+.PHONY: dedup build test bench bench-stages bench-corpus bench-scale bench-memory bench-peers corpus corpus-short eval check-sample check-cases fuzz fmt lint clean
 
 ## Build in release mode and deduplicate the sample dumps in data/ into out/.
 dedup: build
@@ -34,6 +36,13 @@ bench-corpus: build $(CORPUS)
 	scripts/bench_corpus.sh $(CANON) $(CORPUS) 2 --no-near
 	scripts/bench_corpus.sh $(CANON) $(CORPUS) 2
 
+## canon beside its peers on the generated corpus, 2 threads each, median of 3 alternating runs:
+## the exact path vs dolma's exact dedup, the whole job vs gaoya's MinHash-LSH, and the whole job
+## on the short-documents corpus. Installs the peers (pinned) into a virtual environment under
+## the build folder; THREADS and RUNS in the environment change the defaults. Not part of `make test`.
+bench-peers: build $(CORPUS) $(SHORT_CORPUS)
+	scripts/bench_peers.py $(CANON) $(CORPUS) $(SHORT_CORPUS) $(or $(CARGO_TARGET_DIR),target)
+
 ## Throughput and peak memory on generated corpora of 0.25, 0.5, 1 and 2 GB (2 threads).
 bench-scale: build
 	scripts/bench_scale.sh $(CANON)
@@ -47,6 +56,12 @@ corpus: $(CORPUS)
 
 $(CORPUS):
 	$(CARGO) run --release --locked --example gencorpus -- --bytes $(CORPUS_BYTES) --out $(CORPUS) --seed 42
+
+## A generated corpus of ~400,000 short documents (posts and poems of ~300 bytes, ~130 MB).
+corpus-short: $(SHORT_CORPUS)
+
+$(SHORT_CORPUS):
+	$(CARGO) run --release --locked --example gencorpus -- --short --bytes $(SHORT_BYTES) --out $(SHORT_CORPUS) --seed 42
 
 ## Deduplicate the generated corpus into corpus/out/ and score it against the ground truth
 ## (tables on stdout, numbers in corpus/out/eval.json).

@@ -8,7 +8,9 @@
 //! Options (all optional): `--bytes N` (default `1G`; plain bytes or a
 //! `K`/`M`/`G`/`T` suffix in binary units, e.g. `512K`, `50M`, `1.5G`),
 //! `--out PATH` (default `corpus/corpus.jsonl`; parent directories are
-//! created) and `--seed N` (default `42`). Only `std` is used.
+//! created), `--seed N` (default `42`) and `--short` (many short documents
+//! instead of articles, see [Short documents](#short-documents)). Only `std`
+//! (and the `pinyin` table) is used.
 //!
 //! # Output
 //!
@@ -75,6 +77,18 @@
 //! * ~0.01% of lines are malformed (truncated JSON or no `text` field), ~2%
 //!   use `\uXXXX` escapes (with surrogate pairs for astral characters) for all
 //!   non-ASCII characters, the rest are raw UTF-8.
+//!
+//! # Short documents
+//!
+//! With `--short` every page is a short post or poem of about 300 bytes (a
+//! JSON line of 200–400 bytes): a title and a paragraph of one or two
+//! sentences (a quarter of the time a second paragraph of one), or (a third of
+//! the time) a poem of 4 or 8 short lines;
+//! Chinese, English and mixed as above, with the same share of exact and near
+//! copies, glosses on glossing sites, no footer, no doubled body and no glued
+//! title. `--short --bytes 120M` gives about 420,000 documents
+//! (`make corpus-short`). Without `--short` the output is byte-for-byte what
+//! it was before the option existed.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -95,10 +109,11 @@ const POOL_CAP: usize = 8192;
 const EDIT_RATES: [f64; 5] = [0.02, 0.05, 0.1, 0.2, 0.4];
 const OUT_BUF: usize = 16 << 20;
 
-const USAGE: &str = "usage: gencorpus [--bytes N[K|M|G|T]] [--out PATH] [--seed N]
+const USAGE: &str = "usage: gencorpus [--bytes N[K|M|G|T]] [--out PATH] [--seed N] [--short]
   --bytes  output size limit, binary units (default 1G)
   --out    JSON Lines output; truth goes to PATH.truth.tsv (default corpus/corpus.jsonl)
-  --seed   PRNG seed (default 42)";
+  --seed   PRNG seed (default 42)
+  --short  short posts and poems of ~300 bytes instead of articles";
 
 // ---------------------------------------------------------------------------
 // PRNG
@@ -601,6 +616,70 @@ impl Vocab {
         Article { title, paras }
     }
 
+    /// A short post (a title, a paragraph of one or two sentences, sometimes a second of one)
+    /// or, a third of the time, a poem of 4 or 8 short lines: about 300 bytes as a JSON line
+    /// (`--short`).
+    fn short_post(&self, lang: Lang, rng: &mut Rng) -> Article {
+        let mut title = String::with_capacity(64);
+        self.title(lang, rng, &mut title);
+        let mut paras = Vec::new();
+        if rng.chance(0.33) {
+            let lines = if rng.chance(0.2) { 8 } else { 4 };
+            // Chinese lines of 5 or 7 characters, English lines of 4 to 8 words.
+            let width = if rng.chance(0.5) { 5 } else { 7 };
+            for i in 0..lines {
+                let mut p = String::with_capacity(64);
+                if lang == Lang::En {
+                    for k in 0..rng.range(4, 8) {
+                        if k == 0 {
+                            push_capitalized(&mut p, self.en_word(rng));
+                        } else {
+                            p.push(' ');
+                            p.push_str(self.en_word(rng));
+                        }
+                    }
+                    p.push(if i % 2 == 0 { ',' } else { '.' });
+                } else {
+                    let mut n = 0;
+                    while n < width {
+                        let w = &self.zh_words[rng.below(self.zh_words.len())];
+                        let take = (width - n).min(w.chars().count());
+                        p.extend(w.chars().take(take));
+                        n += take;
+                    }
+                    if lang == Lang::Mixed && rng.chance(0.2) {
+                        self.push_mixed_token(rng, &mut p);
+                    }
+                    p.push(if i % 2 == 0 { '，' } else { '。' });
+                }
+                paras.push(p);
+            }
+        } else {
+            // One paragraph of one or two sentences, a quarter of the time a second of one.
+            let second = rng.chance(0.25);
+            for sentences in [rng.range(1, 2), usize::from(second)] {
+                if sentences == 0 {
+                    break;
+                }
+                let mut p = String::with_capacity(160);
+                for k in 0..sentences {
+                    match lang {
+                        Lang::En => {
+                            if k > 0 {
+                                p.push(' ');
+                            }
+                            self.en_sentence(rng, &mut p);
+                        }
+                        Lang::Zh => self.zh_sentence(rng, &mut p, false),
+                        Lang::Mixed => self.zh_sentence(rng, &mut p, true),
+                    }
+                }
+                paras.push(p);
+            }
+        }
+        Article { title, paras }
+    }
+
     /// Copies `s` to `out`, inserting a pinyin gloss after some Han words.
     fn push_glossed(&self, rng: &mut Rng, out: &mut String, s: &str) {
         let mut last = ['\0'; 2];
@@ -827,15 +906,24 @@ fn render_body(
 }
 
 /// Appends the page text as the inside of a JSON string: the rendered body,
-/// again if the page is doubled, then the site footer.
-fn push_page_json(out: &mut Vec<u8>, body: &str, site: &Site, style: Style, ascii_only: bool) {
+/// again if the page is doubled, then the site footer (unless `short`).
+fn push_page_json(
+    out: &mut Vec<u8>,
+    body: &str,
+    site: &Site,
+    style: Style,
+    ascii_only: bool,
+    short: bool,
+) {
     push_json_str(out, body, ascii_only);
     if style.doubled {
         push_json_str(out, site.para_sep, ascii_only);
         push_json_str(out, body, ascii_only);
     }
-    push_json_str(out, site.para_sep, ascii_only);
-    push_json_str(out, &site.footer, ascii_only);
+    if !short {
+        push_json_str(out, site.para_sep, ascii_only);
+        push_json_str(out, &site.footer, ascii_only);
+    }
 }
 
 fn push_url(rng: &mut Rng, out: &mut String, site: &Site, art: &Article, lang: Lang) {
@@ -941,6 +1029,8 @@ struct Args {
     bytes: u64,
     out: PathBuf,
     seed: u64,
+    /// Short posts and poems instead of articles (`--short`).
+    short: bool,
 }
 
 fn parse_size(s: &str) -> Option<u64> {
@@ -969,6 +1059,7 @@ fn parse_args() -> Result<Option<Args>, String> {
         bytes: 1 << 30,
         out: PathBuf::from("corpus/corpus.jsonl"),
         seed: 42,
+        short: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -978,6 +1069,10 @@ fn parse_args() -> Result<Option<Args>, String> {
         };
         if key == "-h" || key == "--help" {
             return Ok(None);
+        }
+        if key == "--short" && inline.is_none() {
+            args.short = true;
+            continue;
         }
         let val = match inline.or_else(|| it.next()) {
             Some(v) => v,
@@ -1092,6 +1187,8 @@ fn run(args: &Args) -> std::io::Result<()> {
         let fresh = match (kind, src) {
             (Kind::Near, Some(e)) => Some(vocab.mutate(&e.art, lang, rate, &mut rng)),
             (Kind::Exact, Some(_)) => None,
+            // The draws of the default corpus are unchanged by `--short` (same seed, same bytes).
+            _ if args.short => Some(vocab.short_post(lang, &mut rng)),
             _ => Some(vocab.article(lang, &mut rng)),
         };
         let art = match (&fresh, src) {
@@ -1114,8 +1211,8 @@ fn run(args: &Args) -> std::io::Result<()> {
         let style = Style {
             site: site_idx,
             glossed: site.glossing && lang != Lang::En,
-            doubled: rng.chance(0.2),
-            title_glued: rng.chance(0.3),
+            doubled: rng.chance(0.2) && !args.short,
+            title_glued: rng.chance(0.3) && !args.short,
         };
         body.clear();
         render_body(&vocab, &mut rng, &mut body, art, site, style);
@@ -1139,7 +1236,7 @@ fn run(args: &Args) -> std::io::Result<()> {
             line.extend_from_slice(b"}\n");
         } else {
             line.extend_from_slice(b",\"text\":\"");
-            push_page_json(&mut line, &body, site, style, uescape);
+            push_page_json(&mut line, &body, site, style, uescape, args.short);
             line.extend_from_slice(b"\"}");
             if kind == Kind::Malformed {
                 malformed_how = "truncated";
