@@ -243,6 +243,10 @@ pub(crate) fn open_files(
             Err(e) if !cfg.options.strict => Ok(Opened::empty(Some(e.to_string()))),
             Err(e) => Err(e),
         })
+        .collect::<Vec<Result<Opened>>>()
+        .into_iter()
+        // The first error in input order, whichever worker met it first: a failing run
+        // says the same thing every time.
         .collect::<Result<_>>()?;
     let scans: Vec<wet::Scan> = files
         .par_iter()
