@@ -90,7 +90,9 @@ pub(crate) fn paragraph(key: &[u8]) -> u64 {
         digits[n] = c + 1;
         n += 1;
     }
-    digits[..n].iter().fold(h, |h, &d| reduce(h as u128 * BASE as u128 + d as u128))
+    digits[..n]
+        .iter()
+        .fold(h, |h, &d| reduce(h as u128 * BASE as u128 + d as u128))
 }
 
 /// `h·B⁴ + d₀·B³ + d₁·B² + d₂·B + d₃ mod P`.

@@ -209,9 +209,7 @@ impl Renderer<'_> {
         };
         let fields = &ctx.cfg.options.fields;
         let events = &t.events[d.events.clone()];
-        let removed = |text: &str| {
-            (!events.is_empty()).then(|| removed_texts(text, events, d, t))
-        };
+        let removed = |text: &str| (!events.is_empty()).then(|| removed_texts(text, events, d, t));
         let (text_bytes, paragraphs, repair_text) = match ctx.files[d.file as usize].format {
             Format::Jsonl => jsonl::with_line(&data[d.span.clone()], fields, |rec, _| {
                 let (rec, raw) = rec.map_err(|_| changed())?;
