@@ -114,3 +114,9 @@ mod summary;
 // removed text escaped, the same across thread counts; distributions agree with the counts.
 #[path = "suite/report_html.rs"]
 mod report_html;
+
+// Parquet inputs (pyarrow-written fixtures in tests/data/parquet/): rows as documents named
+// `path#row`, other columns carried through, the same decisions as JSON Lines, mixed runs,
+// faults with `--strict`, `--format parquet` and stdin, `--memory`, `--index`, shards.
+#[path = "suite/parquet.rs"]
+mod parquet;

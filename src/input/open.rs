@@ -11,7 +11,9 @@ use std::path::Path;
 
 use memmap2::Mmap;
 
-use super::{Compression, InputFile, Kind};
+use super::jsonl::Fields;
+use super::parquet::RowErrors;
+use super::{Compression, Format, InputFile, Kind};
 use crate::error::{Error, Result};
 
 /// The bytes of one opened input file.
@@ -69,6 +71,8 @@ pub struct Opened {
     pub truncated: Option<String>,
     /// Why the file could not be read at all (it then has no data).
     pub unreadable: Option<String>,
+    /// A converted Parquet file: the rows (lines of `data`) that are invalid records, and why.
+    pub row_errors: RowErrors,
 }
 
 /// A file's size and modification time.
@@ -126,15 +130,39 @@ impl Opened {
             },
             truncated: None,
             unreadable,
+            row_errors: RowErrors::default(),
         }
     }
 }
 
-/// Maps or reads `file`, or decompresses it into a temporary file in `tmp_dir` and maps that.
+/// Maps or reads `file`, or decompresses it into a temporary file in `tmp_dir` and maps that;
+/// a Parquet file is then converted into JSON Lines in another temporary file
+/// ([`super::parquet`]), which its [`Opened`] holds instead.
 ///
 /// # Errors
-/// The file cannot be opened, read or mapped, or the temporary file cannot be written.
-pub fn open(file: &InputFile, tmp_dir: &Path, mode: ReadMode) -> Result<Opened> {
+/// The file cannot be opened, read or mapped (or is not a readable Parquet file), or the
+/// temporary file cannot be written.
+pub fn open(file: &InputFile, tmp_dir: &Path, mode: ReadMode, fields: &Fields) -> Result<Opened> {
+    let mut o = open_bytes(file, tmp_dir, mode)?;
+    if file.format == Format::Parquet {
+        if let Some(msg) = o.truncated.take() {
+            // Without its end a Parquet file has no footer, and nothing can be read.
+            return Err(Error::io(&file.path, io::Error::other(msg)));
+        }
+        let bytes = match std::mem::replace(&mut o.data, Data::Empty) {
+            Data::Mapped(m) => bytes::Bytes::from_owner(m),
+            Data::Read(v) => bytes::Bytes::from(v),
+            Data::Empty => bytes::Bytes::new(),
+        };
+        let c = super::parquet::convert(bytes, &file.path, fields, tmp_dir)?;
+        o.data = c.data;
+        o.row_errors = c.errors;
+    }
+    Ok(o)
+}
+
+/// [`open`] without the conversion of Parquet files: the bytes of the file.
+fn open_bytes(file: &InputFile, tmp_dir: &Path, mode: ReadMode) -> Result<Opened> {
     let path = &file.path;
     if file.kind == Kind::Stdin {
         return open_stream(io::stdin().lock(), file, tmp_dir);
@@ -173,6 +201,7 @@ pub fn open(file: &InputFile, tmp_dir: &Path, mode: ReadMode) -> Result<Opened> 
         stamp,
         truncated,
         unreadable: None,
+        row_errors: RowErrors::default(),
     })
 }
 
@@ -231,6 +260,7 @@ fn open_stream(r: impl Read, file: &InputFile, tmp_dir: &Path) -> Result<Opened>
         },
         truncated,
         unreadable: None,
+        row_errors: RowErrors::default(),
     })
 }
 
@@ -292,7 +322,8 @@ fn spool(
 /// pages, and small reads are as fast.
 const MAP_MIN_BYTES: u64 = 64 << 10;
 
-fn map(f: &File, path: &Path) -> Result<Data> {
+/// Maps `f` (reads it, if small).
+pub(super) fn map(f: &File, path: &Path) -> Result<Data> {
     let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
     if len == 0 {
         return Ok(Data::Empty);
