@@ -10,7 +10,9 @@ use canon::input::parquet::convert;
 fn main() {
     let mut args = std::env::args().skip(1);
     let path = std::path::PathBuf::from(args.next().expect("usage: parquet_rate FILE [THREADS]"));
-    let threads: usize = args.next().map_or(0, |t| t.parse().expect("THREADS is a number"));
+    let threads: usize = args
+        .next()
+        .map_or(0, |t| t.parse().expect("THREADS is a number"));
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build_global()
