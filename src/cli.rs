@@ -136,13 +136,13 @@ struct Opts {
     /// Input format, instead of choosing by file extension.
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
-    /// JSON field holding the page text.
+    /// JSON field (Parquet column) holding the page text.
     #[arg(long, default_value = "text", value_name = "NAME")]
     text_field: String,
-    /// JSON field holding the document id.
+    /// JSON field (Parquet column) holding the document id.
     #[arg(long, default_value = "id", value_name = "NAME")]
     id_field: String,
-    /// JSON field holding the page's URL: its host names the page's site, over which
+    /// JSON field (Parquet column) holding the page's URL: its host names the page's site, over which
     /// boilerplate (site chrome) is counted.
     #[arg(long, default_value = "url", value_name = "NAME")]
     url_field: String,
@@ -233,6 +233,7 @@ enum FormatArg {
     Jsonl,
     Txt,
     Wet,
+    Parquet,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -363,6 +364,7 @@ fn config(inputs: Vec<PathBuf>, out: PathBuf, args: &Opts) -> Result<Config, Fai
         FormatArg::Jsonl => Format::Jsonl,
         FormatArg::Txt => Format::Text,
         FormatArg::Wet => Format::Wet,
+        FormatArg::Parquet => Format::Parquet,
     });
     o.fields = Fields {
         text: args.text_field.clone(),
@@ -468,7 +470,7 @@ fn warnings(r: &canon::Report) {
             names += &format!(" and {} more", skipped.len() - SHOWN);
         }
         eprintln!(
-            "canon: warning: skipped {} file{} of unknown type in input directories: {names} (listed in report.json, inputs.skipped_files; canon reads .jsonl, .ndjson, .json, .txt, .wet, optionally .gz or .zst)",
+            "canon: warning: skipped {} file{} of unknown type in input directories: {names} (listed in report.json, inputs.skipped_files; canon reads .jsonl, .ndjson, .json, .txt, .wet, optionally .gz or .zst, .parquet)",
             skipped.len(),
             if skipped.len() == 1 { "" } else { "s" },
         );

@@ -4,8 +4,8 @@
 //! other named types:
 //!
 //! 1. **read**: finds and opens the dumps ([`input`]: JSON Lines, plain text, Common Crawl
-//!    WET, optionally gzip or zstd compressed), keys every paragraph ([`normalize`]) and
-//!    repairs each page ([`repair`]: repeated paragraphs, glued titles, repeated runs); it
+//!    WET, optionally gzip or zstd compressed; Parquet, converted into JSON Lines), keys
+//!    every paragraph ([`normalize`]) and repairs each page ([`repair`]: repeated paragraphs, glued titles, repeated runs); it
 //!    keeps per-document facts, never the text.
 //! 2. **decide**: finds boilerplate shared by unrelated pages ([`boilerplate`]), exact
 //!    duplicates, near-duplicates ([`near`]: shingles, MinHash, LSH bands, verified Jaccard

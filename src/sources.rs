@@ -1,6 +1,6 @@
 //! Where documents come from, for every stage after reading: the opened input files, the
 //! documents published by earlier runs ([`Published`]), a document's source as outputs name
-//! it (`path:line`, `path#record`, `path@byte`, `path`), and its text read again from its
+//! it (`path:line`, `path#record` or `path#row`, `path@byte`, `path`), and its text read again from its
 //! mapped input ([`Ctx::with_text`]).
 
 use crate::config::Config;
@@ -85,7 +85,7 @@ impl Ctx<'_> {
         }
         let data = &self.opened[d.file as usize].data;
         let result = match self.files[d.file as usize].format {
-            Format::Jsonl => {
+            Format::Jsonl | Format::Parquet => {
                 jsonl::with_line(&data[d.span.clone()], &self.cfg.options.fields, |rec, _| {
                     rec.ok().map(|(r, _)| f(&r.text))
                 })

@@ -120,3 +120,9 @@ mod report_html;
 // line; an absurd expansion ratio or --max-decompressed stops the run naming file and offsets.
 #[path = "suite/bombs.rs"]
 mod bombs;
+
+// Parquet inputs (pyarrow-written fixtures in tests/data/parquet/): rows as documents named
+// `path#row`, other columns carried through, the same decisions as JSON Lines, mixed runs,
+// faults with `--strict`, `--format parquet` and stdin, `--memory`, `--index`, shards.
+#[path = "suite/parquet.rs"]
+mod parquet;

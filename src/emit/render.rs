@@ -211,12 +211,14 @@ impl Renderer<'_> {
         let events = &t.events[d.events.clone()];
         let removed = |text: &str| (!events.is_empty()).then(|| removed_texts(text, events, d, t));
         let (text_bytes, paragraphs, repair_text) = match ctx.files[d.file as usize].format {
-            Format::Jsonl => jsonl::with_line(&data[d.span.clone()], fields, |rec, _| {
-                let (rec, raw) = rec.map_err(|_| changed())?;
-                let (text, n) = self.kept_text(&rec.text, d).ok_or_else(changed)?;
-                output::splice_jsonl(&mut line, raw, rec.text_span.clone(), &text, &info);
-                Ok((text.len() as u64, n, removed(&rec.text)))
-            })?,
+            Format::Jsonl | Format::Parquet => {
+                jsonl::with_line(&data[d.span.clone()], fields, |rec, _| {
+                    let (rec, raw) = rec.map_err(|_| changed())?;
+                    let (text, n) = self.kept_text(&rec.text, d).ok_or_else(changed)?;
+                    output::splice_jsonl(&mut line, raw, rec.text_span.clone(), &text, &info);
+                    Ok((text.len() as u64, n, removed(&rec.text)))
+                })?
+            }
             _ => {
                 let text = utf8_lossy(&data[d.span.clone()]);
                 let (kept, n) = self.kept_text(&text, d).ok_or_else(changed)?;

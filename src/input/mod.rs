@@ -9,6 +9,7 @@
 
 pub mod jsonl;
 mod open;
+pub mod parquet;
 mod spool;
 pub mod wet;
 
@@ -31,6 +32,8 @@ pub enum Format {
     Text,
     /// Common Crawl WET: one document per `conversion` record.
     Wet,
+    /// Apache Parquet: one document per row, read as a JSON line of its columns.
+    Parquet,
 }
 
 impl std::str::FromStr for Format {
@@ -40,7 +43,10 @@ impl std::str::FromStr for Format {
             "jsonl" | "ndjson" | "json" => Ok(Format::Jsonl),
             "txt" | "text" => Ok(Format::Text),
             "wet" | "warc" => Ok(Format::Wet),
-            _ => Err(format!("unknown format `{s}` (expected jsonl, txt or wet)")),
+            "parquet" => Ok(Format::Parquet),
+            _ => Err(format!(
+                "unknown format `{s}` (expected jsonl, txt, wet or parquet)"
+            )),
         }
     }
 }
@@ -111,6 +117,7 @@ pub fn sniff(path: &Path, forced: Option<Format>) -> Option<(Format, Compression
         "jsonl" | "ndjson" | "json" => Format::Jsonl,
         "txt" => Format::Text,
         "wet" => Format::Wet,
+        "parquet" => Format::Parquet,
         _ => return None,
     };
     Some((format, compression))
@@ -204,7 +211,7 @@ pub fn discover(
                     ""
                 };
                 Error::Usage(format!(
-                    "{}: unknown input type (use .jsonl, .ndjson, .json, .txt, .wet, optionally .gz or .zst, or --format){hint}",
+                    "{}: unknown input type (use .jsonl, .ndjson, .json, .txt, .wet, optionally .gz or .zst, .parquet, or --format){hint}",
                     input.display()
                 ))
             })?;
@@ -233,7 +240,7 @@ pub fn discover(
 fn stdin_input(forced: Option<Format>) -> Result<InputFile> {
     let format = forced.ok_or_else(|| {
         Error::Usage(
-            "-: standard input has no file name to tell its format by: give --format jsonl, txt or wet"
+            "-: standard input has no file name to tell its format by: give --format jsonl, txt, wet or parquet"
                 .into(),
         )
     })?;

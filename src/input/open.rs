@@ -12,8 +12,10 @@ use std::path::Path;
 
 use memmap2::Mmap;
 
+use super::jsonl::Fields;
+use super::parquet::RowErrors;
 use super::spool::{spool, Limits, Skipped};
-use super::{Compression, InputFile, Kind};
+use super::{Compression, Format, InputFile, Kind};
 use crate::error::{Error, Result};
 
 /// The bytes of one opened input file.
@@ -77,6 +79,8 @@ pub struct Opened {
     /// Records over `--max-doc-bytes` skipped while decompressing: each is a placeholder in
     /// `data`, reported as too large (see [`super::spool`]).
     pub skipped: Vec<Skipped>,
+    /// A converted Parquet file: the rows (lines of `data`) that are invalid records, and why.
+    pub row_errors: RowErrors,
 }
 
 /// A file's size and modification time.
@@ -136,6 +140,7 @@ impl Opened {
             unreadable,
             decoded: 0,
             skipped: Vec::new(),
+            row_errors: RowErrors::default(),
         }
     }
 
@@ -157,12 +162,40 @@ impl Opened {
 }
 
 /// Maps or reads `file`, or decompresses it into a temporary file in `tmp_dir` and maps that,
-/// within `limits`.
+/// within `limits`; a Parquet file is then converted into JSON Lines in another temporary file
+/// ([`super::parquet`]), which its [`Opened`] holds instead.
 ///
 /// # Errors
-/// The file cannot be opened, read or mapped, the temporary file cannot be written
-/// ([`Error::Output`]), or the input expands past the limits ([`Error::Expansion`]).
-pub fn open(file: &InputFile, tmp_dir: &Path, mode: ReadMode, limits: &Limits) -> Result<Opened> {
+/// The file cannot be opened, read or mapped (or is not a readable Parquet file), the
+/// temporary file cannot be written ([`Error::Output`]), or the input expands past the limits
+/// ([`Error::Expansion`]).
+pub fn open(
+    file: &InputFile,
+    tmp_dir: &Path,
+    mode: ReadMode,
+    limits: &Limits,
+    fields: &Fields,
+) -> Result<Opened> {
+    let mut o = open_bytes(file, tmp_dir, mode, limits)?;
+    if file.format == Format::Parquet {
+        if let Some(msg) = o.truncated.take() {
+            // Without its end a Parquet file has no footer, and nothing can be read.
+            return Err(Error::io(&file.path, io::Error::other(msg)));
+        }
+        let bytes = match std::mem::replace(&mut o.data, Data::Empty) {
+            Data::Mapped(m) => bytes::Bytes::from_owner(m),
+            Data::Read(v) => bytes::Bytes::from(v),
+            Data::Empty => bytes::Bytes::new(),
+        };
+        let c = super::parquet::convert(bytes, &file.path, fields, tmp_dir)?;
+        o.data = c.data;
+        o.row_errors = c.errors;
+    }
+    Ok(o)
+}
+
+/// [`open`] without the conversion of Parquet files: the bytes of the file.
+fn open_bytes(file: &InputFile, tmp_dir: &Path, mode: ReadMode, limits: &Limits) -> Result<Opened> {
     let path = &file.path;
     if file.kind == Kind::Stdin {
         return open_stream(io::stdin().lock(), file, tmp_dir, limits);
@@ -186,6 +219,7 @@ pub fn open(file: &InputFile, tmp_dir: &Path, mode: ReadMode, limits: &Limits) -
         truncated: None,
         unreadable: None,
         skipped: Vec::new(),
+        row_errors: RowErrors::default(),
     };
     Ok(match file.compression {
         Compression::None if mode == ReadMode::Buffered => {
@@ -210,6 +244,7 @@ pub fn open(file: &InputFile, tmp_dir: &Path, mode: ReadMode, limits: &Limits) -
                 unreadable: None,
                 decoded: s.decoded,
                 skipped: s.skipped,
+                row_errors: RowErrors::default(),
             }
         }
     })
@@ -291,6 +326,7 @@ fn open_stream(r: impl Read, file: &InputFile, tmp_dir: &Path, limits: &Limits) 
         unreadable: None,
         decoded: s.decoded,
         skipped: s.skipped,
+        row_errors: RowErrors::default(),
     })
 }
 
@@ -339,7 +375,8 @@ impl<R: io::BufRead> io::BufRead for Consumed<'_, R> {
 /// pages, and small reads are as fast.
 const MAP_MIN_BYTES: u64 = 64 << 10;
 
-fn map(f: &File, path: &Path) -> Result<Data> {
+/// Maps `f` (reads it, if small).
+pub(super) fn map(f: &File, path: &Path) -> Result<Data> {
     let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
     if len == 0 {
         return Ok(Data::Empty);

@@ -245,6 +245,8 @@ pub(super) fn spool(
             head.extend(b.iter().take(3 - head.len()));
         }
         match format {
+            // A Parquet file is binary: copied whole (its rows are bounded when it is read).
+            Format::Parquet => sink.write(b)?,
             Format::Wet => wet.feed(b, &mut sink, &mut skipped, max)?,
             Format::Text => {
                 rec.add(b);
@@ -296,7 +298,7 @@ pub(super) fn spool(
             });
         }
         Format::Wet => wet.end(&mut sink)?,
-        Format::Text => {}
+        Format::Text | Format::Parquet => {}
     }
     let file = sink
         .out

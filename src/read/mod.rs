@@ -201,7 +201,7 @@ pub(crate) fn discover(cfg: &Config) -> Result<(Vec<InputFile>, Vec<PathBuf>)> {
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>();
         return Err(Error::Usage(format!(
-            "no input files found in {} (canon reads .jsonl, .ndjson, .json, .txt, .wet, optionally .gz or .zst)",
+            "no input files found in {} (canon reads .jsonl, .ndjson, .json, .txt, .wet, optionally .gz or .zst, .parquet)",
             what.join(", ")
         )));
     }
@@ -232,7 +232,7 @@ pub(crate) fn open_files(
         .map(|(i, f)| match &f.unreadable {
             _ if !only.contains(&i) => Ok(Opened::empty(None)),
             Some(msg) => Err(Error::io(&f.path, std::io::Error::other(msg.clone()))),
-            None => input::open(f, tmp_dir, cfg.run.read_mode, &limits),
+            None => input::open(f, tmp_dir, cfg.run.read_mode, &limits, &cfg.options.fields),
         })
         .map(|r| match r {
             Ok(o) => Ok(o),
@@ -264,5 +264,6 @@ fn format_name(f: Format) -> &'static str {
         Format::Jsonl => "jsonl",
         Format::Text => "text",
         Format::Wet => "wet",
+        Format::Parquet => "parquet",
     }
 }

@@ -86,7 +86,8 @@ pub(crate) fn plan(
             continue;
         }
         match f.format {
-            Format::Jsonl => {
+            // A Parquet file was converted into JSON Lines when it was opened.
+            Format::Jsonl | Format::Parquet => {
                 let chunks = input::line_chunks_then(&o.data, CHUNK_BYTES, |r| {
                     if release {
                         o.data.release(r);
@@ -296,12 +297,23 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Tables {
             first_line,
         } => {
             let data = &ctx.opened[file].data[..];
+            let row_errors = &ctx.opened[file].row_errors;
+            // A Parquet row is named by its row number, which is its line's.
+            let parquet = ctx.files[file].format == Format::Parquet;
             for (span, line) in lines(data, range.clone(), first_line) {
-                let loc = Loc::Line(line);
+                let loc = if parquet {
+                    Loc::Record(line)
+                } else {
+                    Loc::Line(line)
+                };
                 // A line skipped while decompressing is a placeholder that knows its length.
                 if let Some(n) = ctx.opened[file].skipped_at(span.start) {
                     let msg = too_large(n as usize, ctx.cfg.options.max_doc_bytes);
                     p.invalid(file, span.clone(), loc, msg);
+                    continue;
+                }
+                if let Some(msg) = row_errors.get(line) {
+                    p.invalid(file, span.clone(), loc, msg.to_owned());
                     continue;
                 }
                 if span.len() > ctx.cfg.options.max_doc_bytes {

@@ -230,7 +230,7 @@ fn a_stream_is_read_once_with_an_index_and_refused_by_sharded_stages() {
 fn skipped_files_are_named_on_stderr() {
     let fx = Fixture::new();
     fx.write("a.jsonl", three_records());
-    for name in ["b.csv", "c.md", "d.html", "e.xml", "f.parquet"] {
+    for name in ["b.csv", "c.md", "d.html", "e.xml", "f.orc"] {
         fx.write(name, "x\n");
     }
     let o = dedup_loud(&[&fx.input()], &fx.out(), &[]);
