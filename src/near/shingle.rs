@@ -219,7 +219,17 @@ fn each_shingle(t: &[u64], size: usize, mut f: impl FnMut(u64)) {
     for first in 0..pad {
         f(shingle((first..first + size).map(at)));
     }
-    t.windows(size).for_each(|w| f(shingle(w.iter().copied())));
+    // The runs inside the paragraph, slid one token at a time: a token's term is its hash
+    // rotated by its place in the run, so dropping the first token and rotating the rest
+    // back by one place gives the next run's sum without re-reading it (the same values as
+    // `shingle`, which the tests check).
+    let mut sum = unmixed(t[..size].iter().copied());
+    f(mix(SEED ^ sum));
+    let last = 11 * (size as u32 - 1) + 1;
+    for i in size..t.len() {
+        sum = (sum ^ t[i - size].rotate_left(1)).rotate_right(11) ^ t[i].rotate_left(last);
+        f(mix(SEED ^ sum));
+    }
     for first in t.len()..t.len() + pad {
         f(shingle((first..first + size).map(at)));
     }
@@ -248,11 +258,18 @@ pub fn fold(h: u64) -> u32 {
 /// combined, and mixed once.
 #[inline]
 fn shingle(tokens: impl Iterator<Item = u64>) -> u64 {
-    let mut h = 0x243F_6A88_85A3_08D3u64;
-    for (i, t) in tokens.enumerate() {
-        h ^= t.rotate_left(11 * i as u32 + 1);
-    }
-    mix(h)
+    mix(SEED ^ unmixed(tokens))
+}
+
+/// The start of every shingle hash.
+const SEED: u64 = 0x243F_6A88_85A3_08D3;
+
+/// The rotated token hashes of a run, combined (before the seed and the mix).
+#[inline]
+fn unmixed(tokens: impl Iterator<Item = u64>) -> u64 {
+    tokens
+        .enumerate()
+        .fold(0, |h, (i, t)| h ^ t.rotate_left(11 * i as u32 + 1))
 }
 
 /// The shingle set (64-bit hashes, sorted, deduplicated) of paragraphs.
@@ -371,6 +388,32 @@ mod tests {
         let s = set_of(5, ["ภาษาไทยง่ายมาก"]);
         assert!(!s.is_empty());
         assert_ne!(s, set_of(5, ["ภาษาไทยงายมาก"]));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn sliding_runs_hash_as_runs_read_whole(
+            t in proptest::collection::vec(proptest::prelude::any::<u64>(), 0..40),
+            size in 1usize..12,
+        ) {
+            let mut slid = Vec::new();
+            each_shingle(&t, size, |h| slid.push(h));
+            // The same runs, each hashed whole.
+            let mut whole = Vec::new();
+            if t.len() <= size {
+                if !t.is_empty() {
+                    whole.push(shingle(t.iter().copied()));
+                }
+            } else {
+                let pad = size - 1;
+                let padded: Vec<u64> = std::iter::repeat_n(START, pad)
+                    .chain(t.iter().copied())
+                    .chain(std::iter::repeat_n(END, pad))
+                    .collect();
+                whole.extend(padded.windows(size).map(|w| shingle(w.iter().copied())));
+            }
+            proptest::prop_assert_eq!(slid, whole);
+        }
     }
 
     #[test]
