@@ -36,6 +36,7 @@ pub mod config;
 pub mod distributions;
 pub mod error;
 pub(crate) mod flow;
+pub mod histogram;
 pub mod human;
 pub(crate) mod memory;
 pub mod progress;

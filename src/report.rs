@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::distributions::Distributions;
+pub use crate::histogram::Distributions;
 
 /// The whole report.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]

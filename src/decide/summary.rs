@@ -10,10 +10,7 @@ use crate::report;
 
 use super::Fate;
 
-/// `x` rounded to 4 decimals, as outputs give similarities.
-pub(crate) fn round4(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
-}
+pub(crate) use crate::histogram::round4;
 
 /// For each signed document in a near-duplicate cluster: hops along verified pairs from the
 /// signed document of its cluster's canonical document.

@@ -5,8 +5,8 @@
 use std::ops::Range;
 
 use crate::decide::{home_of, round4, Decided, Fate};
-use crate::distributions::Log2Counts;
 use crate::error::{Error, Result};
+use crate::histogram::Log2Counts;
 use crate::input::{jsonl, utf8_lossy, Format};
 use crate::output::{self, CanonInfo, DroppedLine, Removed, Similarity};
 use crate::repair::{Event, Removal};

@@ -188,7 +188,7 @@ pub fn open(
             Data::Empty => bytes::Bytes::new(),
         };
         let c = super::parquet::convert(bytes, &file.path, fields, tmp_dir)?;
-        o.data = c.data;
+        o.data = map(&c.file, &file.path)?;
         o.row_errors = c.errors;
     }
     Ok(o)

@@ -26,7 +26,6 @@ use parquet::arrow::arrow_reader::{
 use rayon::prelude::*;
 
 use super::jsonl::Fields;
-use super::open::Data;
 use crate::error::{Error, Result};
 
 /// Rows of a converted Parquet file that are invalid records, with the reason: 1-based row
@@ -60,8 +59,8 @@ impl RowErrors {
 
 /// The converted form of a Parquet file.
 pub struct Converted {
-    /// JSON Lines, one line per row, mapped from a temporary file.
-    pub data: Data,
+    /// JSON Lines, one line per row, in an unnamed temporary file (the opener maps it).
+    pub file: std::fs::File,
     /// Rows that are invalid records.
     pub errors: RowErrors,
 }
@@ -218,8 +217,7 @@ pub fn convert(bytes: Bytes, path: &Path, fields: &Fields, tmp_dir: &Path) -> Re
     let tmp = out
         .into_inner()
         .map_err(|e| Error::output(tmp_dir, e.into_error()))?;
-    let data = super::open::map(&tmp, path)?;
-    Ok(Converted { data, errors })
+    Ok(Converted { file: tmp, errors })
 }
 
 /// Reader options that take types from the Parquet schema only.

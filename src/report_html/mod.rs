@@ -13,7 +13,7 @@ mod examples;
 
 use std::fmt::Write;
 
-use crate::distributions::Histogram;
+use crate::histogram::Histogram;
 use crate::report::Report;
 
 use charts::{format_bytes, Series};
