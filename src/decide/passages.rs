@@ -286,19 +286,25 @@ mod tests {
             vec![5, 10, 11],
         ];
         let (t, fates, ranks) = tables(&docs, |_| 120);
-        let removed = removed(
-            &t,
-            &Boilerplate::default(),
-            &fates,
-            &ranks,
-            5,
-            100,
-            &|_, _| false,
-        );
+        let removed = removed_among_all(&t, &fates, &ranks);
         let k = kept(&t, &removed);
         assert_eq!(k[0], [1, 2]);
         assert_eq!(k[1], [1, 2, 3, 4, 5]);
         assert_eq!(k[2], [6, 7]);
+    }
+
+    /// [`removed`] with every document new, no boilerplate, passages of 100 key characters,
+    /// and no pair of documents similar by signature.
+    fn removed_among_all(t: &Tables, fates: &[Fate], ranks: &[Rank]) -> Vec<(usize, usize)> {
+        removed(
+            t,
+            &Boilerplate::default(),
+            fates,
+            ranks,
+            t.docs.len(),
+            100,
+            &|_, _| false,
+        )
     }
 
     #[test]
@@ -307,15 +313,7 @@ mod tests {
         // fragments; a round-up that embeds one paragraph loses it.
         let docs = vec![vec![1, 2, 3, 10], vec![1, 2, 3, 20], vec![3, 30, 31, 32]];
         let (t, fates, ranks) = tables(&docs, |_| 120);
-        let removed = removed(
-            &t,
-            &Boilerplate::default(),
-            &fates,
-            &ranks,
-            3,
-            100,
-            &|_, _| false,
-        );
+        let removed = removed_among_all(&t, &fates, &ranks);
         let k = kept(&t, &removed);
         assert_eq!(k[0], [1, 2, 3, 10]);
         assert_eq!(k[1], [1, 2, 3, 20]);
@@ -334,7 +332,7 @@ mod tests {
             // Hashes below 8 are long (100 + h key characters), the rest short.
             let chars = |h: u64| if h < 8 { 100 + h as u32 } else { 20 };
             let (t, fates, ranks) = tables(&docs, chars);
-            let removed = removed(&t, &Boilerplate::default(), &fates, &ranks, docs.len(), 100, &|_, _| false);
+            let removed = removed_among_all(&t, &fates, &ranks);
             let k = kept(&t, &removed);
             for (i, d) in docs.iter().enumerate() {
                 prop_assert!(!k[i].is_empty());

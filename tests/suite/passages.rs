@@ -4,6 +4,7 @@
 //! the others, with provenance; `--passages keep` leaves every copy.
 
 use crate::fixtures::*;
+use crate::util::canon_quiet as canon;
 use crate::util::*;
 
 /// An English passage of three long paragraphs (each well over 100 key characters).
@@ -128,21 +129,6 @@ fn a_passage_in_five_unrelated_pages_is_not_boilerplate() {
         assert_eq!(holders(&out, para).len(), 1, "{para}");
     }
     assert!(holders(&out, FOOTER_EN[0]).is_empty(), "chrome still goes");
-}
-
-/// Runs canon with `args`, quietly; panics with its stderr if it fails.
-fn canon(args: &[&std::ffi::OsStr]) {
-    let o = assert_cmd::Command::cargo_bin("canon")
-        .unwrap()
-        .args(args)
-        .arg("--quiet")
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "canon {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
 }
 
 /// The outputs of a run that do not depend on how it was run (threads, shards): the output

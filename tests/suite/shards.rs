@@ -3,21 +3,7 @@
 
 use std::path::Path;
 
-use crate::util::Fixture;
-
-fn canon(args: &[&std::ffi::OsStr]) {
-    let out = assert_cmd::Command::cargo_bin("canon")
-        .unwrap()
-        .args(args)
-        .arg("--quiet")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "canon {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use crate::util::{canon_quiet as canon, Fixture};
 
 fn report_without_run(dir: &Path) -> serde_json::Value {
     let mut v: serde_json::Value =

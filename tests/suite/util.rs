@@ -678,3 +678,18 @@ pub fn assert_lists_eq<T: PartialEq + std::fmt::Debug>(got: &[T], expected: &[T]
 pub fn has_paragraph(text: &str, line: &str) -> bool {
     text.split('\n').any(|l| l == line)
 }
+
+/// Runs canon with `args` and `--quiet`; panics with its stderr if it fails.
+pub fn canon_quiet(args: &[&std::ffi::OsStr]) {
+    let out = assert_cmd::Command::cargo_bin("canon")
+        .unwrap()
+        .args(args)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "canon {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
