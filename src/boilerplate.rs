@@ -15,7 +15,7 @@
 //! group is named by its longest shared paragraph, which all copies of one article have in
 //! common.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 
 use rayon::prelude::*;

@@ -124,7 +124,8 @@ impl UnionFind {
 /// Hops from each node to `root` over `edges` (undirected), for the nodes of one component;
 /// `None` for nodes not reached. `nodes` must contain `root`.
 pub fn hops(root: usize, nodes: &[usize], edges: &[(usize, usize)]) -> Vec<Option<u32>> {
-    use std::collections::{HashMap, VecDeque};
+    use rustc_hash::FxHashMap as HashMap;
+    use std::collections::VecDeque;
     let index: HashMap<usize, usize> = nodes.iter().enumerate().map(|(i, &n)| (n, i)).collect();
     let mut adj = vec![Vec::new(); nodes.len()];
     for &(a, b) in edges {

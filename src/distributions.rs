@@ -6,7 +6,9 @@
 //! second pass over the text. The data types and their fixed bins are `histogram.rs` (a floor
 //! below, as `report.rs` holds them).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::boilerplate::Boilerplate;
 use crate::decide::{home_of, Fate};

@@ -10,7 +10,7 @@
 //! ids ([`Sites`]); tables merged from parts (units of work, sign shards, the index) are
 //! re-interned by name, so ids never depend on how the work was split.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::path::Path;
 
 /// The site of a URL: its host, normalized (see the module documentation); `None` when the

@@ -2,7 +2,7 @@
 //! and removals counted once the decide stage is done ([`decided_report`]). Output totals and
 //! timings are added by the stages that know them.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::boilerplate::Boilerplate;
 use crate::config::Config;
@@ -96,7 +96,7 @@ fn removed_bytes(bytes: &mut report::Bytes, read: &Read, decided: &Decided) {
 /// Distinct (paragraph, site) pairs of boilerplate in `docs`: the rows of
 /// `boilerplate.jsonl` (a site's chrome counted only from a published document has no row).
 fn boilerplate_rows(docs: &[Doc], hashes: &[u64], bp: &Boilerplate) -> u64 {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = rustc_hash::FxHashSet::default();
     for d in docs {
         for &h in &hashes[d.paras.clone()] {
             if bp.contains(d.site, h) {
@@ -166,7 +166,8 @@ fn count(
 /// ambiguous), with the first in input order as the example.
 fn repeated_ids(docs: &[Doc]) -> report::RepeatedIds {
     // id -> (first position, documents carrying it)
-    let mut seen: HashMap<&str, (usize, u64)> = HashMap::with_capacity(docs.len());
+    let mut seen: HashMap<&str, (usize, u64)> =
+        HashMap::with_capacity_and_hasher(docs.len(), Default::default());
     for (i, d) in docs.iter().enumerate() {
         seen.entry(&d.id).or_insert((i, 0)).1 += 1;
     }

@@ -16,7 +16,7 @@
 //! threshold) only costs a document that could have been dropped: it is kept, never wrongly
 //! dropped.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rayon::prelude::*;
 
@@ -47,7 +47,7 @@ impl Centres {
     /// Nothing folded (no verified pairs, or near-duplicates off).
     pub(crate) fn none() -> Centres {
         Centres {
-            folded: HashMap::new(),
+            folded: HashMap::default(),
             components_split: 0,
         }
     }
@@ -66,7 +66,7 @@ pub(crate) fn choose(
 ) -> Centres {
     // The unit graph: verified pairs between exact groups (pairs join signed documents, the
     // best of each first-count exact group; the final groups only refine those).
-    let mut adj: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut adj: HashMap<usize, Vec<usize>> = HashMap::default();
     let mut uf = UnionFind::new(exact.len());
     for p in &near.pairs {
         let (Some(a), Some(b)) = (exact[p.a], exact[p.b]) else {
@@ -79,7 +79,7 @@ pub(crate) fn choose(
         adj.entry(b).or_default().push(a);
         uf.union(a, b);
     }
-    let mut by_root: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut by_root: HashMap<usize, Vec<usize>> = HashMap::default();
     for &u in adj.keys() {
         by_root.entry(uf.find(u)).or_default().push(u);
     }
@@ -112,8 +112,8 @@ fn walk(
     threshold: f64,
     similarity: &impl Fn(usize, usize, &mut Cache) -> f64,
 ) -> (Vec<(usize, Folded)>, bool) {
-    let mut is_centre: HashMap<usize, bool> = HashMap::new();
-    let mut cache = Cache::new();
+    let mut is_centre: HashMap<usize, bool> = HashMap::default();
+    let mut cache = Cache::default();
     let mut folded = Vec::new();
     let mut centres = 0usize;
     for &u in units {

@@ -7,7 +7,7 @@
 //! sites' dumps has the same key and folds (what each copy would emit differs only by
 //! chrome).
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use rayon::prelude::*;
 

@@ -10,7 +10,7 @@ mod passages;
 mod signatures;
 mod summary;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 use std::time::Instant;
 
@@ -217,7 +217,7 @@ pub(crate) fn stage(
     let ranks = facts::ranks(&facts);
     let exact = cluster::exact(&keys, &ranks);
     let mut uf = clusters_of(&exact, &near);
-    let mut best: HashMap<usize, usize> = HashMap::new();
+    let mut best: HashMap<usize, usize> = HashMap::default();
     for i in (0..docs.len()).filter(|&i| keys[i].is_some()) {
         let r = uf.find(i);
         let b = best.entry(r).or_insert(i);
@@ -268,7 +268,7 @@ pub(crate) fn stage(
             }
         })
         .collect();
-    let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut members: HashMap<usize, Vec<usize>> = HashMap::default();
     for (i, f) in fates.iter().enumerate() {
         if let Some(c) = f.kept() {
             members.entry(c).or_default().push(i);

@@ -13,7 +13,7 @@
 //! already stands in the published corpus — and never loses one; so night 2 of an
 //! incremental run decides passages as one run over both nights does.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::boilerplate::Boilerplate;
 use crate::cluster::Rank;
@@ -94,7 +94,7 @@ pub(crate) fn removed(
         return Vec::new();
     }
     // Key characters of each document's passage paragraphs.
-    let mut share: HashMap<usize, u64> = HashMap::new();
+    let mut share: HashMap<usize, u64> = HashMap::default();
     for r in &runs {
         for &(_, d, p) in *r {
             *share.entry(d).or_default() += u64::from(tables.chars[p]);
@@ -114,13 +114,13 @@ pub(crate) fn removed(
     let removable = |d: usize| d < new_docs && !docs[d].published;
     // Each document's passage paragraphs as (hash, key characters), sorted by hash (runs
     // are in hash order).
-    let mut held: HashMap<usize, Vec<(u64, u32)>> = HashMap::new();
+    let mut held: HashMap<usize, Vec<(u64, u32)>> = HashMap::default();
     for r in &runs {
         for &(h, d, p) in *r {
             held.entry(d).or_default().push((h, tables.chars[p]));
         }
     }
-    let mut copies: HashMap<(usize, usize), bool> = HashMap::new();
+    let mut copies: HashMap<(usize, usize), bool> = HashMap::default();
     let mut copy = |a: usize, b: usize| {
         *copies.entry((a.min(b), a.max(b))).or_insert_with(|| {
             mutual_copies(&held[&a], &held[&b], &ranks[a], &ranks[b]) || similar(a, b)
@@ -141,11 +141,11 @@ pub(crate) fn removed(
         }
     }
     // A document never loses all its paragraphs to passages homed elsewhere.
-    let mut lost: HashMap<usize, usize> = HashMap::new();
+    let mut lost: HashMap<usize, usize> = HashMap::default();
     for &(_, d, _) in &out {
         *lost.entry(d).or_default() += 1;
     }
-    let whole: std::collections::HashSet<usize> = lost
+    let whole: rustc_hash::FxHashSet<usize> = lost
         .iter()
         .filter(|&(&d, &n)| {
             let own = docs[d]

@@ -1,7 +1,7 @@
 //! The near-duplicate facts the report gives: how many verified hops each folded document is
 //! from its canonical document ([`near_chains`]) and the report's near-duplicate section.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::cluster::{self, UnionFind};
 use crate::config::Config;
@@ -20,13 +20,13 @@ pub(crate) fn near_chains(
     uf: &mut UnionFind,
     best: &HashMap<usize, usize>,
 ) -> HashMap<usize, u32> {
-    let mut by_root: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+    let mut by_root: HashMap<usize, Vec<(usize, usize)>> = HashMap::default();
     for p in &near.pairs {
         by_root.entry(uf.find(p.a)).or_default().push((p.a, p.b));
     }
     let mut roots: Vec<usize> = by_root.keys().copied().collect();
     roots.sort_unstable();
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     for r in roots {
         let edges = &by_root[&r];
         let mut nodes: Vec<usize> = edges.iter().flat_map(|&(a, b)| [a, b]).collect();

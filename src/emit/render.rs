@@ -36,6 +36,29 @@ pub(crate) struct Block {
     pub(crate) lengths: Log2Counts,
 }
 
+/// zstd level of the explain frames.
+const EXPLAIN_LEVEL: i32 = 3;
+
+thread_local! {
+    /// One zstd context per worker, reused for every block: a context costs about as much to
+    /// create as compressing a block of short documents' explain lines.
+    static EXPLAIN_ZSTD: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// `data` as one zstd frame at [`EXPLAIN_LEVEL`] (the same bytes as `zstd::bulk::compress`:
+/// a reused context keeps its parameters and starts each frame afresh).
+fn compress_frame(data: &[u8]) -> std::io::Result<Vec<u8>> {
+    EXPLAIN_ZSTD.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let z = match &mut *slot {
+            Some(z) => z,
+            None => slot.insert(zstd::bulk::Compressor::new(EXPLAIN_LEVEL)?),
+        };
+        z.compress(data)
+    })
+}
+
 /// One rendered output line.
 struct Rendered {
     canonical: bool,
@@ -69,8 +92,7 @@ impl Renderer<'_> {
                 b.dropped.extend_from_slice(&r.line);
             }
         }
-        b.explain =
-            zstd::bulk::compress(&explain, 3).map_err(|e| Error::io(&self.ctx.cfg.out, e))?;
+        b.explain = compress_frame(&explain).map_err(|e| Error::io(&self.ctx.cfg.out, e))?;
         Ok(b)
     }
 

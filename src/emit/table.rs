@@ -3,7 +3,7 @@
 //! site it occurs in, and its text as it first appears there in input order. Sorted by hash,
 //! then site.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rayon::prelude::*;
 
@@ -21,7 +21,7 @@ pub(crate) fn boilerplate_table(
 ) -> Vec<u8> {
     let (docs, hashes) = (&tables.docs[..new_docs], &tables.hashes);
     // Each boilerplate paragraph's first occurrence on its site: (document, paragraph).
-    let mut first: HashMap<(u64, u32), (usize, usize)> = HashMap::new();
+    let mut first: HashMap<(u64, u32), (usize, usize)> = HashMap::default();
     for (i, d) in docs.iter().enumerate() {
         for p in d.paras.clone() {
             if bp.contains(d.site, hashes[p]) {

@@ -88,8 +88,10 @@ fn noise_with(text: &str, han_path: bool) -> u32 {
 /// Whether `c` is one of the common characters that NFKC leaves alone, or changes into no
 /// letter or digit, and that never compose with a neighbour (so that a text of only these and
 /// ASCII needs no NFKC check): Latin-1 and Latin Extended-A (but `ª` `µ` `º` `ĳ` `Ŀ` `ŉ` `ſ`),
-/// Cyrillic, general punctuation, CJK punctuation, CJK ideographs, Hangul syllables and
-/// full-width punctuation.
+/// the pinyin letters of Latin Extended-B and Additional (`ǎ ǐ ǒ ǔ ǖ ǘ ǚ ǜ ǹ ḿ`: every text
+/// with a tone-marked gloss holds some), Cyrillic, general punctuation, CJK punctuation, CJK
+/// ideographs, Hangul syllables, full-width punctuation and the emoji blocks U+1F300–U+1FAFF.
+/// The test `stable_characters_need_no_nfkc_check` checks every one against ICU.
 fn nfkc_letter_stable(c: char) -> bool {
     matches!(c,
         '\u{A0}'..='\u{A9}'
@@ -99,6 +101,9 @@ fn nfkc_letter_stable(c: char) -> bool {
         | '\u{134}'..='\u{13E}'
         | '\u{141}'..='\u{148}'
         | '\u{14A}'..='\u{17E}'
+        | '\u{1CD}'..='\u{1DC}'
+        | '\u{1F8}'..='\u{1F9}'
+        | '\u{1E3E}'..='\u{1E3F}'
         | '\u{400}'..='\u{482}'
         | '\u{48A}'..='\u{4FF}'
         | '\u{2010}'..='\u{2027}'
@@ -106,7 +111,8 @@ fn nfkc_letter_stable(c: char) -> bool {
         | '\u{4E00}'..='\u{9FFF}'
         | '\u{AC00}'..='\u{D7A3}'
         | '\u{FF01}'..='\u{FF0F}'
-        | '\u{FF1A}'..='\u{FF20}')
+        | '\u{FF1A}'..='\u{FF20}'
+        | '\u{1F300}'..='\u{1FAFF}')
 }
 
 /// Whether a line whose last non-blank character is `last` and that is followed by `next`
@@ -142,7 +148,7 @@ fn not_nfkc(text: &str) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::{noise, noise_with};
+    use super::{nfkc_letter_stable, noise, noise_with, not_nfkc};
     use proptest::prelude::*;
 
     proptest! {
@@ -150,6 +156,27 @@ mod tests {
         fn the_han_path_counts_as_the_general_one(s in "[a-zA-Z \n.,\u{4E00}-\u{4E20}\u{4DC0}\u{FF21}\u{200B}\u{3000}-\u{3040}]{0,40}") {
             prop_assert_eq!(noise_with(&s, true), noise_with(&s, false));
         }
+    }
+
+    /// A text of ASCII and "stable" characters skips the NFKC check: the check must find
+    /// nothing in such a character, alone or next to a neighbour it could compose with.
+    #[test]
+    fn stable_characters_need_no_nfkc_check() {
+        let neighbours = ['a', 'Z', '0', ' ', '(', '中', '\u{AC00}', 'ǎ', '\u{1F600}'];
+        let mut checked = 0;
+        for c in (0x80..=0x1FFFF).filter_map(char::from_u32) {
+            if !nfkc_letter_stable(c) {
+                continue;
+            }
+            checked += 1;
+            for n in neighbours {
+                for s in [format!("{n}{c}"), format!("{c}{n}"), format!("{c}{c}")] {
+                    assert_eq!(not_nfkc(&s), 0, "{s:?}");
+                }
+            }
+        }
+        assert!(checked > 20_000, "{checked}");
+        assert_eq!(noise("jìzhě nǚ lǜ ǎ ǐ ǒ ǔ ḿ ǹ 😀🚀"), 0);
     }
 
     #[test]

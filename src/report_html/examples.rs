@@ -5,7 +5,7 @@
 //! for the few documents shown (at most [`TOP`] lines and a dozen examples), never for the
 //! corpus. Every choice is by count, similarity and input position: deterministic.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -102,7 +102,7 @@ type Occurrences = (u64, (usize, usize));
 fn top_boilerplate(ctx: &Ctx, tables: &Tables, docs: &[Doc], decided: &Decided) -> Vec<TopLine> {
     let bp = &decided.bp;
     // (hash, site) → (occurrences, first (document, paragraph)).
-    let mut seen: HashMap<(u64, u32), Occurrences> = HashMap::new();
+    let mut seen: HashMap<(u64, u32), Occurrences> = HashMap::default();
     for (i, d) in docs.iter().enumerate() {
         for p in d.paras.clone() {
             if bp.contains(d.site, tables.hashes[p]) {
@@ -135,7 +135,7 @@ fn doc_of(docs: &[Doc], p: usize) -> Option<usize> {
 
 fn top_passages(ctx: &Ctx, tables: &Tables, docs: &[Doc], decided: &Decided) -> Vec<TopLine> {
     // hash → (copies removed, first removed paragraph, home).
-    let mut seen: HashMap<u64, (u64, usize, usize)> = HashMap::new();
+    let mut seen: HashMap<u64, (u64, usize, usize)> = HashMap::default();
     for &(p, home) in &decided.passages {
         seen.entry(tables.hashes[p]).or_insert((0, p, home)).0 += 1;
     }
@@ -204,7 +204,7 @@ fn examples(ctx: &Ctx, tables: &Tables, docs: &[Doc], decided: &Decided) -> Vec<
     let bp = |d: &Doc, p: usize| decided.bp.contains(d.site, tables.hashes[p]);
     let passage = |p: usize| home_of(&decided.passages, p);
     // One per site: a site's chrome is the same on all its pages.
-    let mut sites = std::collections::HashSet::new();
+    let mut sites = rustc_hash::FxHashSet::default();
     let with_bp = kept
         .iter()
         .filter(|&&i| docs[i].paras.clone().any(|p| bp(&docs[i], p)) && sites.insert(docs[i].site));
