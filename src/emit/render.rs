@@ -59,10 +59,9 @@ fn compress_frame(data: &[u8]) -> std::io::Result<Vec<u8>> {
     })
 }
 
-/// One rendered output line.
+/// What rendering one document's line wrote (into the block's canonical or dropped buffer).
 struct Rendered {
     canonical: bool,
-    line: Vec<u8>,
     text_bytes: u64,
     paragraphs: u64,
     /// What repair removed, when the text was read for the line (a kept, repaired page):
@@ -79,17 +78,17 @@ impl Renderer<'_> {
     pub(crate) fn render_block(&self, docs: Range<usize>) -> Result<Block> {
         let mut b = Block::default();
         let mut explain = Vec::new();
+        // One text buffer for the block: a canonical text is built in it, then escaped.
+        let mut text = String::new();
         for i in docs {
-            let mut r = self.render(i)?;
+            let before = b.canon.len();
+            let mut r = self.render(i, &mut b.canon, &mut b.dropped, &mut text)?;
             self.explain(i, r.repair_text.take(), &mut explain);
             if r.canonical {
-                b.canon_docs.push((i, r.line.len()));
-                b.canon.extend_from_slice(&r.line);
+                b.canon_docs.push((i, b.canon.len() - before));
                 b.text_bytes += r.text_bytes;
                 b.paragraphs += r.paragraphs;
                 b.lengths.add(r.text_bytes);
-            } else {
-                b.dropped.extend_from_slice(&r.line);
             }
         }
         b.explain = compress_frame(&explain).map_err(|e| Error::io(&self.ctx.cfg.out, e))?;
@@ -164,8 +163,15 @@ impl Renderer<'_> {
         out.push(b'\n');
     }
 
-    /// The canonical or dropped line of document `i`.
-    fn render(&self, i: usize) -> Result<Rendered> {
+    /// Appends the canonical line of document `i` to `canon`, or its dropped line to
+    /// `dropped`; `text` is scratch space for the canonical text.
+    fn render(
+        &self,
+        i: usize,
+        canon: &mut Vec<u8>,
+        dropped: &mut Vec<u8>,
+        text: &mut String,
+    ) -> Result<Rendered> {
         let (t, dec) = (self.tables, self.decided);
         let d = &t.docs[i];
         let ctx = self.ctx;
@@ -192,12 +198,10 @@ impl Renderer<'_> {
                 similarity,
                 chain,
             };
-            let mut out = Vec::with_capacity(128);
-            output::json_value(&mut out, &line);
-            out.push(b'\n');
+            output::json_value(dropped, &line);
+            dropped.push(b'\n');
             return Ok(Rendered {
                 canonical: false,
-                line: out,
                 text_bytes: 0,
                 paragraphs: 0,
                 repair_text: None,
@@ -224,7 +228,7 @@ impl Renderer<'_> {
             },
         };
         let data = &ctx.opened[d.file as usize].data[..];
-        let mut line = Vec::with_capacity(d.span.len() + 256);
+        let line = canon;
         let changed = || Error::Invalid {
             location: source.clone(),
             message: "record changed while canon was running".into(),
@@ -236,32 +240,31 @@ impl Renderer<'_> {
             Format::Jsonl | Format::Parquet => {
                 jsonl::with_line(&data[d.span.clone()], fields, |rec, _| {
                     let (rec, raw) = rec.map_err(|_| changed())?;
-                    let (text, n) = self.kept_text(&rec.text, d).ok_or_else(changed)?;
-                    output::splice_jsonl(&mut line, raw, rec.text_span.clone(), &text, &info);
+                    let n = self.kept_text(&rec.text, d, text).ok_or_else(changed)?;
+                    output::splice_jsonl(line, raw, rec.text_span.clone(), text, &info);
                     Ok((text.len() as u64, n, removed(&rec.text)))
                 })?
             }
             _ => {
-                let text = utf8_lossy(&data[d.span.clone()]);
-                let (kept, n) = self.kept_text(&text, d).ok_or_else(changed)?;
-                output::plain_line(&mut line, &d.id, d.url.as_deref(), &kept, &info);
-                (kept.len() as u64, n, removed(&text))
+                let page = utf8_lossy(&data[d.span.clone()]);
+                let n = self.kept_text(&page, d, text).ok_or_else(changed)?;
+                output::plain_line(line, &d.id, d.url.as_deref(), text, &info);
+                (text.len() as u64, n, removed(&page))
             }
         };
         Ok(Rendered {
             canonical: true,
-            line,
             text_bytes,
             paragraphs,
             repair_text,
         })
     }
 
-    /// The emitted text: the pieces pass 1 kept, minus boilerplate paragraphs, one paragraph
-    /// per line, each trimmed; with the number of paragraphs. `None` if the pieces no longer
-    /// fit the text (the input changed under us).
-    fn kept_text(&self, text: &str, d: &Doc) -> Option<(String, u64)> {
-        let mut out = String::with_capacity(text.len());
+    /// The emitted text, into `out` (cleared first): the pieces pass 1 kept, minus
+    /// boilerplate paragraphs, one paragraph per line, each trimmed; returns the number of
+    /// paragraphs. `None` if the pieces no longer fit the text (the input changed under us).
+    fn kept_text(&self, text: &str, d: &Doc, out: &mut String) -> Option<u64> {
+        out.clear();
         let mut n = 0;
         for (p, pieces) in self.tables.kept_paragraphs(d) {
             if self.decided.bp.contains(d.site, self.tables.hashes[p])
@@ -269,7 +272,7 @@ impl Renderer<'_> {
             {
                 continue;
             }
-            trim_end(&mut out);
+            trim_end(out);
             if n > 0 {
                 out.push('\n');
             }
@@ -280,8 +283,8 @@ impl Renderer<'_> {
                 out.push_str(if k == 0 { s.trim_start() } else { s });
             }
         }
-        trim_end(&mut out);
-        Some((out, n))
+        trim_end(out);
+        Some(n)
     }
 }
 
