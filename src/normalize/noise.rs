@@ -28,7 +28,8 @@ pub fn noise(text: &str) -> u32 {
     noise_with(text, true)
 }
 
-/// [`noise`], with or without the short path for Han text (the tests check they agree).
+/// [`noise`], with or without the short paths for ASCII words and Han text (the tests check
+/// they agree with the general path).
 fn noise_with(text: &str, han_path: bool) -> u32 {
     let b = text.as_bytes();
     let mut n = 0u32;
@@ -40,6 +41,18 @@ fn noise_with(text: &str, han_path: bool) -> u32 {
     let mut i = 0;
     while i < b.len() {
         let x = b[i];
+        if han_path && x < 0x80 && i + 8 <= b.len() {
+            let w = u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+            if let Some(word) = ascii_word(w, prev_upper) {
+                n += word.shouting;
+                prev_upper = word.ends_upper;
+                if let Some(c) = word.last {
+                    last = c;
+                }
+                i += 8;
+                continue;
+            }
+        }
         if x < 0x80 {
             i += 1;
             let upper = x.is_ascii_uppercase();
@@ -83,6 +96,45 @@ fn noise_with(text: &str, han_path: bool) -> u32 {
         n = n.saturating_add(not_nfkc(text));
     }
     n
+}
+
+/// What eight ASCII bytes add to the noise count.
+struct AsciiWord {
+    /// Uppercase letters right after an uppercase letter.
+    shouting: u32,
+    /// Whether the last byte is an uppercase letter.
+    ends_upper: bool,
+    /// The last byte that is not a space.
+    last: Option<char>,
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes of text (little-endian in `w`) at once, if they are all printable ASCII or
+/// spaces (no control character, no line end, no `DEL`, nothing above U+007F): per byte,
+/// `b + k` sets the byte's high bit exactly when `b >= 0x80 - k` (no carry leaves a byte
+/// below 0x80), which gives each class as a mask of high bits.
+fn ascii_word(w: u64, prev_upper: bool) -> Option<AsciiWord> {
+    if w & HIGH != 0 {
+        return None;
+    }
+    let at_least = |lo: u64| w.wrapping_add((0x80 - lo) * ONES) & HIGH;
+    // Below 0x20 (controls, `\n`, `\t`, `\r`) or DEL: the general path.
+    if (!at_least(0x20) | at_least(0x7F)) & HIGH != 0 {
+        return None;
+    }
+    let upper = at_least(0x41) & !at_least(0x5B);
+    let before = (upper << 8) | if prev_upper { 0x80 } else { 0 };
+    let not_space = at_least(0x21);
+    Some(AsciiWord {
+        shouting: (upper & before).count_ones(),
+        ends_upper: upper >> 63 != 0,
+        last: (not_space != 0).then(|| {
+            let byte = (63 - not_space.leading_zeros()) / 8;
+            char::from((w >> (8 * byte)) as u8)
+        }),
+    })
 }
 
 /// Whether `c` is one of the common characters that NFKC leaves alone, or changes into no
@@ -153,7 +205,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn the_han_path_counts_as_the_general_one(s in "[a-zA-Z \n.,\u{4E00}-\u{4E20}\u{4DC0}\u{FF21}\u{200B}\u{3000}-\u{3040}]{0,40}") {
+        fn the_short_paths_count_as_the_general_one(s in "[a-zA-Z \n\t\r\u{1}\u{7F}~.,\u{4E00}-\u{4E20}\u{4DC0}\u{FF21}\u{200B}\u{3000}-\u{3040}]{0,80}") {
             prop_assert_eq!(noise_with(&s, true), noise_with(&s, false));
         }
     }
