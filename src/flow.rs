@@ -69,26 +69,28 @@ pub(crate) fn paragraph(key: &[u8]) -> u64 {
     let mut h = 0u64;
     let mut digits = [0u64; 4];
     let mut n = 0;
-    let mut cur: Option<u64> = None;
-    for &b in key {
-        if b & 0xC0 == 0x80 {
-            // A continuation byte: part of the current character.
-            cur = Some((cur.unwrap_or(0) << 8) | u64::from(b));
-            continue;
+    let mut i = 0;
+    while i < key.len() {
+        // One character per turn, its length told by its lead byte (a key is valid UTF-8).
+        let b = key[i];
+        let len = match b {
+            0..0xC0 => 1,
+            0xC0..0xE0 => 2,
+            0xE0..0xF0 => 3,
+            _ => 4,
+        };
+        let end = (i + len).min(key.len());
+        let mut c = u64::from(b);
+        for &x in &key[i + 1..end] {
+            c = (c << 8) | u64::from(x);
         }
-        if let Some(c) = cur {
-            digits[n] = c + 1;
-            n += 1;
-            if n == 4 {
-                h = step4(h, &digits);
-                n = 0;
-            }
-        }
-        cur = Some(u64::from(b));
-    }
-    if let Some(c) = cur {
+        i = end;
         digits[n] = c + 1;
         n += 1;
+        if n == 4 {
+            h = step4(h, &digits);
+            n = 0;
+        }
     }
     digits[..n]
         .iter()
@@ -133,6 +135,25 @@ impl Stream {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The first version of [`paragraph`]: byte by byte, a continuation byte extending the
+    /// current character's digit.
+    fn paragraph_bytewise(key: &[u8]) -> u64 {
+        let mut digits = Vec::new();
+        let mut cur: Option<u64> = None;
+        for &b in key {
+            if b & 0xC0 == 0x80 {
+                cur = Some((cur.unwrap_or(0) << 8) | u64::from(b));
+                continue;
+            }
+            digits.extend(cur.map(|c| c + 1));
+            cur = Some(u64::from(b));
+        }
+        digits.extend(cur.map(|c| c + 1));
+        digits
+            .iter()
+            .fold(0, |h, &d| reduce(h as u128 * BASE as u128 + d as u128))
+    }
 
     fn joined(parts: &[&str]) -> u128 {
         let mut s = Stream::default();
@@ -180,6 +201,11 @@ mod tests {
             }
             let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
             prop_assert_eq!(joined(&refs), joined(&[s.as_str()]));
+        }
+
+        #[test]
+        fn characters_read_by_lead_byte_hash_as_bytes_read_one_by_one(s in "\\PC{0,60}") {
+            prop_assert_eq!(paragraph(s.as_bytes()), paragraph_bytewise(s.as_bytes()));
         }
 
         #[test]
