@@ -71,7 +71,9 @@ def ensure_venv(venv: str) -> None:
     subprocess.run([sys.executable, "-m", "venv", venv], check=True)
     pip = [os.path.join(venv, "bin", "python"), "-m", "pip", "install", "--disable-pip-version-check"]
     try:
-        subprocess.run(pip + [DOLMA, GAOYA], check=True, timeout=900)
+        # pip's resolver can backtrack for many minutes over dolma's wide dependency list
+        # (boto3 versions one by one): give it three, then take the narrow install.
+        subprocess.run(pip + [DOLMA, GAOYA], check=True, timeout=180)
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
         log("full install failed: dolma's wheel alone, and the modules its CLI imports")
         subprocess.run(pip + ["--no-deps", DOLMA], check=True)

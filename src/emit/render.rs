@@ -354,3 +354,26 @@ fn clip(mut s: String, max: usize) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    /// Reusing a worker's zstd context gives the frames a fresh context gives, so the explain
+    /// output does not depend on which worker rendered which block.
+    #[test]
+    fn a_reused_context_writes_the_frames_a_fresh_one_writes() {
+        let blocks = [
+            b"{\"id\":\"a\"}\n".repeat(50),
+            Vec::new(),
+            b"x\ny\n".to_vec(),
+        ];
+        for b in &blocks {
+            let reused = super::compress_frame(b).expect("compresses");
+            let fresh = zstd::bulk::compress(b, super::EXPLAIN_LEVEL).expect("compresses");
+            assert_eq!(reused, fresh);
+            assert_eq!(
+                &zstd::bulk::decompress(&reused, 1 << 20).expect("a frame"),
+                b
+            );
+        }
+    }
+}
