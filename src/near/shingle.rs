@@ -110,6 +110,10 @@ impl Tokens {
 /// shingle or two — short pages of one template would fold (`page 1000 text` and
 /// `page 10000 text`: J 0.83); as one token it changes every shingle it is in.
 impl Sink for Tokens {
+    fn reset(&mut self) {
+        self.clear();
+    }
+
     #[inline]
     fn ascii(&mut self, b: u8, _src: usize) {
         if b.is_ascii_alphabetic() {

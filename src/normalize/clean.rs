@@ -188,6 +188,9 @@ impl<S: Sink> Sink for Remap<'_, S> {
     fn gap(&mut self) {
         self.inner.gap();
     }
+    fn reset(&mut self) {
+        self.inner.reset();
+    }
 }
 
 #[cfg(test)]

@@ -162,6 +162,11 @@ pub(crate) trait Sink {
     fn char(&mut self, c: char, src: usize);
     /// Source text not in the key (space, punctuation, a gloss) separates what comes next.
     fn gap(&mut self);
+    /// Forgets what this walk gave, back to the state the walk started from: a walk of the
+    /// raw text that meets an invisible character or a character reference starts again on
+    /// the cleaned text (see [`walk`]). Walks start on fresh sinks (their callers clear them
+    /// first), so this is that fresh state.
+    fn reset(&mut self);
 }
 
 /// Feeds one walk to two sinks.
@@ -187,6 +192,10 @@ impl<A: Sink, B: Sink> Sink for Tee<'_, A, B> {
         self.0.gap();
         self.1.gap();
     }
+    fn reset(&mut self) {
+        self.0.reset();
+        self.1.reset();
+    }
 }
 
 /// A sink that ignores everything.
@@ -201,6 +210,7 @@ impl Sink for NoSink {
     fn char(&mut self, _: char, _: usize) {}
     #[inline(always)]
     fn gap(&mut self) {}
+    fn reset(&mut self) {}
 }
 
 /// Builds [`Key`]s.
@@ -244,6 +254,12 @@ impl Sink for KeySink<'_> {
 
     #[inline]
     fn gap(&mut self) {}
+
+    fn reset(&mut self) {
+        self.key.bytes.clear();
+        self.key.offsets.clear();
+        self.key.chars = 0;
+    }
 }
 
 /// Character classes that never compose with a neighbour and that NFKC and case folding leave
@@ -283,25 +299,62 @@ fn is_han(c: char) -> bool {
 
 /// Walks `text`, feeding its key characters and gaps to `sink`; returns the number of
 /// romanization glosses skipped.
+///
+/// The text is walked as it is, watching for what cleaning changes (an invisible character, a
+/// character reference, tested as [`cleaned`] tests them); most texts hold neither, and
+/// their walk is the only pass over them. A text that does is walked again, cleaned, after
+/// `sink` is reset: the result is that of walking the cleaned text, as if it had been
+/// cleaned first (the test `walking_raw_text_first_keys_as_cleaning_first` checks it).
 pub(crate) fn walk<S: Sink>(text: &str, sink: &mut S) -> u32 {
-    if let Some((clean, map)) = cleaned(text) {
-        // Rare: walk the text as a reader sees it, reporting source offsets.
-        let mut remap = Remap { inner: sink, map };
-        let mut numeric = Numeric::new(&mut remap);
-        let glosses = walk_marks(&clean, &mut numeric);
+    let mut numeric = Numeric::new(&mut *sink);
+    if let Ok(glosses) = walk_marks::<_, true>(text, &mut numeric) {
         numeric.finish();
         return glosses;
     }
-    let mut numeric = Numeric::new(sink);
-    let glosses = walk_marks(text, &mut numeric);
+    drop(numeric);
+    sink.reset();
+    walk_cleaned(text, sink)
+}
+
+/// [`walk`] on the text as a reader sees it ([`cleaned`]), reporting source offsets.
+fn walk_cleaned<S: Sink>(text: &str, sink: &mut S) -> u32 {
+    let Some((clean, map)) = cleaned(text) else {
+        // Not reached (the walk and `cleaned` test characters alike); the raw walk, then.
+        let mut numeric = Numeric::new(sink);
+        let glosses = walk_marks::<_, false>(text, &mut numeric).unwrap_or(0);
+        numeric.finish();
+        return glosses;
+    };
+    let mut remap = Remap { inner: sink, map };
+    let mut numeric = Numeric::new(&mut remap);
+    let glosses = walk_marks::<_, false>(&clean, &mut numeric).unwrap_or(0);
     numeric.finish();
     glosses
+}
+
+/// What [`walk_marks`] stops at when watching (`WATCH`): a character that cleaning changes.
+struct Unclean;
+
+/// Whether cleaning changes the text at byte `i` (see [`cleaned`]).
+#[inline]
+fn unclean_at(text: &str, i: usize) -> bool {
+    let b = text.as_bytes();
+    if b[i] == b'&' {
+        clean::reference_at(text, i).is_some()
+    } else {
+        clean::may_be_invisible(b, i) && text[i..].chars().next().is_some_and(clean::is_invisible)
+    }
 }
 
 /// The walk proper: key characters go to `sink` as they are; whitespace and dropped
 /// punctuation or symbols go to it as separators, for [`Numeric`] to decide which of them
 /// stand next to numbers.
-fn walk_marks<S: Sink>(text: &str, sink: &mut Numeric<'_, S>) -> u32 {
+/// With `WATCH`, stops at the first character cleaning would change (glosses cannot hold one:
+/// they are kana, or pinyin letters and separators).
+fn walk_marks<S: Sink, const WATCH: bool>(
+    text: &str,
+    sink: &mut Numeric<'_, S>,
+) -> Result<u32, Unclean> {
     let mut glosses = 0;
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -315,6 +368,7 @@ fn walk_marks<S: Sink>(text: &str, sink: &mut Numeric<'_, S>) -> u32 {
             let start = i;
             while i + 1 < bytes.len() && bytes[i] != b'(' && bytes[i + 1] < 0x80 {
                 match ASCII_KEY[usize::from(bytes[i])] {
+                    0 if WATCH && bytes[i] == b'&' && unclean_at(text, i) => return Err(Unclean),
                     0 => sink.ascii_mark(bytes[i], i),
                     k => sink.ascii(k, i),
                 }
@@ -355,6 +409,9 @@ fn walk_marks<S: Sink>(text: &str, sink: &mut Numeric<'_, S>) -> u32 {
                         continue;
                     }
                 }
+                if WATCH && b == b'&' && unclean_at(text, i) {
+                    return Err(Unclean);
+                }
                 sink.ascii_mark(b, i);
             }
             prev_han = false;
@@ -379,6 +436,9 @@ fn walk_marks<S: Sink>(text: &str, sink: &mut Numeric<'_, S>) -> u32 {
             continue;
         }
         if is_fast_drop(c) {
+            if WATCH && unclean_at(text, i) {
+                return Err(Unclean);
+            }
             sink.mark(c, i);
             prev_han = false;
             i += len;
@@ -419,6 +479,13 @@ fn walk_marks<S: Sink>(text: &str, sink: &mut Numeric<'_, S>) -> u32 {
             end += n.len_utf8();
         }
         let segment = &text[start..end];
+        if WATCH
+            && segment
+                .char_indices()
+                .any(|(k, _)| unclean_at(text, start + k))
+        {
+            return Err(Unclean);
+        }
         let nfkc = NFKC.normalize(segment);
         let folded = FOLD.fold_string(&nfkc);
         // Case folding can denormalize (rarely); normalize once more to be stable.
@@ -437,7 +504,7 @@ fn walk_marks<S: Sink>(text: &str, sink: &mut Numeric<'_, S>) -> u32 {
         prev_han = segment.chars().last().is_some_and(is_han);
         i = end;
     }
-    glosses
+    Ok(glosses)
 }
 
 #[cfg(test)]

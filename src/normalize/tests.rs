@@ -298,3 +298,62 @@ fn the_invisible_byte_filter_misses_no_invisible_character() {
         }
     }
 }
+
+/// The walk as it was first written: the text cleaned first when it needs it, then walked.
+fn walk_cleaning_first<S: Sink>(text: &str, sink: &mut S) -> u32 {
+    if cleaned(text).is_some() {
+        return walk_cleaned(text, sink);
+    }
+    let mut numeric = Numeric::new(sink);
+    let glosses = walk_marks::<_, false>(text, &mut numeric).unwrap_or(0);
+    numeric.finish();
+    glosses
+}
+
+/// A key with offsets and the shingle tokens of `text`, by [`walk`] or (`cleaning_first`)
+/// by [`walk_cleaning_first`].
+fn key_and_tokens(text: &str, cleaning_first: bool) -> (Vec<u8>, Vec<u32>, u32, u32, Vec<u64>) {
+    let mut key = Key::new();
+    let mut tokens = crate::near::shingle::Tokens::default();
+    let mut sink = KeySink {
+        key: &mut key,
+        with_offsets: true,
+    };
+    let mut tee = Tee(&mut sink, &mut tokens);
+    let glosses = if cleaning_first {
+        walk_cleaning_first(text, &mut tee)
+    } else {
+        walk(text, &mut tee)
+    };
+    tokens.flush();
+    (key.bytes, key.offsets, key.chars, glosses, tokens.tokens)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+    /// Invisible characters and references anywhere (in numbers, glosses, combining
+    /// sequences, Han text): watching for them while walking gives what cleaning first gave.
+    #[test]
+    fn walking_raw_text_first_keys_as_cleaning_first(
+        s in "([a-zA-Z0-9 ,.$(-]|&|&amp;|&#8217;|&nbsp;|&zwj;|\u{200B}|\u{AD}|\u{FEFF}|\u{640}|\u{301}|中|国|(zhōng)|（guó）|ｚ|½|\u{3001}|\u{1F600}){0,30}"
+    ) {
+        proptest::prop_assert_eq!(
+            key_and_tokens(&s, false),
+            key_and_tokens(&s, true)
+        );
+    }
+}
+
+#[test]
+fn a_walk_that_meets_an_invisible_character_starts_again_cleaned() {
+    // The zero-width space comes after text already walked: that must not be keyed twice.
+    for s in [
+        "abc 12\u{200B}3",
+        "中国(zhōng)12&amp;3",
+        "e\u{200B}\u{301}x",
+        "x&#8217;s",
+    ] {
+        assert_eq!(key_and_tokens(s, false), key_and_tokens(s, true), "{s:?}");
+    }
+    assert_eq!(key_of("abc 12\u{200B}3"), key_of("abc 123"));
+}

@@ -101,6 +101,12 @@ impl Sink for WordStarts<'_> {
     fn gap(&mut self) {
         self.gap = true;
     }
+    fn reset(&mut self) {
+        // As `key_and_words` starts it.
+        self.words.clear();
+        self.gap = false;
+        self.unspaced = false;
+    }
 }
 
 /// Builds `key` of `line` with source offsets, and `words`: for every key byte and the key's
