@@ -78,7 +78,13 @@ pub(crate) struct Doc {
     /// Hash of what the record says (explicit id, URL, text), not where it is: the canonical
     /// order's tie-break, so that renaming or reordering input files keeps the same survivors.
     pub(crate) content: u64,
+    /// Its row in [`Tables::sigs`], or [`NO_SIG`]: a document without a long paragraph (most
+    /// short documents) has no pass-1 signature, which would be all `u32::MAX`.
+    pub(crate) sig: u32,
 }
+
+/// [`Doc::sig`] of a document without a pass-1 signature row.
+pub(crate) const NO_SIG: u32 = u32::MAX;
 
 impl Doc {
     /// A document with no paragraphs and no facts yet: the one way to start a `Doc`; callers
@@ -106,6 +112,7 @@ impl Doc {
             lossy: false,
             published: false,
             content: 0,
+            sig: NO_SIG,
         }
     }
 }
@@ -142,9 +149,12 @@ pub(crate) struct Tables {
     pub(crate) lines: Vec<u32>,
     pub(crate) pieces: Vec<Piece>,
     pub(crate) events: Vec<Event>,
-    /// Near-duplicate stage: per document, the MinHash signature of its long paragraphs
-    /// (`perms` values per document, invalid documents included).
+    /// Near-duplicate stage: the MinHash signatures of documents' long paragraphs, `perms`
+    /// values per row, a row for each document whose [`Doc::sig`] names it (documents
+    /// without a long paragraph have none: 384 bytes saved per short document).
     pub(crate) sigs: Vec<u32>,
+    /// Rows in `sigs`.
+    pub(crate) sig_rows: u32,
     /// Shingles of short paragraphs, and how many each paragraph has (parallel to `hashes`;
     /// 0 for long paragraphs).
     pub(crate) short: Vec<u32>,
@@ -195,6 +205,7 @@ impl Tables {
             let pbase = all.pieces.len();
             let ebase = all.events.len();
             let sbase = all.short.len();
+            let rbase = all.sig_rows;
             // Site ids are the part's own: interned again here by name.
             let sites: Vec<u32> = c.sites.names.iter().map(|n| all.sites.intern(n)).collect();
             all.docs.extend(c.docs.into_iter().map(|mut d| {
@@ -203,8 +214,12 @@ impl Tables {
                 d.pieces = d.pieces.start + pbase..d.pieces.end + pbase;
                 d.events = d.events.start + ebase..d.events.end + ebase;
                 d.short = d.short.start + sbase..d.short.end + sbase;
+                if d.sig != NO_SIG {
+                    d.sig += rbase;
+                }
                 d
             }));
+            all.sig_rows += c.sig_rows;
             all.sigs.extend_from_slice(&c.sigs);
             all.short.extend_from_slice(&c.short);
             all.short_counts.extend_from_slice(&c.short_counts);

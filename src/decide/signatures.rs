@@ -14,7 +14,7 @@ use crate::near::minhash::MinHasher;
 use crate::near::shingle::{fold, Shingler};
 use crate::normalize::Key;
 use crate::sources::Ctx;
-use crate::tables::{Doc, Loc, Tables, SHORT_PARAGRAPH};
+use crate::tables::{Doc, Loc, Tables, NO_SIG, SHORT_PARAGRAPH};
 
 /// Gives the shingle set of a document: its kept, non-boilerplate paragraphs, re-read from
 /// the mapped input.
@@ -131,9 +131,15 @@ impl Signatures<'_> {
                 return;
             }
         }
-        let row = &self.long[i * n * 4..(i + 1) * n * 4];
-        for (o, v) in out.iter_mut().zip(row.chunks_exact(4)) {
-            *o = u32::from_le_bytes(v.try_into().expect("4 bytes"));
+        match d.sig {
+            NO_SIG => out.fill(u32::MAX),
+            r => {
+                let r = r as usize;
+                let row = &self.long[r * n * 4..(r + 1) * n * 4];
+                for (o, v) in out.iter_mut().zip(row.chunks_exact(4)) {
+                    *o = u32::from_le_bytes(v.try_into().expect("4 bytes"));
+                }
+            }
         }
         let mut bag = Vec::new();
         let mut at = d.short.start;
@@ -178,7 +184,7 @@ pub(crate) fn spill_signatures(tables: &mut Tables, dir: &Path) -> Result<Spille
 }
 
 /// Pass-1 signatures in a mapped temporary file (see [`spill_signatures`]): `u32`
-/// little-endian, a row per document.
+/// little-endian, a row per document that has one ([`crate::tables::Doc::sig`]).
 pub(crate) struct SpilledSigs(Option<memmap2::Mmap>);
 
 impl SpilledSigs {

@@ -11,7 +11,7 @@ use crate::input::Stamp;
 use crate::memory;
 use crate::read::Read;
 use crate::report;
-use crate::tables::{Doc, Loc, NO_FILE, NO_SITE};
+use crate::tables::{Doc, Loc, NO_FILE, NO_SIG, NO_SITE};
 
 use super::{Index, Published, PublishedFile};
 
@@ -29,13 +29,19 @@ pub(crate) fn add_published(read: &mut Read, ix: &Index) {
         c.flows.extend_from_slice(&ix.flows[paras.clone()]);
         c.lines.extend(1..=paras.len() as u32);
         let short_start = c.short.len();
+        let mut sig = NO_SIG;
         if perms > 0 {
             c.short_counts
                 .extend_from_slice(&ix.short_counts[paras.clone()]);
             c.short
                 .extend_from_slice(&ix.short[p.short.start as usize..p.short.end as usize]);
-            c.sigs
-                .extend_from_slice(&ix.sigs[k * perms..(k + 1) * perms]);
+            let row = &ix.sigs[k * perms..(k + 1) * perms];
+            // The index keeps a row for every document; a run keeps rows that say something.
+            if row.iter().any(|&v| v != u32::MAX) {
+                c.sigs.extend_from_slice(row);
+                sig = c.sig_rows;
+                c.sig_rows += 1;
+            }
         }
         c.docs.push(Doc {
             paras: start..c.hashes.len(),
@@ -48,6 +54,7 @@ pub(crate) fn add_published(read: &mut Read, ix: &Index) {
             lines: paras.len() as u32,
             published: true,
             content: p.content,
+            sig,
             site: sites.get(p.site as usize).copied().unwrap_or(NO_SITE),
             ..Doc::new(p.id.clone(), NO_FILE, 0..0, Loc::Published(k as u32))
         });
@@ -127,11 +134,17 @@ pub(crate) fn extend_index(
             ix.short_counts
                 .extend_from_slice(&c.short_counts[d.paras.clone()]);
             ix.short.extend_from_slice(&c.short[d.short.clone()]);
-            let row = &long[i * perms * 4..(i + 1) * perms * 4];
-            ix.sigs.extend(
-                row.chunks_exact(4)
-                    .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes"))),
-            );
+            match d.sig {
+                NO_SIG => ix.sigs.extend(std::iter::repeat_n(u32::MAX, perms)),
+                r => {
+                    let r = r as usize;
+                    let row = &long[r * perms * 4..(r + 1) * perms * 4];
+                    ix.sigs.extend(
+                        row.chunks_exact(4)
+                            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes"))),
+                    );
+                }
+            }
         }
         let name = c.sites.name(d.site);
         let site = match site_ids.get(name) {

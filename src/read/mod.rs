@@ -136,14 +136,8 @@ fn pass1_all(cfg: &Config, ctx: &Ctx, progress: &Progress) -> Result<Tables> {
             let loc = Loc::Byte(o.decoded);
             let at = tables.docs.partition_point(|d| d.file as usize <= i);
             let d = pass1::invalid_doc(ctx, i, o.data.len()..o.data.len(), loc, msg.clone());
+            // (An invalid document has no signature row: `Doc::sig` is `NO_SIG`.)
             tables.docs.insert(at, d);
-            if let Some(nc) = &cfg.options.near {
-                // Keep the signature rows aligned with the documents.
-                let n = nc.banding.bands * nc.banding.rows;
-                tables
-                    .sigs
-                    .splice(at * n..at * n, std::iter::repeat_n(u32::MAX, n));
-            }
         }
     }
     if cfg.options.strict {

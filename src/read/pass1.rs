@@ -16,7 +16,7 @@ use crate::progress::Progress;
 use crate::repair::{Repaired, Repairer};
 use crate::site;
 use crate::sources::Ctx;
-use crate::tables::{Doc, Loc, Piece, Tables, SHORT_PARAGRAPH};
+use crate::tables::{Doc, Loc, Piece, Tables, NO_SIG, SHORT_PARAGRAPH};
 
 /// Target size of one unit of parallel work (a run of lines or WET records).
 pub(crate) const CHUNK_BYTES: usize = 1 << 20;
@@ -198,6 +198,7 @@ impl Pass1<'_> {
         // Shingles: long paragraphs go into the document's signature now, short ones are
         // kept apart until boilerplate is known.
         let short_start = out.short.len();
+        let mut sig = NO_SIG;
         if let Some(sg) = &mut self.signer {
             sg.bag.clear();
             for p in &r.paragraphs {
@@ -225,9 +226,14 @@ impl Pass1<'_> {
                     0
                 });
             }
-            let row = out.sigs.len();
-            out.sigs.resize(row + sg.hasher.len(), u32::MAX);
-            sg.hasher.sign(&sg.bag, &mut out.sigs[row..]);
+            // An empty bag signs as all `u32::MAX`: no row (see `Doc::sig`).
+            if !sg.bag.is_empty() {
+                let row = out.sigs.len();
+                out.sigs.resize(row + sg.hasher.len(), u32::MAX);
+                sg.hasher.sign(&sg.bag, &mut out.sigs[row..]);
+                sig = out.sig_rows;
+                out.sig_rows += 1;
+            }
         }
         let id = match rec.id {
             Some(id) => id.into(),
@@ -257,6 +263,7 @@ impl Pass1<'_> {
             lossy: rec.lossy,
             published: self.ctx.is_published(rec.file),
             content,
+            sig,
             ..Doc::new(id, rec.file as u32, rec.span, rec.loc)
         });
     }
@@ -264,10 +271,6 @@ impl Pass1<'_> {
     pub(crate) fn invalid(&mut self, file: usize, span: Range<usize>, loc: Loc, msg: String) {
         let d = invalid_doc(self.ctx, file, span, loc, msg);
         self.out.docs.push(d);
-        if let Some(sg) = &self.signer {
-            let row = self.out.sigs.len();
-            self.out.sigs.resize(row + sg.hasher.len(), u32::MAX);
-        }
     }
 }
 
