@@ -8,7 +8,7 @@ CORPUS := corpus/corpus.jsonl
 SHORT_BYTES ?= 125M
 SHORT_CORPUS := corpus/short.jsonl
 
-.PHONY: dedup build test bench bench-stages bench-corpus bench-scale bench-memory bench-peers corpus corpus-short eval check-sample check-cases fuzz fmt lint clean
+.PHONY: dedup build test bench bench-stages bench-corpus bench-scale bench-memory bench-peers corpus corpus-short eval check-sample check-cases check-parquet fuzz fmt lint clean
 
 ## Build in release mode and deduplicate the sample dumps in data/ into out/.
 dedup: build
@@ -68,6 +68,16 @@ $(SHORT_CORPUS):
 eval: build $(CORPUS)
 	$(CANON) dedup $(CORPUS) --out corpus/out --threads 2
 	$(CARGO) run --release --locked --example evaluate -- --corpus $(CORPUS) --truth $(CORPUS).truth.tsv --out corpus/out
+
+## canon's Parquet output (--output-format parquet) read back with pyarrow, another Parquet
+## implementation, and checked against the JSON Lines output of the same runs
+## (scripts/check_parquet_output.py). Installs pyarrow into a virtual environment under the
+## build folder (needs the network once). Not part of `make test`.
+PARQUET_VENV := $(or $(CARGO_TARGET_DIR),target)/parquet-venv
+check-parquet: build
+	test -x $(PARQUET_VENV)/bin/python || python3 -m venv $(PARQUET_VENV)
+	$(PARQUET_VENV)/bin/python -c 'import pyarrow' 2>/dev/null || $(PARQUET_VENV)/bin/python -m pip install --disable-pip-version-check -q pyarrow
+	$(PARQUET_VENV)/bin/python scripts/check_parquet_output.py $(CANON)
 
 ## Repairs the real sample page from ../shared/samples (not part of the repo) and checks it.
 check-sample: build
