@@ -501,3 +501,44 @@ fn an_unknown_output_format_is_refused() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn written_in_row_groups_of_at_most_16384_rows() {
+    let fx = Fixture::new();
+    let n = 20_000;
+    let body: String = (0..n)
+        .map(|i| {
+            format!(
+                "{{\"id\":\"d{i}\",\"text\":\"Document number {i} is {:x}.\"}}\n",
+                i * 7919
+            )
+        })
+        .collect();
+    let input = fx.write("many.jsonl", body);
+    let out = fx.out();
+    let o = fx.dedup(
+        &[&input],
+        &out,
+        &["--no-near", "--output-format", "parquet"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let path = out.join("canonical.parquet");
+    let f = std::fs::File::open(&path).unwrap();
+    let reader = parquet::file::reader::SerializedFileReader::new(f).unwrap();
+    use parquet::file::reader::FileReader;
+    let groups: Vec<i64> = (0..reader.num_row_groups())
+        .map(|g| reader.metadata().row_group(g).num_rows())
+        .collect();
+    assert_eq!(groups, [16_384, n - 16_384]);
+    let codec = reader.metadata().row_group(0).column(0).compression();
+    assert!(
+        matches!(codec, parquet::basic::Compression::ZSTD(_)),
+        "{codec:?}"
+    );
+    let (_, rows) = read_parquet(&path);
+    assert_eq!(rows.len(), n as usize);
+    assert!(rows
+        .iter()
+        .enumerate()
+        .all(|(i, r)| r["id"] == format!("d{i}")));
+}
