@@ -5,6 +5,7 @@ CARGO ?= cargo
 CANON := $(or $(CARGO_TARGET_DIR),target)/release/canon
 CORPUS_BYTES ?= 1G
 CORPUS := corpus/corpus.jsonl
+CORPUS_PARQUET := corpus/corpus.parquet
 SHORT_BYTES ?= 125M
 SHORT_CORPUS := corpus/short.jsonl
 
@@ -31,10 +32,16 @@ bench-stages:
 	$(CARGO) bench --locked --bench stages
 
 ## Whole-tool throughput and peak memory on the generated ~1 GB corpus, 2 threads: the exact
-## path alone (--no-near), then the whole job.
-bench-corpus: build $(CORPUS)
+## path alone (--no-near), then the whole job, then the exact path on the same records as a
+## Parquet input (converted once, examples/jsonl_to_parquet.rs).
+bench-corpus: build $(CORPUS) $(CORPUS_PARQUET)
 	scripts/bench_corpus.sh $(CANON) $(CORPUS) 2 --no-near
 	scripts/bench_corpus.sh $(CANON) $(CORPUS) 2
+	scripts/bench_corpus.sh $(CANON) $(CORPUS_PARQUET) 2 --no-near
+
+## The generated corpus as Parquet (the same records; snappy, row groups of 4,096 rows).
+$(CORPUS_PARQUET): $(CORPUS)
+	$(CARGO) run --release --locked --example jsonl_to_parquet -- $(CORPUS) $(CORPUS_PARQUET)
 
 ## canon beside its peers on the generated corpus, 2 threads each, median of 3 alternating runs:
 ## the exact path vs dolma's exact dedup, the whole job vs gaoya's MinHash-LSH, and the whole job
