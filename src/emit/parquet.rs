@@ -300,3 +300,52 @@ pub(crate) fn row_text(file: &bytes::Bytes, row: u64, field: &str) -> Option<Str
     let text = batch.column(0).as_string_opt::<i32>()?;
     (text.len() == 1 && text.is_valid(0)).then(|| text.value(0).to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cols(names: &[(&str, Mode)]) -> Vec<Column> {
+        names
+            .iter()
+            .map(|&(n, mode)| Column {
+                field: Field::new(n, arrow_schema::DataType::Utf8, true),
+                decode_as: None,
+                mode,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rebuild_keeps_the_last_of_a_repeated_member_and_writes_json_text() {
+        let line = br#"{"id":"a","x":1,"meta":{"k":[1, 2]},"x":2,"n":null,"canon":{"source":"s","cluster_size":1,"duplicates":[],"removed":{"repeated_paragraphs":0,"repeated_chars":0,"boilerplate_paragraphs":0}}}"#;
+        let m: Members = serde_json::from_slice(line).unwrap();
+        let c = cols(&[
+            ("id", Mode::Raw),
+            ("x", Mode::Raw),
+            ("meta", Mode::JsonText),
+            ("n", Mode::JsonText),
+            ("canon", Mode::Canon),
+        ]);
+        let mut out = Vec::new();
+        rebuild(&mut out, &m, &c);
+        let s = String::from_utf8(out).unwrap();
+        assert_eq!(
+            s,
+            concat!(
+                r#"{"id":"a","meta":"{\"k\":[1, 2]}","x":2,"n":null,"canon":{"source":"s","#,
+                r#""cluster_size":1,"duplicates":[],"removed":{"repeated_paragraphs":0,"#,
+                r#""repeated_chars":0,"boilerplate_paragraphs":0,"passage_paragraphs":0}}}"#,
+                "\n"
+            )
+        );
+    }
+
+    #[test]
+    fn passage_count_is_left_as_written() {
+        let canon = r#"{"source":"s","cluster_size":1,"duplicates":["\"passage_paragraphs\":"],"removed":{"repeated_paragraphs":0,"repeated_chars":0,"boilerplate_paragraphs":0,"passage_paragraphs":3}}"#;
+        assert!(removed_has_passages(canon));
+        let without = r#"{"source":"\"removed\":{","cluster_size":1,"duplicates":["\"passage_paragraphs\""],"removed":{"repeated_paragraphs":0,"repeated_chars":0,"boilerplate_paragraphs":0}}"#;
+        assert!(!removed_has_passages(without));
+    }
+}
