@@ -5,10 +5,11 @@ CARGO ?= cargo
 CANON := $(or $(CARGO_TARGET_DIR),target)/release/canon
 CORPUS_BYTES ?= 1G
 CORPUS := corpus/corpus.jsonl
+CORPUS_PARQUET := corpus/corpus.parquet
 SHORT_BYTES ?= 125M
 SHORT_CORPUS := corpus/short.jsonl
 
-.PHONY: dedup build test bench bench-stages bench-corpus bench-scale bench-memory bench-peers corpus corpus-short eval check-sample check-cases fuzz fmt lint clean
+.PHONY: dedup build test bench bench-stages bench-corpus bench-scale bench-memory bench-peers corpus corpus-short eval check-sample check-cases check-parquet fuzz fmt lint clean
 
 ## Build in release mode and deduplicate the sample dumps in data/ into out/.
 dedup: build
@@ -31,10 +32,16 @@ bench-stages:
 	$(CARGO) bench --locked --bench stages
 
 ## Whole-tool throughput and peak memory on the generated ~1 GB corpus, 2 threads: the exact
-## path alone (--no-near), then the whole job.
-bench-corpus: build $(CORPUS)
+## path alone (--no-near), then the whole job, then the exact path on the same records as a
+## Parquet input (converted once, examples/jsonl_to_parquet.rs).
+bench-corpus: build $(CORPUS) $(CORPUS_PARQUET)
 	scripts/bench_corpus.sh $(CANON) $(CORPUS) 2 --no-near
 	scripts/bench_corpus.sh $(CANON) $(CORPUS) 2
+	scripts/bench_corpus.sh $(CANON) $(CORPUS_PARQUET) 2 --no-near
+
+## The generated corpus as Parquet (the same records; snappy, row groups of 4,096 rows).
+$(CORPUS_PARQUET): $(CORPUS)
+	$(CARGO) run --release --locked --example jsonl_to_parquet -- $(CORPUS) $(CORPUS_PARQUET)
 
 ## canon beside its peers on the generated corpus, 2 threads each, median of 3 alternating runs:
 ## the exact path vs dolma's exact dedup, the whole job vs gaoya's MinHash-LSH, and the whole job
@@ -68,6 +75,16 @@ $(SHORT_CORPUS):
 eval: build $(CORPUS)
 	$(CANON) dedup $(CORPUS) --out corpus/out --threads 2
 	$(CARGO) run --release --locked --example evaluate -- --corpus $(CORPUS) --truth $(CORPUS).truth.tsv --out corpus/out
+
+## canon's Parquet output (--output-format parquet) read back with pyarrow, another Parquet
+## implementation, and checked against the JSON Lines output of the same runs
+## (scripts/check_parquet_output.py). Installs pyarrow into a virtual environment under the
+## build folder (needs the network once). Not part of `make test`.
+PARQUET_VENV := $(or $(CARGO_TARGET_DIR),target)/parquet-venv
+check-parquet: build
+	test -x $(PARQUET_VENV)/bin/python || python3 -m venv $(PARQUET_VENV)
+	$(PARQUET_VENV)/bin/python -c 'import pyarrow' 2>/dev/null || $(PARQUET_VENV)/bin/python -m pip install --disable-pip-version-check -q pyarrow
+	$(PARQUET_VENV)/bin/python scripts/check_parquet_output.py $(CANON)
 
 ## Repairs the real sample page from ../shared/samples (not part of the repo) and checks it.
 check-sample: build

@@ -70,6 +70,11 @@ struct EmitArgs {
     /// Output directory, as for `dedup`.
     #[arg(short, long, value_name = "DIR")]
     out: PathBuf,
+    /// File format of the canonical and dropped documents in the assembled output directory
+    /// (the shard that assembles it decides): canonical.jsonl and dropped.jsonl, or
+    /// canonical.parquet and dropped.parquet.
+    #[arg(long, value_enum, default_value = "jsonl", value_name = "FORMAT")]
+    output_format: OutputFormatArg,
     #[command(flatten)]
     run: RunOpts,
 }
@@ -124,6 +129,10 @@ struct DedupArgs {
     /// (as an index's do). Repeatable.
     #[arg(long, value_name = "PATH")]
     published: Vec<PathBuf>,
+    /// File format of the canonical and dropped documents: canonical.jsonl and dropped.jsonl,
+    /// or canonical.parquet and dropped.parquet (the same rows; the other outputs stay).
+    #[arg(long, value_enum, default_value = "jsonl", value_name = "FORMAT")]
+    output_format: OutputFormatArg,
     #[command(flatten)]
     opts: Opts,
 }
@@ -237,6 +246,21 @@ enum FormatArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum OutputFormatArg {
+    Jsonl,
+    Parquet,
+}
+
+impl OutputFormatArg {
+    fn format(self) -> canon::config::OutputFormat {
+        match self {
+            OutputFormatArg::Jsonl => canon::config::OutputFormat::Jsonl,
+            OutputFormatArg::Parquet => canon::config::OutputFormat::Parquet,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum PassagesArg {
     Once,
     Keep,
@@ -309,7 +333,8 @@ pub fn main() -> Result<(), Failure> {
         Command::Emit(a) => {
             let threads = threads(&a.run)?;
             with_progress(&a.run, |p| {
-                canon::shard::emit(a.shard, &a.work, &a.out, threads, p)
+                let format = a.output_format.format();
+                canon::shard::emit(a.shard, &a.work, &a.out, threads, format, p)
             })
         }
     }
@@ -449,6 +474,7 @@ fn dedup(args: DedupArgs) -> Result<(), Failure> {
     let mut cfg = config(args.inputs, args.out, &args.opts)?;
     cfg.index = args.index;
     cfg.options.published = args.published;
+    cfg.run.output_format = args.output_format.format();
     let report = with_progress(&args.opts.run, |p| canon::run(&cfg, p))?;
     if !args.opts.run.quiet {
         warnings(&report);

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::config::Config;
+use crate::config::{Config, OutputFormat};
 use crate::error::{Error, Result};
 use crate::input::{InputFile, Kind, Stamp};
 use crate::output::{self, Pending};
@@ -12,6 +12,8 @@ use crate::report::Report;
 use crate::report_html::{self, Showcase};
 
 /// The three outputs written document by document, under temporary names until committed.
+/// `canonical` and `dropped` are JSON Lines as they are written; with `--output-format
+/// parquet` they are then converted (`emit::parquet::convert`) into their Parquet files.
 pub(crate) struct Outputs {
     pub(crate) canonical: Pending,
     pub(crate) dropped: Pending,
@@ -144,6 +146,12 @@ pub(crate) fn finish(
         v.push(b'\n');
         v
     };
+    // The other format's canonical and dropped files of an earlier run would look like this
+    // run's: they go with the old manifest.
+    let other = match cfg.run.output_format {
+        OutputFormat::Jsonl => OutputFormat::Parquet.names(),
+        OutputFormat::Parquet => OutputFormat::Jsonl.names(),
+    };
     output::commit(
         &cfg.out,
         vec![
@@ -154,6 +162,7 @@ pub(crate) fn finish(
             report_out,
             html_out,
         ],
+        &[other.0, other.1],
         manifest,
     )
 }

@@ -86,6 +86,31 @@ pub struct RunSettings {
     /// read, once past [`crate::input::RATIO_MIN_BYTES`], stops the run (`--max-ratio`; 0: never).
     #[serde(default = "default_max_ratio")]
     pub max_ratio: u64,
+    /// The file format of `canonical` and `dropped` (`--output-format`). An output setting:
+    /// the same rows in either format, so the sharded stages and an index never compare it.
+    #[serde(default)]
+    pub output_format: OutputFormat,
+}
+
+/// `--output-format`: how the canonical and dropped documents are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    /// `canonical.jsonl` and `dropped.jsonl` (the default).
+    #[default]
+    Jsonl,
+    /// `canonical.parquet` and `dropped.parquet` (zstd, in row groups; see `emit::parquet`).
+    Parquet,
+}
+
+impl OutputFormat {
+    /// The file names of the canonical and the dropped documents in this format.
+    pub fn names(self) -> (&'static str, &'static str) {
+        match self {
+            OutputFormat::Jsonl => ("canonical.jsonl", "dropped.jsonl"),
+            OutputFormat::Parquet => ("canonical.parquet", "dropped.parquet"),
+        }
+    }
 }
 
 /// The default `--max-ratio`: 1000:1. Real JSON Lines compress 3–10×; a dump of one 5 KB page
@@ -203,6 +228,7 @@ impl Default for RunSettings {
             memory: None,
             max_decompressed: None,
             max_ratio: DEFAULT_MAX_RATIO,
+            output_format: OutputFormat::Jsonl,
         }
     }
 }

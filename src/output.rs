@@ -88,6 +88,33 @@ impl Pending {
             .map_err(|e| Error::io(&self.dest, e))
     }
 
+    /// The output's name in the output directory.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Ends this output without committing it and gives back what was written, for reading
+    /// from the start: an open, already unlinked file (it goes when the handle is dropped).
+    /// For an output that is converted into another (JSON Lines into Parquet).
+    ///
+    /// # Errors
+    /// Flushing, reopening or seeking failed.
+    pub fn into_reader(mut self) -> Result<File> {
+        use std::io::Seek;
+        self.writer
+            .flush()
+            .map_err(|e| Error::output(&self.dest, e))?;
+        let mut f = self
+            .tmp
+            .reopen()
+            .map_err(|e| Error::output(&self.dest, e))?;
+        f.seek(std::io::SeekFrom::Start(0))
+            .map_err(|e| Error::output(&self.dest, e))?;
+        // Dropping the temporary file unlinks it; the open handle keeps its data.
+        drop(self.tmp);
+        Ok(f)
+    }
+
     /// Flushes and syncs the temporary file; the result is ready to be renamed.
     fn finish(mut self) -> Result<(tempfile::NamedTempFile, PathBuf, Written)> {
         self.writer
@@ -106,6 +133,21 @@ impl Pending {
     }
 }
 
+/// Appending through `io::Write` (the Parquet writer's sink); errors keep their kind, and
+/// the caller names the output.
+impl Write for Pending {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.writer.write_all(buf)?;
+        self.bytes += buf.len() as u64;
+        self.hash.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
+    }
+}
+
 /// The name of the manifest, written last.
 pub const MANIFEST: &str = "manifest.json";
 
@@ -113,13 +155,16 @@ pub const MANIFEST: &str = "manifest.json";
 /// them: the old manifest is removed first, the outputs are renamed into place, and the new
 /// manifest — made by `manifest` from the outputs' sizes and checksums — is renamed last. A
 /// run killed at any point leaves either a manifest that matches every file it lists, or no
-/// manifest (an incomplete directory that consumers must not use).
+/// manifest (an incomplete directory that consumers must not use). Files named in `stale`
+/// (the outputs of the other `--output-format`, which a consumer could mistake for this
+/// run's) are removed with the old manifest.
 ///
 /// # Errors
 /// Flushing, syncing or renaming failed.
 pub fn commit(
     dir: &Path,
     outputs: Vec<Pending>,
+    stale: &[&str],
     manifest: impl FnOnce(&[Written]) -> Vec<u8>,
 ) -> Result<()> {
     let mut ready = Vec::with_capacity(outputs.len());
@@ -134,6 +179,14 @@ pub fn commit(
         Ok(()) => sync_dir(dir),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(Error::output(&m_dest, e)),
+    }
+    for name in stale {
+        let path = dir.join(name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::output(&path, e)),
+        }
     }
     for (tmp, dest, _) in ready {
         tmp.persist(&dest)
@@ -411,7 +464,7 @@ mod tests {
         let mut a = Pending::create(dir.path(), "a.txt").unwrap();
         a.write(b"hello").unwrap();
         assert!(!dir.path().join("a.txt").exists());
-        commit(dir.path(), vec![a], |w| serde_json::to_vec(w).unwrap()).unwrap();
+        commit(dir.path(), vec![a], &[], |w| serde_json::to_vec(w).unwrap()).unwrap();
         assert_eq!(std::fs::read(dir.path().join("a.txt")).unwrap(), b"hello");
         let m: serde_json::Value =
             serde_json::from_slice(&std::fs::read(dir.path().join(MANIFEST)).unwrap()).unwrap();

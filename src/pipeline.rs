@@ -88,6 +88,8 @@ fn run_in_pool(cfg: &Config, progress: &Progress) -> Result<Report> {
     let t = Instant::now();
     let outs = Outputs::start(&cfg.out)?;
     let mut emitted = emit::stage(cfg, &read, &decided, 0..read.new_docs(), outs, progress)?;
+    // With --output-format parquet: the lines just written become the Parquet files.
+    emitted.outs = emit::parquet::convert(cfg, &read.files, emitted.outs)?;
     timings.record(Stage::Emit, t.elapsed().as_secs_f64());
     report.bytes.settle(emitted.text_out);
     report.paragraphs.out = emitted.paragraphs_out;

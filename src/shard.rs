@@ -17,7 +17,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::commit::{self, InputBook, Outputs};
-use crate::config::Config;
+use crate::config::{Config, OutputFormat};
 use crate::decide::{self, Decided};
 use crate::emit;
 use crate::error::{Error, Result};
@@ -331,6 +331,7 @@ pub fn emit(
     work: &Path,
     out: &Path,
     threads: usize,
+    output_format: OutputFormat,
     progress: &Progress,
 ) -> Result<()> {
     let m = load_signs(work)?;
@@ -353,6 +354,9 @@ pub fn emit(
         };
         let (read, mut cfg, _) = reopen(m, work, files.clone())?;
         cfg.run.threads = threads;
+        // An output setting: the parts are JSON Lines whatever it is, and the shard that
+        // assembles the output directory writes it in its own format.
+        cfg.run.output_format = output_format;
         let cluster: ClusterState = load(&work.join("cluster.bin"))?;
         if cluster.decided.fates.len() != read.tables.docs.len() {
             return Err(Error::Usage(
@@ -372,6 +376,7 @@ pub fn emit(
         crate::output::commit(
             &part,
             vec![outs.canonical, outs.dropped, outs.explain],
+            &[],
             |_| Vec::new(),
         )?;
         let counts = EmitCounts {
@@ -437,12 +442,17 @@ fn assemble(m: &Book, cluster: &ClusterState, work: &Path, out: &Path, cfg: &Con
                 w.write(&data)?;
             }
         }
+        let mut cfg = cfg.clone();
+        cfg.out = out.to_path_buf();
+        let t = Instant::now();
+        let outs = emit::parquet::convert(&cfg, &m.files, outs)?;
+        if cfg.run.output_format == OutputFormat::Parquet {
+            seconds.insert("parquet".into(), t.elapsed().as_secs_f64());
+        }
         report.bytes.settle(text_out);
         report.distributions.length_after = length_after.histogram("bytes");
         report.run.seconds = seconds;
         report.run.threads = cfg.run.threads;
-        let mut cfg = cfg.clone();
-        cfg.out = out.to_path_buf();
         let inputs = InputBook {
             files: &m.files,
             stamps: &m.stamps,

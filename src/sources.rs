@@ -27,14 +27,18 @@ pub(crate) struct Published {
     pub(crate) text_at: Vec<Option<(u32, u64)>>,
     /// The index's published outputs, mapped, with their text field; `None` where the file
     /// is gone or was replaced.
-    pub(crate) files: Vec<Option<(memmap2::Mmap, String)>>,
+    pub(crate) files: Vec<Option<(bytes::Bytes, String)>>,
 }
 
 impl Published {
-    /// The published text of document `k`, if its output is still at hand.
+    /// The published text of document `k`, if its output is still at hand: its line at a
+    /// byte offset of a `canonical.jsonl`, or its row (0-based) of a `canonical.parquet`.
     pub(crate) fn text(&self, k: usize) -> Option<String> {
         let (file, off) = self.text_at.get(k).copied().flatten()?;
         let (map, field) = self.files.get(file as usize)?.as_ref()?;
+        if map.starts_with(b"PAR1") {
+            return crate::emit::parquet::row_text(map, off, field);
+        }
         let rest = map.get(off as usize..)?;
         let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
         let v: serde_json::Value = serde_json::from_slice(line).ok()?;

@@ -126,3 +126,9 @@ mod bombs;
 // faults with `--strict`, `--format parquet` and stdin, `--memory`, `--index`, shards.
 #[path = "suite/parquet.rs"]
 mod parquet;
+
+// `--output-format parquet`: canonical.parquet and dropped.parquet read back with the parquet
+// crate hold the JSON Lines outputs' rows, typed from the JSON values or kept from Parquet
+// inputs; manifest entries; the same bytes across threads, --memory, --index and shards.
+#[path = "suite/parquet_out.rs"]
+mod parquet_out;

@@ -23,6 +23,7 @@
 #                to `canon dedup`; relative ones are relative to the current
 #                directory, which is the jobs' working directory too           [required]
 #   CANON_OPTS   dedup options for the sign stage (split on whitespace)
+#   CANON_OUTPUT_FORMAT  jsonl or parquet: the emit stage's --output-format [jsonl]
 #   CANON_SBATCH_OPTS          extra sbatch options for every job, e.g.
 #                              "--partition=batch --account=proj --time=4:00:00"
 #   CANON_SIGN_SBATCH_OPTS     extra sbatch options per stage (after CANON_SBATCH_OPTS)
@@ -57,6 +58,9 @@ for v in CANON WORK OUT SHARDS INPUTS; do
     [[ -n ${!v:-} ]] || usage_error "$v is not set (see --help)"
 done
 [[ $SHARDS =~ ^[1-9][0-9]*$ ]] || usage_error "SHARDS=$SHARDS is not a positive integer"
+CANON_OUTPUT_FORMAT=${CANON_OUTPUT_FORMAT:-jsonl}
+[[ $CANON_OUTPUT_FORMAT == jsonl || $CANON_OUTPUT_FORMAT == parquet ]] ||
+    usage_error "CANON_OUTPUT_FORMAT=$CANON_OUTPUT_FORMAT: use jsonl or parquet"
 if [[ $CANON != */* ]]; then
     CANON=$(command -v "$CANON") || usage_error "CANON: $CANON not found on PATH"
 fi
@@ -96,7 +100,7 @@ CANON_RUN=$(date '+%Y%m%d-%H%M%S')-$$
 CANON_OPTS=${CANON_OPTS:-}
 status_dir=$WORK/status/$CANON_RUN
 ((dry)) || mkdir -p "$status_dir"
-export CANON WORK OUT SHARDS INPUTS CANON_OPTS CANON_RUN
+export CANON WORK OUT SHARDS INPUTS CANON_OPTS CANON_RUN CANON_OUTPUT_FORMAT
 
 set -f
 common=(--parsable --chdir="$PWD" --export=ALL ${CANON_SBATCH_OPTS:-})
@@ -143,7 +147,7 @@ echo "sign=$sign cluster=$cluster emit=$emit"
 ((dry)) && exit 0
 {
     echo "run=$CANON_RUN sign=$sign cluster=$cluster emit=$emit"
-    declare -p CANON WORK OUT SHARDS INPUTS CANON_OPTS
+    declare -p CANON WORK OUT SHARDS INPUTS CANON_OPTS CANON_OUTPUT_FORMAT
     echo "cwd=$PWD"
 } >"$WORK/logs/submit-$CANON_RUN.txt"
 say "run $CANON_RUN: $SHARDS shards; logs in $WORK/logs, task exit codes in $status_dir"
@@ -217,7 +221,7 @@ check emit "$all" "$WORK/logs/emit-${emit}_@.out"
 
 if ((${#bad[@]} == 0)); then
     missing=()
-    for f in canonical.jsonl dropped.jsonl explain.jsonl.zst boilerplate.jsonl report.json report.html manifest.json; do
+    for f in "canonical.$CANON_OUTPUT_FORMAT" "dropped.$CANON_OUTPUT_FORMAT" explain.jsonl.zst boilerplate.jsonl report.json report.html manifest.json; do
         [[ -f $OUT/$f ]] || missing+=("$f")
     done
     if ((${#missing[@]} == 0)); then

@@ -1,8 +1,11 @@
 //! Emit stage: renders every document's output lines in parallel blocks and writes them in
 //! input order, whatever the thread count ([`stage`]); hands on an [`Emitted`]: the outputs
 //! still under temporary names, what they hold, and where each canonical line starts.
-//! Also the boilerplate table ([`boilerplate_table`]).
+//! Also the boilerplate table ([`boilerplate_table`]), and the Parquet form of the canonical
+//! and dropped documents (`--output-format parquet`, [`parquet::convert`]).
 
+mod columns;
+pub(crate) mod parquet;
 mod render;
 mod table;
 

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::config::Config;
+use crate::config::{Config, OutputFormat};
 use crate::decide::{Decided, Fate, SpilledSigs};
 use crate::error::{Error, Result};
 use crate::input::Stamp;
@@ -73,13 +73,14 @@ pub(crate) fn add_published(read: &mut Read, ix: &Index) {
             let file = std::fs::File::open(path).ok().filter(|_| same)?;
             // Like an input, an earlier output must not be rewritten while this run reads it.
             let map = memory::map(&file).ok()?;
-            Some((map, o.text_field.clone()))
+            Some((bytes::Bytes::from_owner(map), o.text_field.clone()))
         })
         .collect();
 }
 
 /// Adds this run's canonical documents to the index (their pass-1 signatures from `long`,
-/// their lines at `offsets` in this run's `canonical.jsonl`); returns the report's index
+/// their lines at `offsets` in this run's `canonical.jsonl`, or their rows, in that order, in
+/// its `canonical.parquet`); returns the report's index
 /// section.
 ///
 /// # Errors
@@ -106,8 +107,11 @@ pub(crate) fn extend_index(
     // This run's canonical.jsonl, where the published documents' text can be found again
     // (its stamp is taken once it is committed).
     let output = ix.outputs.len() as u32;
-    let out_path =
-        std::path::absolute(cfg.out.join("canonical.jsonl")).map_err(|e| Error::io(&cfg.out, e))?;
+    // A JSON Lines output finds a document by the byte offset of its line, a Parquet output
+    // by its row (the order of `offsets`).
+    let parquet = cfg.run.output_format == OutputFormat::Parquet;
+    let out_path = std::path::absolute(cfg.out.join(cfg.run.output_format.names().0))
+        .map_err(|e| Error::io(&cfg.out, e))?;
     ix.outputs.push(PublishedFile {
         path: out_path.display().to_string(),
         stamp: Stamp {
@@ -116,7 +120,7 @@ pub(crate) fn extend_index(
         },
         text_field: cfg.options.fields.text.clone(),
     });
-    let mut at = offsets.iter();
+    let mut at = offsets.iter().enumerate();
     // The index's site names, interned by name.
     let mut site_ids: std::collections::HashMap<Box<str>, u32> = (0..ix.sites.len() as u32)
         .map(|i| (ix.sites[i as usize].clone(), i))
@@ -168,8 +172,8 @@ pub(crate) fn extend_index(
             content: d.content,
             run: ix.runs,
             text_at: at
-                .find(|&&(doc, _)| doc == i)
-                .map(|&(_, off)| (output, off)),
+                .find(|&(_, &(doc, _))| doc == i)
+                .map(|(row, &(_, off))| (output, if parquet { row as u64 } else { off })),
         });
     }
     Ok(report::IndexReport {
