@@ -78,6 +78,9 @@ pub(crate) struct Doc {
     /// Hash of what the record says (explicit id, URL, text), not where it is: the canonical
     /// order's tie-break, so that renaming or reordering input files keeps the same survivors.
     pub(crate) content: u64,
+    /// Whether `id` is to be the document's source (a record without an id): pass 1 leaves
+    /// it empty until the record's line number is known (see `read::pass1_all`).
+    pub(crate) id_from_source: bool,
     /// Its row in [`Tables::sigs`], or [`NO_SIG`]: a document without a long paragraph (most
     /// short documents) has no pass-1 signature, which would be all `u32::MAX`.
     pub(crate) sig: u32,
@@ -112,6 +115,7 @@ impl Doc {
             lossy: false,
             published: false,
             content: 0,
+            id_from_source: false,
             sig: NO_SIG,
         }
     }

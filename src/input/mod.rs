@@ -330,18 +330,7 @@ pub fn line_chunks_then(
     done: impl Fn(Range<usize>) + Sync,
 ) -> Vec<(Range<usize>, u64)> {
     use rayon::prelude::*;
-    let mut ranges = Vec::new();
-    let mut start = 0;
-    while start < data.len() {
-        let want = (start + target.max(1)).min(data.len());
-        let end = if want >= data.len() {
-            data.len()
-        } else {
-            memchr::memchr(b'\n', &data[want - 1..]).map_or(data.len(), |i| want + i)
-        };
-        ranges.push(start..end);
-        start = end;
-    }
+    let ranges = line_bounds(data, target);
     let counts: Vec<u64> = ranges
         .par_iter()
         .map(|r| {
@@ -360,6 +349,24 @@ pub fn line_chunks_then(
             (r, first)
         })
         .collect()
+}
+
+/// The byte ranges of [`line_chunks`], without counting lines: a page or two of `data` is
+/// read per chunk.
+pub fn line_bounds(data: &[u8], target: usize) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    while start < data.len() {
+        let want = (start + target.max(1)).min(data.len());
+        let end = if want >= data.len() {
+            data.len()
+        } else {
+            memchr::memchr(b'\n', &data[want - 1..]).map_or(data.len(), |i| want + i)
+        };
+        ranges.push(start..end);
+        start = end;
+    }
+    ranges
 }
 
 /// Text from bytes, replacing invalid UTF-8 with U+FFFD (validated with SIMD first).

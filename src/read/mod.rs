@@ -118,12 +118,44 @@ fn pass1_all(cfg: &Config, ctx: &Ctx, progress: &Progress) -> Result<Tables> {
     // (Planning counts lines through every file; under --memory it gives the pages back.)
     let work = pass1::plan(ctx.files, ctx.opened, ctx.wet, release);
     let mut tables = Tables::default();
+    // The next line number of each file, for units read with lines numbered from 1.
+    let mut next_line = vec![1u64; ctx.files.len()];
     for batch in work.chunks(READ_BATCH) {
-        let parts: Vec<Tables> = batch
+        let mut parts: Vec<(Tables, u64)> = batch
             .par_iter()
             .map(|w| pass1::pass1(ctx, w, progress))
             .collect();
-        tables.append(parts);
+        let shifts: Vec<u64> = batch
+            .iter()
+            .zip(&parts)
+            .map(|(w, &(_, lines))| match *w {
+                pass1::Work::Jsonl {
+                    file,
+                    first_line: None,
+                    ..
+                } => {
+                    let shift = next_line[file] - 1;
+                    next_line[file] += lines;
+                    shift
+                }
+                _ => 0,
+            })
+            .collect();
+        parts
+            .par_iter_mut()
+            .zip(shifts)
+            .for_each(|((part, _), shift)| {
+                for d in &mut part.docs {
+                    if let Loc::Line(l) = &mut d.loc {
+                        *l += shift;
+                    }
+                    if d.id_from_source {
+                        d.id = ctx.source(d.file, d.loc).into();
+                        d.id_from_source = false;
+                    }
+                }
+            });
+        tables.append(parts.into_iter().map(|(t, _)| t).collect());
         if release {
             for w in batch {
                 w.release(ctx);

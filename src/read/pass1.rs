@@ -35,7 +35,9 @@ pub(crate) enum Work {
     Jsonl {
         file: usize,
         range: Range<usize>,
-        first_line: u64,
+        /// The number of the range's first line, or `None`: numbered from 1 here, and
+        /// renumbered once the lines before the range are counted (see `read::pass1_all`).
+        first_line: Option<u64>,
     },
     Text {
         file: usize,
@@ -86,8 +88,9 @@ pub(crate) fn plan(
             continue;
         }
         match f.format {
-            // A Parquet file was converted into JSON Lines when it was opened.
-            Format::Jsonl | Format::Parquet => {
+            // A Parquet file was converted into JSON Lines when it was opened; its rows'
+            // faults are listed by row number, which pass 1 must know: counted here.
+            Format::Parquet => {
                 let chunks = input::line_chunks_then(&o.data, CHUNK_BYTES, |r| {
                     if release {
                         o.data.release(r);
@@ -97,7 +100,18 @@ pub(crate) fn plan(
                     work.push(Work::Jsonl {
                         file,
                         range,
-                        first_line,
+                        first_line: Some(first_line),
+                    });
+                }
+            }
+            // Lines are counted by pass 1, each chunk as it reads it: counting them all here
+            // first was one more pass over the whole input through memory (5% of a run).
+            Format::Jsonl => {
+                for range in input::line_bounds(&o.data, CHUNK_BYTES) {
+                    work.push(Work::Jsonl {
+                        file,
+                        range,
+                        first_line: None,
                     });
                 }
             }
@@ -235,9 +249,10 @@ impl Pass1<'_> {
                 out.sig_rows += 1;
             }
         }
-        let id = match rec.id {
-            Some(id) => id.into(),
-            None => self.ctx.source(rec.file as u32, rec.loc).into(),
+        // Without an id, the document is named by its source, once its line is known.
+        let (id, id_from_source) = match rec.id {
+            Some(id) => (id.into(), false),
+            None => (Box::default(), true),
         };
         let content = content_hash(&self.ctx.opened[rec.file].data[rec.span.clone()], &rec);
         let f = &self.ctx.files[rec.file];
@@ -264,18 +279,26 @@ impl Pass1<'_> {
             published: self.ctx.is_published(rec.file),
             content,
             sig,
+            id_from_source,
             ..Doc::new(id, rec.file as u32, rec.span, rec.loc)
         });
     }
 
     pub(crate) fn invalid(&mut self, file: usize, span: Range<usize>, loc: Loc, msg: String) {
-        let d = invalid_doc(self.ctx, file, span, loc, msg);
+        // Named by its source once its line is known (see `read::pass1_all`).
+        let d = Doc {
+            error: Some(msg.into()),
+            id_from_source: true,
+            ..Doc::new(Box::default(), file as u32, span, loc)
+        };
         self.out.docs.push(d);
     }
 }
 
-/// Pass 1 over one unit of work: parse, normalize and repair each record.
-pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Tables {
+/// Pass 1 over one unit of work: parse, normalize and repair each record. Returns the
+/// unit's tables and, for a range of JSON lines numbered from 1 here (`first_line: None`),
+/// the number of lines it holds (else 0).
+pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> (Tables, u64) {
     let mut p = Pass1 {
         ctx,
         repairer: if ctx.cfg.options.near.is_some() {
@@ -293,6 +316,7 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Tables {
         }),
         out: Tables::default(),
     };
+    let mut lines_read = 0;
     let bytes = match *w {
         Work::Jsonl {
             file,
@@ -300,6 +324,13 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Tables {
             first_line,
         } => {
             let data = &ctx.opened[file].data[..];
+            // Counted before the records are read: the count brings the range into the
+            // cache the parse then reads it from.
+            lines_read = match first_line {
+                Some(_) => 0,
+                None => memchr::memchr_iter(b'\n', &data[range.clone()]).count() as u64,
+            };
+            let first_line = first_line.unwrap_or(1);
             let row_errors = &ctx.opened[file].row_errors;
             // A Parquet row is named by its row number, which is its line's.
             let parquet = ctx.files[file].format == Format::Parquet;
@@ -427,7 +458,7 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> Tables {
     };
     progress.done.fetch_add(bytes as u64, Relaxed);
     progress.docs.fetch_add(p.out.docs.len() as u64, Relaxed);
-    p.out
+    (p.out, lines_read)
 }
 
 pub(crate) fn too_large(n: usize, limit: usize) -> String {
