@@ -97,6 +97,43 @@ pub(crate) fn paragraph(key: &[u8]) -> u64 {
         .fold(h, |h, &d| reduce(h as u128 * BASE as u128 + d as u128))
 }
 
+/// [`paragraph`] built a character at a time, as a key is built (the key builder feeds it,
+/// so that a key's stream hash costs no second pass over the key).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Builder {
+    h: u64,
+    digits: [u64; 4],
+    n: usize,
+}
+
+impl Builder {
+    /// Appends one character, given as its UTF-8 bytes read as a big-endian number.
+    #[inline]
+    pub(crate) fn push(&mut self, c: u64) {
+        self.digits[self.n] = c + 1;
+        self.n += 1;
+        if self.n == 4 {
+            self.h = step4(self.h, &self.digits);
+            self.n = 0;
+        }
+    }
+
+    /// Appends one character.
+    #[inline]
+    pub(crate) fn push_char(&mut self, c: char) {
+        let mut buf = [0u8; 4];
+        let s = c.encode_utf8(&mut buf);
+        self.push(s.bytes().fold(0u64, |d, b| (d << 8) | u64::from(b)));
+    }
+
+    /// The hash of the characters pushed so far.
+    pub(crate) fn finish(&self) -> u64 {
+        self.digits[..self.n]
+            .iter()
+            .fold(self.h, |h, &d| reduce(h as u128 * BASE as u128 + d as u128))
+    }
+}
+
 /// `h·B⁴ + d₀·B³ + d₁·B² + d₂·B + d₃ mod P`.
 #[inline]
 fn step4(h: u64, d: &[u64; 4]) -> u64 {

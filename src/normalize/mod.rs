@@ -74,6 +74,8 @@ pub struct Key {
     pub chars: u32,
     /// Number of romanization glosses skipped.
     pub glosses: u32,
+    /// The key's stream hash ([`crate::flow::paragraph`] of `bytes`), built with it.
+    pub(crate) flow: u64,
 }
 
 impl Key {
@@ -99,8 +101,11 @@ impl Key {
         let mut key = KeySink {
             key: self,
             with_offsets,
+            flow: crate::flow::Builder::default(),
         };
-        self.glosses = walk(text, &mut Tee(&mut key, extra));
+        let glosses = walk(text, &mut Tee(&mut key, extra));
+        self.flow = key.flow.finish();
+        self.glosses = glosses;
         if self.bytes.is_empty() {
             // What a reader sees, if that is not blank (`&amp;` alone keys like `&`).
             let clean = cleaned(text).filter(|(c, _)| !c.trim().is_empty());
@@ -120,6 +125,7 @@ impl Key {
                     self.chars += 1;
                 }
             }
+            self.flow = crate::flow::paragraph(&self.bytes);
         }
     }
 
@@ -213,10 +219,11 @@ impl Sink for NoSink {
     fn reset(&mut self) {}
 }
 
-/// Builds [`Key`]s.
+/// Builds [`Key`]s, and their stream hashes.
 struct KeySink<'a> {
     key: &'a mut Key,
     with_offsets: bool,
+    flow: crate::flow::Builder,
 }
 
 impl Sink for KeySink<'_> {
@@ -227,6 +234,7 @@ impl Sink for KeySink<'_> {
             self.key.offsets.push(src as u32);
         }
         self.key.chars += 1;
+        self.flow.push(u64::from(b));
     }
 
     #[inline]
@@ -238,6 +246,10 @@ impl Sink for KeySink<'_> {
             }
         }
         self.key.chars += (bytes.len() / 3) as u32;
+        for c in bytes.chunks_exact(3) {
+            self.flow
+                .push(u64::from(c[0]) << 16 | u64::from(c[1]) << 8 | u64::from(c[2]));
+        }
     }
 
     fn char(&mut self, c: char, src: usize) {
@@ -250,6 +262,7 @@ impl Sink for KeySink<'_> {
                 .extend(std::iter::repeat_n(src as u32, s.len()));
         }
         self.key.chars += 1;
+        self.flow.push_char(c);
     }
 
     #[inline]
@@ -259,6 +272,7 @@ impl Sink for KeySink<'_> {
         self.key.bytes.clear();
         self.key.offsets.clear();
         self.key.chars = 0;
+        self.flow = crate::flow::Builder::default();
     }
 }
 

@@ -318,6 +318,7 @@ fn key_and_tokens(text: &str, cleaning_first: bool) -> (Vec<u8>, Vec<u32>, u32, 
     let mut sink = KeySink {
         key: &mut key,
         with_offsets: true,
+        flow: crate::flow::Builder::default(),
     };
     let mut tee = Tee(&mut sink, &mut tokens);
     let glosses = if cleaning_first {
@@ -341,6 +342,21 @@ proptest::proptest! {
             key_and_tokens(&s, false),
             key_and_tokens(&s, true)
         );
+    }
+}
+
+proptest::proptest! {
+    /// The stream hash built with the key is the hash of the key's bytes, whatever path the
+    /// walk took (restarted on a cleaned copy, a key of symbols only).
+    #[test]
+    fn the_stream_hash_built_with_a_key_is_the_hash_of_its_bytes(
+        s in "([a-zA-Z0-9 ,.$(-]|&amp;|\u{200B}|\u{301}|中|国|(zhōng)|ｚ|½|\u{1F600}|!|[?]){0,30}"
+    ) {
+        let mut k = Key::new();
+        k.build(&s, true);
+        proptest::prop_assert_eq!(k.flow, crate::flow::paragraph(&k.bytes));
+        k.build(&s, false);
+        proptest::prop_assert_eq!(k.flow, crate::flow::paragraph(&k.bytes));
     }
 }
 

@@ -400,7 +400,9 @@ impl Repairer {
         self.find_cuts();
         let key_chars = self.key.chars;
         let glosses = self.key.glosses;
+        let flow = self.key.flow;
         let own_key = std::mem::take(&mut self.key.bytes);
+        debug_assert_eq!(flow, crate::flow::paragraph(&own_key), "built with the key");
         let para = if self.cuts.is_empty() {
             self.remember(&own_key, h);
             out.pieces.push(start..start + line.len());
@@ -412,7 +414,7 @@ impl Repairer {
             Some(Paragraph {
                 pieces: out.pieces.len() - 1..out.pieces.len(),
                 hash: h,
-                flow: crate::flow::paragraph(&own_key),
+                flow,
                 line: self.line,
                 tokens,
                 key_chars,
