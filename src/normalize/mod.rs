@@ -320,12 +320,13 @@ fn is_han(c: char) -> bool {
 /// `sink` is reset: the result is that of walking the cleaned text, as if it had been
 /// cleaned first (the test `walking_raw_text_first_keys_as_cleaning_first` checks it).
 pub(crate) fn walk<S: Sink>(text: &str, sink: &mut S) -> u32 {
-    let mut numeric = Numeric::new(&mut *sink);
-    if let Ok(glosses) = walk_marks::<_, true>(text, &mut numeric) {
-        numeric.finish();
-        return glosses;
+    {
+        let mut numeric = Numeric::new(&mut *sink);
+        if let Ok(glosses) = walk_marks::<_, true>(text, &mut numeric) {
+            numeric.finish();
+            return glosses;
+        }
     }
-    drop(numeric);
     sink.reset();
     walk_cleaned(text, sink)
 }
