@@ -1,7 +1,8 @@
 //! Where documents come from, for every stage after reading: the opened input files, the
-//! documents published by earlier runs ([`Published`]), a document's source as outputs name
-//! it (`path:line`, `path#record` or `path#row`, `path@byte`, `path`), and its text read again from its
-//! mapped input ([`Ctx::with_text`]).
+//! documents published by earlier runs ([`Published`], their texts read back from the
+//! `canonical.jsonl` line or `canonical.parquet` row an earlier run wrote), a document's source
+//! as outputs name it (`path:line`, `path#record` or `path#row`, `path@byte`, `path`), and its
+//! text read again from its mapped input ([`Ctx::with_text`]).
 
 use crate::config::Config;
 use crate::input::wet::WetRecord;
@@ -37,7 +38,7 @@ impl Published {
         let (file, off) = self.text_at.get(k).copied().flatten()?;
         let (map, field) = self.files.get(file as usize)?.as_ref()?;
         if map.starts_with(b"PAR1") {
-            return crate::emit::parquet::row_text(map, off, field);
+            return parquet_row_text(map, off, field);
         }
         let rest = map.get(off as usize..)?;
         let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
@@ -124,6 +125,52 @@ fn push_decimal(out: &mut String, mut n: u64) {
         }
     }
     out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII digits"));
+}
+
+/// The text (column `field`, else `text`) of row `row` (0-based) of a `canonical.parquet`
+/// held in `file`: an incremental run reading back a document an earlier run published.
+/// Decodes only that column of the row's row group, from the page that holds the row on (the
+/// writer's offset index locates it). `None` if the file does not have it.
+fn parquet_row_text(file: &bytes::Bytes, row: u64, field: &str) -> Option<String> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::Array;
+    use parquet::arrow::arrow_reader::{
+        ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
+    };
+    use parquet::arrow::ProjectionMask;
+    use parquet::file::metadata::PageIndexPolicy;
+
+    let options = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::Optional);
+    let b = ParquetRecordBatchReaderBuilder::try_new_with_options(file.clone(), options).ok()?;
+    let roots = b.parquet_schema().root_schema().get_fields();
+    let col = roots
+        .iter()
+        .position(|f| f.name() == field)
+        .or_else(|| roots.iter().position(|f| f.name() == "text"))?;
+    let (mut group, mut first) = (None, 0u64);
+    for (g, rg) in b.metadata().row_groups().iter().enumerate() {
+        let n = rg.num_rows().max(0) as u64;
+        if row < first + n {
+            group = Some(g);
+            break;
+        }
+        first += n;
+    }
+    let mask = ProjectionMask::roots(b.parquet_schema(), [col]);
+    let selection = RowSelection::from(vec![
+        RowSelector::skip((row - first) as usize),
+        RowSelector::select(1),
+    ]);
+    let mut reader = b
+        .with_row_groups(vec![group?])
+        .with_projection(mask)
+        .with_row_selection(selection)
+        .with_batch_size(1)
+        .build()
+        .ok()?;
+    let batch = reader.next()?.ok()?;
+    let text = batch.column(0).as_string_opt::<i32>()?;
+    (text.len() == 1 && text.is_valid(0)).then(|| text.value(0).to_owned())
 }
 
 #[cfg(test)]

@@ -255,52 +255,6 @@ fn removed_has_passages(canon: &str) -> bool {
         .is_some_and(|at| canon[at..].contains("\"passage_paragraphs\""))
 }
 
-/// The text (column `field`, else `text`) of row `row` (0-based) of a `canonical.parquet`
-/// held in `file`: an incremental run reading back a document an earlier run published.
-/// Decodes only that column of the row's row group, from the page that holds the row on (the
-/// writer's offset index locates it). `None` if the file does not have it.
-pub(crate) fn row_text(file: &bytes::Bytes, row: u64, field: &str) -> Option<String> {
-    use arrow_array::cast::AsArray;
-    use arrow_array::Array;
-    use parquet::arrow::arrow_reader::{
-        ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
-    };
-    use parquet::arrow::ProjectionMask;
-    use parquet::file::metadata::PageIndexPolicy;
-
-    let options = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::Optional);
-    let b = ParquetRecordBatchReaderBuilder::try_new_with_options(file.clone(), options).ok()?;
-    let roots = b.parquet_schema().root_schema().get_fields();
-    let col = roots
-        .iter()
-        .position(|f| f.name() == field)
-        .or_else(|| roots.iter().position(|f| f.name() == "text"))?;
-    let (mut group, mut first) = (None, 0u64);
-    for (g, rg) in b.metadata().row_groups().iter().enumerate() {
-        let n = rg.num_rows().max(0) as u64;
-        if row < first + n {
-            group = Some(g);
-            break;
-        }
-        first += n;
-    }
-    let mask = ProjectionMask::roots(b.parquet_schema(), [col]);
-    let selection = RowSelection::from(vec![
-        RowSelector::skip((row - first) as usize),
-        RowSelector::select(1),
-    ]);
-    let mut reader = b
-        .with_row_groups(vec![group?])
-        .with_projection(mask)
-        .with_row_selection(selection)
-        .with_batch_size(1)
-        .build()
-        .ok()?;
-    let batch = reader.next()?.ok()?;
-    let text = batch.column(0).as_string_opt::<i32>()?;
-    (text.len() == 1 && text.is_valid(0)).then(|| text.value(0).to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
