@@ -13,7 +13,7 @@ use arrow_schema::{DataType, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::{json, Map, Value};
 
-use crate::util::{canon_quiet, run_args, Fixture, Outputs};
+use crate::util::{run_args, run_sharded, Fixture, Outputs};
 
 /// A fixture of `tests/data/parquet/`, written by pyarrow.
 fn fixture(name: &str) -> PathBuf {
@@ -443,32 +443,7 @@ fn sharded_emit_assembles_the_same_files_as_dedup() {
     let n = 3;
     let work = fx.root().join("work");
     let out = fx.root().join("out");
-    for i in 1..=n {
-        let shard = format!("{i}/{n}");
-        canon_quiet(&[
-            "sign".as_ref(),
-            "--shard".as_ref(),
-            shard.as_ref(),
-            "--work".as_ref(),
-            work.as_os_str(),
-            d.as_os_str(),
-        ]);
-    }
-    canon_quiet(&["cluster".as_ref(), "--work".as_ref(), work.as_os_str()]);
-    for i in (1..=n).rev() {
-        let shard = format!("{i}/{n}");
-        canon_quiet(&[
-            "emit".as_ref(),
-            "--shard".as_ref(),
-            shard.as_ref(),
-            "--work".as_ref(),
-            work.as_os_str(),
-            "--out".as_ref(),
-            out.as_os_str(),
-            "--output-format".as_ref(),
-            "parquet".as_ref(),
-        ]);
-    }
+    run_sharded(&[&d], n, &work, &out, &["--output-format", "parquet"]);
     for f in ["canonical.parquet", "dropped.parquet", "boilerplate.jsonl"] {
         assert!(
             std::fs::read(reference.join(f)).unwrap() == std::fs::read(out.join(f)).unwrap(),

@@ -4,7 +4,6 @@
 //! the others, with provenance; `--passages keep` leaves every copy.
 
 use crate::fixtures::*;
-use crate::util::canon_quiet as canon;
 use crate::util::*;
 
 /// An English passage of three long paragraphs (each well over 100 key characters).
@@ -203,31 +202,7 @@ fn passages_decide_alike_across_threads_shards_and_nights() {
 
     // sign ×3 → cluster → emit ×3.
     let (work, sharded) = (fx.path("work"), fx.path("sharded"));
-    for i in 1..=3 {
-        let shard = format!("{i}/3");
-        canon(&[
-            "sign".as_ref(),
-            "--shard".as_ref(),
-            shard.as_ref(),
-            "--work".as_ref(),
-            work.as_os_str(),
-            n1.as_os_str(),
-            n2.as_os_str(),
-        ]);
-    }
-    canon(&["cluster".as_ref(), "--work".as_ref(), work.as_os_str()]);
-    for i in 1..=3 {
-        let shard = format!("{i}/3");
-        canon(&[
-            "emit".as_ref(),
-            "--shard".as_ref(),
-            shard.as_ref(),
-            "--work".as_ref(),
-            work.as_os_str(),
-            "--out".as_ref(),
-            sharded.as_os_str(),
-        ]);
-    }
+    run_sharded(&[&n1, &n2], 3, &work, &sharded, &[]);
     for ((name, a), (_, b)) in outputs_of(&one).iter().zip(outputs_of(&sharded).iter()) {
         assert!(
             a == b,

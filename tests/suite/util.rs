@@ -693,3 +693,36 @@ pub fn canon_quiet(args: &[&std::ffi::OsStr]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The sharded stages over `inputs` with `n` shards: `sign` each shard, `cluster`, then `emit`
+/// each shard in reverse order (the last to finish, shard 1, assembles `out`), `emit_extra`
+/// added to every emit. Panics if a stage fails.
+pub fn run_sharded(inputs: &[&Path], n: usize, work: &Path, out: &Path, emit_extra: &[&str]) {
+    for i in 1..=n {
+        let shard = format!("{i}/{n}");
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            "sign".as_ref(),
+            "--shard".as_ref(),
+            shard.as_ref(),
+            "--work".as_ref(),
+            work.as_os_str(),
+        ];
+        args.extend(inputs.iter().map(|p| p.as_os_str()));
+        canon_quiet(&args);
+    }
+    canon_quiet(&["cluster".as_ref(), "--work".as_ref(), work.as_os_str()]);
+    for i in (1..=n).rev() {
+        let shard = format!("{i}/{n}");
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            "emit".as_ref(),
+            "--shard".as_ref(),
+            shard.as_ref(),
+            "--work".as_ref(),
+            work.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ];
+        args.extend(emit_extra.iter().map(std::ffi::OsStr::new));
+        canon_quiet(&args);
+    }
+}
