@@ -42,16 +42,13 @@ fn first_unclean(text: &str) -> Option<usize> {
                     continue;
                 }
             }
-            if x == b'&' && reference_at(text, i).is_some() {
+            if x == b'&' && super::unclean_at(text, i) {
                 return Some(i);
             }
             i += 1;
             continue;
         }
-        if CANDIDATE_LEAD[usize::from(x)]
-            && may_be_invisible(b, i)
-            && text[i..].chars().next().is_some_and(is_invisible)
-        {
+        if CANDIDATE_LEAD[usize::from(x)] && super::unclean_at(text, i) {
             return Some(i);
         }
         i += match x {
