@@ -77,31 +77,41 @@ fn run_in_pool(cfg: &Config, progress: &Progress) -> Result<Report> {
         long.release();
         memory::trim_heap();
     }
-    let mut report = tally::decided_report(cfg, &read, &decided);
+    // Emit this run's documents in input order. The report's counts, the boilerplate table
+    // and the report's examples are serial passes over the tables that need nothing emit
+    // writes: they run beside emit (one core each would otherwise sit idle while they ran).
+    let t = Instant::now();
+    let ctx = read.ctx(cfg);
+    let outs = Outputs::start(&cfg.out)?;
+    let (emitted, (mut report, bp, showcase)) = rayon::join(
+        || -> Result<emit::Emitted> {
+            let mut emitted = emit::stage(cfg, &read, &decided, 0..read.new_docs(), outs, progress)?;
+            // With --output-format parquet: the lines just written become the Parquet files.
+            emitted.outs = emit::parquet::convert(cfg, &read.files, emitted.outs)?;
+            Ok(emitted)
+        },
+        || {
+            let report = tally::decided_report(cfg, &read, &decided);
+            let bp = emit::boilerplate_table(&ctx, &read.tables, read.new_docs(), &decided.bp);
+            let showcase = report_html::showcase(&ctx, &read.tables, read.new_docs(), &decided);
+            (report, bp, showcase)
+        },
+    );
+    let mut emitted = emitted?;
+    timings.record(Stage::Emit, t.elapsed().as_secs_f64());
     report.run.memory_estimate = report::memory_estimate(
         read.tables.docs.len() as u64,
         read.tables.hashes.len() as u64,
         read.inputs.bytes_decompressed,
     );
-
-    // Emit this run's documents in input order.
-    let t = Instant::now();
-    let outs = Outputs::start(&cfg.out)?;
-    let mut emitted = emit::stage(cfg, &read, &decided, 0..read.new_docs(), outs, progress)?;
-    // With --output-format parquet: the lines just written become the Parquet files.
-    emitted.outs = emit::parquet::convert(cfg, &read.files, emitted.outs)?;
-    timings.record(Stage::Emit, t.elapsed().as_secs_f64());
     report.bytes.settle(emitted.text_out);
     report.paragraphs.out = emitted.paragraphs_out;
     report.distributions.length_after = emitted.length_after.histogram("bytes");
 
-    // The boilerplate table, and the outputs on disk: syncing them is most of committing,
-    // and is done before the report is written so that the report can time it.
+    // The outputs on disk: syncing them is most of committing, and is done before the
+    // report is written so that the report can time it.
     let t = Instant::now();
     progress.enter(Stage::Commit, 0);
-    let ctx = read.ctx(cfg);
-    let bp = emit::boilerplate_table(&ctx, &read.tables, read.new_docs(), &decided.bp);
-    let showcase = report_html::showcase(&ctx, &read.tables, read.new_docs(), &decided);
     if let (Some(ix), Some(dir)) = (&mut index, &cfg.index) {
         let offsets = &emitted.offsets;
         report.index = Some(index::extend_index(

@@ -170,15 +170,16 @@ pub(crate) fn spill_signatures(tables: &mut Tables, dir: &Path) -> Result<Spille
     if sigs.is_empty() {
         return Ok(SpilledSigs(None));
     }
-    let file = tempfile::tempfile_in(dir).map_err(|e| Error::output(dir, e))?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-    for v in &sigs {
-        std::io::Write::write_all(&mut w, &v.to_le_bytes()).map_err(|e| Error::output(dir, e))?;
+    let mut file = tempfile::tempfile_in(dir).map_err(|e| Error::output(dir, e))?;
+    // A megabyte of values at a time: writing them one `u32` at a time through a buffered
+    // writer was a serial tenth of a second per 100 MB of signatures.
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
+    for chunk in sigs.chunks((1 << 20) / 4) {
+        buf.clear();
+        buf.extend(chunk.iter().flat_map(|v| v.to_le_bytes()));
+        std::io::Write::write_all(&mut file, &buf).map_err(|e| Error::output(dir, e))?;
     }
     drop(sigs);
-    let file = w
-        .into_inner()
-        .map_err(|e| Error::output(dir, e.into_error()))?;
     let map = memory::map(&file).map_err(|e| Error::output(dir, e))?;
     Ok(SpilledSigs(Some(map)))
 }
