@@ -83,6 +83,9 @@ pub fn find(p: &Paragraphs, min_docs: usize, clusters: Option<&[u32]>) -> Boiler
     .expect("sorting in memory does not fail")
 }
 
+/// Documents whose candidate (paragraph, site, group) triples are made at once.
+const PAIR_BLOCK: usize = 1 << 14;
+
 /// [`find`] within a memory budget: the paragraph frequency tables (every paragraph hash, then
 /// every (paragraph, site, copy group) triple of frequent paragraphs) are sorted in runs on
 /// disk when they exceed `spill`'s budget.
@@ -135,17 +138,23 @@ pub fn find_within(
         .filter(|g| !matches!(g, Group::Doc(_)))
         .count();
     // Distinct groups per candidate paragraph and site: (paragraph, site, group), sorted.
-    let pairs = p
-        .docs
-        .iter()
-        .zip(&groups)
-        .zip(p.sites)
-        .flat_map(|((r, &g), &site)| {
-            p.hashes[r.clone()]
-                .iter()
-                .filter(|&&h| raw(h) as usize >= min_docs)
-                .map(move |&h| (h, site, g.code()))
-        });
+    // Made a block of documents at a time in parallel (a frequency lookup per paragraph is a
+    // binary search that misses the cache: done in one thread, it was most of this stage's
+    // time), handed to the sort in document order, so memory holds one block beyond the sort.
+    let docs = p.docs.len();
+    let pairs = (0..docs).step_by(PAIR_BLOCK).flat_map(|start| {
+        let block: Vec<(u64, u32, u128)> = (start..(start + PAIR_BLOCK).min(docs))
+            .into_par_iter()
+            .flat_map_iter(|d| {
+                let (g, site) = (groups[d].code(), p.sites[d]);
+                p.hashes[p.docs[d].clone()]
+                    .iter()
+                    .filter(|&&h| raw(h) as usize >= min_docs)
+                    .map(move |&h| (h, site, g))
+            })
+            .collect();
+        block
+    });
     let mut out = Boilerplate {
         shared_paragraphs: df.len(),
         grouped_docs,

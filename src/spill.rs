@@ -125,7 +125,9 @@ pub fn sort<T: Record>(
     stats: &mut SpillStats,
 ) -> Result<Sorted<T>> {
     let cap = spill.capacity::<T>();
-    let mut buf: Vec<T> = Vec::new();
+    // Room for what the iterator says it holds (up to a run): growing by doubling copied
+    // the table and touched fresh pages for each doubling.
+    let mut buf: Vec<T> = Vec::with_capacity(items.size_hint().0.min(cap));
     let mut runs: Vec<File> = Vec::new();
     for item in items {
         buf.push(item);
