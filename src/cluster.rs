@@ -65,7 +65,7 @@ impl PartialOrd for Rank {
 /// the canonical one), or `None` where the key was `None`.
 pub fn exact(keys: &[Option<u128>], ranks: &[Rank]) -> Vec<Option<usize>> {
     let mut order: Vec<(u128, Rank, usize)> = keys
-        .iter()
+        .par_iter()
         .enumerate()
         .filter_map(|(i, k)| k.map(|k| (k, ranks[i], i)))
         .collect();

@@ -40,12 +40,12 @@ pub(crate) fn of(tables: &Tables, bp: &Boilerplate) -> Vec<Facts> {
 
 /// The exact keys of `facts`.
 pub(crate) fn keys(facts: &[Facts]) -> Vec<Option<u128>> {
-    facts.iter().map(|f| f.key).collect()
+    facts.par_iter().map(|f| f.key).collect()
 }
 
 /// The ranks of `facts`.
 pub(crate) fn ranks(facts: &[Facts]) -> Vec<Rank> {
-    facts.iter().map(|f| f.rank).collect()
+    facts.par_iter().map(|f| f.rank).collect()
 }
 
 /// Document `i`'s facts.
