@@ -236,6 +236,28 @@ impl Tables {
         }
     }
 
+    /// Reserves room for `scale` times the rows each column holds now (no more than that:
+    /// the rows pass 1 expects for the whole input, from what its first batch held). A
+    /// column that outgrows its estimate grows as usual.
+    pub(crate) fn reserve_for(&mut self, scale: f64) {
+        fn grow<T>(v: &mut Vec<T>, scale: f64) {
+            let want = (v.len() as f64 * scale) as usize;
+            if want > v.capacity() {
+                v.reserve_exact(want - v.len());
+            }
+        }
+        grow(&mut self.docs, scale);
+        grow(&mut self.hashes, scale);
+        grow(&mut self.chars, scale);
+        grow(&mut self.flows, scale);
+        grow(&mut self.lines, scale);
+        grow(&mut self.pieces, scale);
+        grow(&mut self.events, scale);
+        grow(&mut self.sigs, scale);
+        grow(&mut self.short, scale);
+        grow(&mut self.short_counts, scale);
+    }
+
     /// One table from parts in input order.
     pub(crate) fn concat(parts: Vec<Tables>) -> Tables {
         let mut all = Tables::default();

@@ -53,6 +53,19 @@ pub(crate) enum Work {
 }
 
 impl Work {
+    /// Input bytes this unit reads (of its file's decompressed data).
+    pub(crate) fn bytes(&self, ctx: &Ctx) -> u64 {
+        match *self {
+            Work::Jsonl { ref range, .. } => range.len() as u64,
+            Work::Text { file } => ctx.opened[file].data.len() as u64,
+            Work::Wet { file, ref records } => ctx.wet[file][records.clone()]
+                .iter()
+                .map(|r| r.body.len() as u64)
+                .sum(),
+            Work::Unreadable { .. } => 0,
+        }
+    }
+
     /// Gives back the input pages this unit read (`--memory`).
     pub(crate) fn release(&self, ctx: &Ctx) {
         match *self {
