@@ -269,28 +269,62 @@ fn rel_id(rel: &Path) -> String {
 
 /// Splits a JSON Lines chunk (a range from [`line_chunks`]) into records: (byte range without line end, 1-based line number);
 /// blank lines are skipped.
-pub fn lines(
-    data: &[u8],
-    range: Range<usize>,
-    first_line: u64,
-) -> impl Iterator<Item = (Range<usize>, u64)> + '_ {
+pub fn lines(data: &[u8], range: Range<usize>, first_line: u64) -> Lines<'_> {
     // A byte-order mark at the start of the file is not part of the first record.
-    let mut pos = if range.start == 0 {
+    let pos = if range.start == 0 {
         bom_len(data)
     } else {
         range.start
     };
-    let mut line = first_line;
-    std::iter::from_fn(move || {
-        while pos < range.end {
-            let end = memchr::memchr(b'\n', &data[pos..range.end]).map_or(range.end, |i| pos + i);
+    Lines {
+        data,
+        end: range.end,
+        pos,
+        line: first_line,
+        first_line,
+        ends_in_newline: range.is_empty() || data[range.end - 1] == b'\n',
+    }
+}
+
+/// The records of a JSON Lines chunk ([`lines`]); once read to the end, it knows how many
+/// line ends the chunk held ([`Lines::line_ends`]), so the chunk needs no count of its own.
+pub struct Lines<'a> {
+    data: &'a [u8],
+    end: usize,
+    pos: usize,
+    line: u64,
+    first_line: u64,
+    ends_in_newline: bool,
+}
+
+impl Lines<'_> {
+    /// The line ends (`\n`) of the chunk read so far; once the iterator is exhausted, all of
+    /// them (a last line without one is not counted).
+    pub fn line_ends(&self) -> u64 {
+        let segments = self.line - self.first_line;
+        if self.pos >= self.end && !self.ends_in_newline {
+            segments.saturating_sub(1)
+        } else {
+            segments
+        }
+    }
+}
+
+impl Iterator for Lines<'_> {
+    type Item = (Range<usize>, u64);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let data = self.data;
+        while self.pos < self.end {
+            let pos = self.pos;
+            let end = memchr::memchr(b'\n', &data[pos..self.end]).map_or(self.end, |i| pos + i);
             let mut e = end;
             if e > pos && data[e - 1] == b'\r' {
                 e -= 1;
             }
-            let item = (pos..e, line);
-            pos = end + 1;
-            line += 1;
+            let item = (pos..e, self.line);
+            self.pos = end + 1;
+            self.line += 1;
             if data[item.0.clone()]
                 .iter()
                 .any(|b| !b.is_ascii_whitespace())
@@ -299,7 +333,7 @@ pub fn lines(
             }
         }
         None
-    })
+    }
 }
 
 /// Length of a UTF-8 byte-order mark at the start of `data` (0 or 3).
@@ -402,5 +436,32 @@ mod tests {
         assert_eq!(chunks, vec![(0..5, 1), (5..8, 2), (8..15, 3), (15..17, 4)]);
         assert!(line_chunks(b"", 10).is_empty());
         assert_eq!(line_chunks(b"no newline", 100), vec![(0..10, 1)]);
+    }
+
+    proptest::proptest! {
+        /// The walk over a chunk's records counts its line ends as a count of its own would:
+        /// every chunk of every split, with blank lines, CRs, a byte-order mark and a last
+        /// line with or without its line end.
+        #[test]
+        fn walking_the_records_counts_the_line_ends(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec!["{}", "x", "", " ", "\r", "\n", "\n", "\u{feff}"]),
+                0..40,
+            ),
+            target in 1usize..12,
+        ) {
+            let data = parts.concat().into_bytes();
+            let mut next = 1u64;
+            for r in line_bounds(&data, target) {
+                let counted = memchr::memchr_iter(b'\n', &data[r.clone()]).count() as u64;
+                let mut walk = lines(&data, r.clone(), next);
+                for (span, line) in walk.by_ref() {
+                    proptest::prop_assert!(line >= next);
+                    proptest::prop_assert!(!data[span].contains(&b'\n'));
+                }
+                proptest::prop_assert_eq!(walk.line_ends(), counted, "chunk {:?}", r);
+                next += counted;
+            }
+        }
     }
 }

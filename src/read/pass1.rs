@@ -337,17 +337,15 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> (Tables, u64) {
             first_line,
         } => {
             let data = &ctx.opened[file].data[..];
-            // Counted before the records are read: the count brings the range into the
-            // cache the parse then reads it from.
-            lines_read = match first_line {
-                Some(_) => 0,
-                None => memchr::memchr_iter(b'\n', &data[range.clone()]).count() as u64,
-            };
+            // Lines numbered from 1 here are counted by the walk over the records itself (a
+            // count of its own was one more pass over the chunk through memory).
+            let counted = first_line.is_none();
             let first_line = first_line.unwrap_or(1);
             let row_errors = &ctx.opened[file].row_errors;
             // A Parquet row is named by its row number, which is its line's.
             let parquet = ctx.files[file].format == Format::Parquet;
-            for (span, line) in lines(data, range.clone(), first_line) {
+            let mut records = lines(data, range.clone(), first_line);
+            for (span, line) in records.by_ref() {
                 let loc = if parquet {
                     Loc::Record(line)
                 } else {
@@ -385,6 +383,9 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> (Tables, u64) {
                         Err(msg) => p.invalid(file, span.clone(), loc, msg),
                     },
                 );
+            }
+            if counted {
+                lines_read = records.line_ends();
             }
             range.len()
         }
