@@ -188,7 +188,13 @@ impl Tables {
 
     /// Appends `all`'s tables, in order, to these (document ranges rebased, site ids
     /// re-interned).
-    pub(crate) fn append(&mut self, parts: Vec<Tables>) {
+    pub(crate) fn append(&mut self, mut parts: Vec<Tables>) {
+        self.append_from(&mut parts);
+    }
+
+    /// [`Tables::append`], leaving each part empty with its room kept (pass 1 reuses them:
+    /// a fresh part's columns grew onto fresh pages, a tenth of pass 1 on short documents).
+    pub(crate) fn append_from(&mut self, parts: &mut [Tables]) {
         let all = self;
         let n_docs: usize = parts.iter().map(|c| c.docs.len()).sum();
         let n_paras: usize = parts.iter().map(|c| c.hashes.len()).sum();
@@ -212,7 +218,7 @@ impl Tables {
             let rbase = all.sig_rows;
             // Site ids are the part's own: interned again here by name.
             let sites: Vec<u32> = c.sites.names.iter().map(|n| all.sites.intern(n)).collect();
-            all.docs.extend(c.docs.into_iter().map(|mut d| {
+            all.docs.extend(c.docs.drain(..).map(|mut d| {
                 d.site = sites.get(d.site as usize).copied().unwrap_or(d.site);
                 d.paras = d.paras.start + base..d.paras.end + base;
                 d.pieces = d.pieces.start + pbase..d.pieces.end + pbase;
@@ -233,7 +239,24 @@ impl Tables {
             all.lines.extend_from_slice(&c.lines);
             all.pieces.extend_from_slice(&c.pieces);
             all.events.extend_from_slice(&c.events);
+            c.clear();
         }
+    }
+
+    /// Empties every column, keeping its room.
+    fn clear(&mut self) {
+        self.docs.clear();
+        self.hashes.clear();
+        self.chars.clear();
+        self.flows.clear();
+        self.lines.clear();
+        self.pieces.clear();
+        self.events.clear();
+        self.sigs.clear();
+        self.sig_rows = 0;
+        self.short.clear();
+        self.short_counts.clear();
+        self.sites = Sites::default();
     }
 
     /// Reserves room for `scale` times the rows each column holds now (no more than that:

@@ -124,6 +124,8 @@ fn pass1_all(cfg: &Config, ctx: &Ctx, progress: &Progress) -> Result<Tables> {
     // parts into the growing tables) is serial, and alone it left a core idle for a tenth of
     // pass 1 on a corpus of short documents.
     let mut pending: Vec<Tables> = Vec::new();
+    // Appended parts, emptied with their room kept, for the next units to fill.
+    let spare = std::sync::Mutex::new(Vec::<Tables>::new());
     // Once the first batch is in, the tables get room for the whole input at the rate that
     // batch showed (plus a tenth): growing them by doubling copied every column again and
     // touched twice its pages, a tenth of pass 1's time on this machine's slow memory.
@@ -134,11 +136,17 @@ fn pass1_all(cfg: &Config, ctx: &Ctx, progress: &Progress) -> Result<Tables> {
             || -> Vec<(Tables, u64)> {
                 batch
                     .par_iter()
-                    .map(|w| pass1::pass1(ctx, w, progress))
+                    .map(|w| {
+                        let out = spare.lock().ok().and_then(|mut s| s.pop());
+                        pass1::pass1(ctx, w, progress, out.unwrap_or_default())
+                    })
                     .collect()
             },
             || {
-                tables.append(std::mem::take(&mut pending));
+                tables.append_from(&mut pending);
+                if let Ok(mut s) = spare.lock() {
+                    s.append(&mut pending);
+                }
                 if let Some(done) = first_bytes.take() {
                     tables.reserve_for(total as f64 / done as f64 * 1.1);
                 }

@@ -311,7 +311,7 @@ impl Pass1<'_> {
 /// Pass 1 over one unit of work: parse, normalize and repair each record. Returns the
 /// unit's tables and, for a range of JSON lines numbered from 1 here (`first_line: None`),
 /// the number of lines it holds (else 0).
-pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> (Tables, u64) {
+pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress, out: Tables) -> (Tables, u64) {
     let mut p = Pass1 {
         ctx,
         repairer: if ctx.cfg.options.near.is_some() {
@@ -327,7 +327,7 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress) -> (Tables, u64) {
             bag: Vec::new(),
             para: String::new(),
         }),
-        out: Tables::default(),
+        out,
     };
     let mut lines_read = 0;
     let bytes = match *w {
