@@ -85,7 +85,8 @@ fn run_in_pool(cfg: &Config, progress: &Progress) -> Result<Report> {
     let outs = Outputs::start(&cfg.out)?;
     let (emitted, (mut report, bp, showcase)) = rayon::join(
         || -> Result<emit::Emitted> {
-            let mut emitted = emit::stage(cfg, &read, &decided, 0..read.new_docs(), outs, progress)?;
+            let mut emitted =
+                emit::stage(cfg, &read, &decided, 0..read.new_docs(), outs, progress)?;
             // With --output-format parquet: the lines just written become the Parquet files.
             emitted.outs = emit::parquet::convert(cfg, &read.files, emitted.outs)?;
             Ok(emitted)
