@@ -26,8 +26,7 @@ static CANDIDATE_LEAD: [bool; 256] = {
 /// ASCII bytes without `&` are passed over at once, a non-ASCII character by its lead byte
 /// (one table look-up: most leads — Han, kana, Hangul — are none of the candidates').
 fn first_unclean(text: &str) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
+    use super::{HIGH, ONES};
     let b = text.as_bytes();
     let mut i = 0;
     while i < b.len() {

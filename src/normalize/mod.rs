@@ -42,6 +42,11 @@ mod gloss;
 mod noise;
 mod numbers;
 
+/// Eight bytes of text at a time (as one little-endian `u64`): a one in every byte, and every
+/// byte's high bit (the noise count's and the invisible-character scan's word tests).
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
 use clean::{cleaned, Remap};
 use gloss::*;
 use numbers::Numeric;

@@ -108,8 +108,7 @@ struct AsciiWord {
     last: Option<char>,
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
+use super::{HIGH, ONES};
 
 /// Eight bytes of text (little-endian in `w`) at once, if they are all printable ASCII or
 /// spaces (no control character, no line end, no `DEL`, nothing above U+007F): per byte,
