@@ -77,7 +77,16 @@ impl Renderer<'_> {
     /// or compressing the explain lines failed.
     pub(crate) fn render_block(&self, docs: Range<usize>) -> Result<Block> {
         let mut b = Block::default();
-        let mut explain = Vec::new();
+        // Room at once for what the block's lines will take (a kept line is about its input
+        // line): grown from empty, the buffers were copied at every doubling.
+        let (t, dec) = (self.tables, self.decided);
+        let kept: usize = docs
+            .clone()
+            .filter(|&i| dec.fates[i] == Fate::Kept)
+            .map(|i| t.docs[i].span.len() + 512)
+            .sum();
+        b.canon.reserve(kept);
+        let mut explain = Vec::with_capacity(docs.len() * 512);
         // One text buffer for the block: a canonical text is built in it, then escaped.
         let mut text = String::new();
         for i in docs {
