@@ -1,13 +1,14 @@
 //! Parquet inputs: read once with the Apache Arrow project's reader (the `parquet` crate) and
-//! converted into JSON Lines in an unnamed temporary file, one row per line, so that every
-//! later stage reads a Parquet row as it reads a JSON line. Part of opening (read stage).
+//! converted into JSON Lines, one row per line, so that every later stage reads a Parquet row
+//! as it reads a JSON line. Part of opening (read stage). The lines are held in memory, or in
+//! an unnamed temporary file under a `--memory` budget ([`Hold`]).
 //!
 //! Row `r` (1-based) is line `r` of the converted data and is named `path#r`. Row groups are
-//! converted in parallel and written in order, so the converted data depends on the file
-//! only. Rows that cannot be represented (a text that is not UTF-8, a row group that cannot be
+//! converted in parallel and placed in order, so the converted data depends on the file only.
+//! Rows that cannot be represented (a text that is not UTF-8, a row group that cannot be
 //! decoded) are still written, as a line, and listed in [`RowErrors`] with the reason.
 
-use std::io::{self, Write};
+use std::io;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -25,7 +26,8 @@ use parquet::arrow::arrow_reader::{
 };
 use rayon::prelude::*;
 
-use super::jsonl::Fields;
+use super::jsonl::{self, Fields, JsonRecord};
+use super::open::Data;
 use crate::error::{Error, Result};
 
 /// Rows of a converted Parquet file that are invalid records, with the reason: 1-based row
@@ -57,12 +59,77 @@ impl RowErrors {
     }
 }
 
+/// Where the converted JSON Lines are held.
+#[derive(Debug, Clone, Copy)]
+pub enum Hold<'a> {
+    /// In memory, in one buffer reserved once from the file's metadata (no `--memory` budget):
+    /// a temporary file cost a copy into the page cache, its writeback and fresh cache pages
+    /// (system time 2.35 → 6.75 s on a 740 MB Parquet file).
+    Memory,
+    /// In an unnamed temporary file in this directory, mapped (`--memory`: the kernel can
+    /// reclaim its pages, and pass 1 gives them back as it goes).
+    File(&'a Path),
+}
+
 /// The converted form of a Parquet file.
 pub struct Converted {
-    /// JSON Lines, one line per row, in an unnamed temporary file (the opener maps it).
-    pub file: std::fs::File,
+    /// JSON Lines, one line per row: a buffer ([`Hold::Memory`]) or a mapped temporary file.
+    pub data: Data,
     /// Rows that are invalid records.
     pub errors: RowErrors,
+    /// `data` cut into chunks of about the `chunk_bytes` asked for at row ends, with the number
+    /// of each chunk's first row: the split [`super::line_chunks`] makes of `data`, without
+    /// counting its lines again.
+    pub chunks: Vec<(Range<usize>, u64)>,
+    /// Where each row's text, id and URL are in its line, if the file's columns allow reading
+    /// them from there (see [`Rows`]).
+    pub rows: Option<Rows>,
+}
+
+/// Where the text, id and URL values of each converted row are in its line, so that the
+/// stages that read a row (pass 1, emit) need not parse its line back: the JSON parse of
+/// every line (an escape scan of the whole text, and the keys and values around it) is work
+/// the conversion has just done. Kept only for files whose lines parse back exactly to these
+/// values: distinct column names, a string text column, string or binary id and URL columns,
+/// other columns strings, binary, integers or booleans.
+#[derive(Debug, Default)]
+pub struct Rows {
+    at: Vec<RowAt>,
+}
+
+/// Where the values of one row are in its line: byte ranges, quotes included (`[0, 0]`: no
+/// such column).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct RowAt {
+    /// The line's length (without its line end), to check a lookup.
+    len: u32,
+    /// `[0, 0]` if the text is not a string (null, or bytes that are not UTF-8): the row
+    /// is then parsed as any JSON line.
+    text: [u32; 2],
+    id: [u32; 2],
+    url: [u32; 2],
+    /// Whether the text holds an escape (a quote, a backslash, a control character).
+    escaped: bool,
+}
+
+impl Rows {
+    /// The record in row `row` (1-based), whose line (without its line end) is `line`, as
+    /// [`super::jsonl::parse`] reads it; `None` if it must be parsed (its text is not a
+    /// string, or `line` is not the row's line).
+    pub fn record<'a>(&self, row: u64, line: &'a str) -> Option<JsonRecord<'a>> {
+        let at = self.at.get(usize::try_from(row.checked_sub(1)?).ok()?)?;
+        if at.text == [0, 0] || at.len as usize != line.len() {
+            return None;
+        }
+        let range = |r: [u32; 2]| (r != [0, 0]).then(|| r[0] as usize..r[1] as usize);
+        jsonl::known(
+            line,
+            range(at.text)?,
+            at.escaped,
+            range(at.id),
+            range(at.url),
+        )
+    }
 }
 
 /// Rows decoded at a time (a batch of 1024 web pages is a few megabytes).
@@ -88,14 +155,23 @@ enum Col {
     Other,
 }
 
-/// Converts the Parquet file `bytes` (read from `path`) into JSON Lines in a temporary file in
-/// `tmp_dir`.
+/// Converts the Parquet file `bytes` (read from `path`) into JSON Lines held as `hold` says,
+/// cut into chunks of about `chunk_bytes`; `done` is called with the byte range of `bytes`
+/// each row group was read from once it is converted (to give a mapped file's pages back: the
+/// file and its JSON Lines are otherwise both resident at the end).
 ///
 /// # Errors
 /// The file is not a readable Parquet file (no footer: cut short, or not Parquet) — an input
-/// error, the file is then unreadable — or the temporary file cannot be written (an output
-/// error).
-pub fn convert(bytes: Bytes, path: &Path, fields: &Fields, tmp_dir: &Path) -> Result<Converted> {
+/// error, the file is then unreadable — or the temporary file cannot be written or mapped (an
+/// output error).
+pub fn convert(
+    bytes: Bytes,
+    path: &Path,
+    fields: &Fields,
+    hold: Hold,
+    chunk_bytes: usize,
+    done: &(dyn Fn(Range<usize>) + Sync),
+) -> Result<Converted> {
     let bad = |e: &dyn std::fmt::Display| {
         Error::io(
             path,
@@ -178,29 +254,56 @@ pub fn convert(bytes: Bytes, path: &Path, fields: &Fields, tmp_dir: &Path) -> Re
         );
     }
 
-    let tmp = tempfile::tempfile_in(tmp_dir).map_err(|e| Error::output(tmp_dir, e))?;
-    let mut out = io::BufWriter::with_capacity(1 << 20, tmp);
+    let mut sink = match hold {
+        // (Huge pages were asked for, and dropped: on a machine whose memory is mostly page
+        // cache, finding them cost more system time than the page faults they saved.)
+        Hold::Memory => Sink::Memory(Vec::with_capacity(estimate(&meta, &kinds, &names))),
+        Hold::File(dir) => Sink::File {
+            file: tempfile::tempfile_in(dir).map_err(|e| Error::output(dir, e))?,
+            dir,
+            len: 0,
+        },
+    };
     let conv = Conversion {
         bytes: &bytes,
         meta: &meta,
         kinds: &kinds,
         names: &names,
         text_field: &fields.text,
+        keys: keys(&meta, &kinds, fields),
     };
-    // Row groups in parallel, a window of them at a time, written in order: memory holds one
-    // converted row group per thread.
+    let mut rows = conv.keys.map(|_| Rows::default());
+    let mut chunks = Chunks::new(chunk_bytes);
+    // Row groups in parallel, a window of them at a time, each into a buffer of its own
+    // (reused: fresh pages cost a clearing each), then copied into place in parallel: memory
+    // holds one converted row group per thread besides the whole.
     let window = rayon::current_num_threads().max(1);
+    let mut parts: Vec<Group> = (0..window).map(|_| Group::default()).collect();
     let all: Vec<usize> = (0..groups.len()).collect();
     for win in all.chunks(window) {
-        let parts: Vec<Group> = win
-            .par_iter()
-            .map(|&g| conv.group(g, first_row[g], groups.len()))
-            .collect();
-        for part in parts {
-            out.write_all(&part.lines)
-                .map_err(|e| Error::output(tmp_dir, e))?;
-            for (rows, msg) in part.errors.ranges {
-                errors.ranges.push((rows, msg));
+        parts[..win.len()]
+            .par_iter_mut()
+            .zip(win)
+            .for_each(|(part, &g)| conv.group(g, first_row[g], groups.len(), part));
+        let parts = &mut parts[..win.len()];
+        let at = sink.len();
+        sink.place(parts)?;
+        let mut start = at;
+        for part in parts.iter_mut() {
+            chunks.rows(start, &part.ends);
+            start += part.lines.len();
+            errors.ranges.append(&mut part.errors.ranges);
+            if let Some(rows) = &mut rows {
+                rows.at.append(&mut part.rows);
+            }
+        }
+        for &g in win {
+            let ranges = groups[g].columns().iter().map(|c| {
+                let (at, len) = c.byte_range();
+                at as usize..(at + len) as usize
+            });
+            if let Some(r) = ranges.reduce(|a, b| a.start.min(b.start)..a.end.max(b.end)) {
+                done(r);
             }
         }
     }
@@ -214,10 +317,220 @@ pub fn convert(bytes: Bytes, path: &Path, fields: &Fields, tmp_dir: &Path) -> Re
         }
     }
     errors.ranges = merged;
-    let tmp = out
-        .into_inner()
-        .map_err(|e| Error::output(tmp_dir, e.into_error()))?;
-    Ok(Converted { file: tmp, errors })
+    let data = sink.finish(path)?;
+    let chunks = chunks.finish(data.len());
+    Ok(Converted {
+        data,
+        errors,
+        chunks,
+        rows,
+    })
+}
+
+/// The columns of the text, id and URL (as [`jsonl::parse`] matches keys: the text first),
+/// if the file's lines parse back to the values the conversion writes (see [`Rows`]): every
+/// column name once; a string text column; an id or URL column, if any, of strings or bytes
+/// (written as strings); other columns of strings, bytes, integers or booleans (whose JSON
+/// is plain; a float or a nested value might not parse back the same).
+fn keys(meta: &ArrowReaderMetadata, kinds: &[Col], fields: &Fields) -> Option<Keys> {
+    let schema = meta.schema();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let mut seen = std::collections::HashSet::new();
+    if !names.iter().all(|n| seen.insert(*n)) {
+        return None;
+    }
+    let plain = schema.fields().iter().zip(kinds).all(|(f, k)| {
+        *k != Col::Other || f.data_type().is_integer() || f.data_type() == &DataType::Boolean
+    });
+    let find = |name: &str, kind: Col| match names.iter().position(|n| *n == name) {
+        Some(i) if kinds[i] == kind => Some(Some(i)),
+        Some(_) => None,
+        None => Some(None),
+    };
+    let text = find(&fields.text, Col::Text)??;
+    let id = if fields.id == fields.text {
+        None
+    } else {
+        find(&fields.id, Col::Str)?
+    };
+    let url = if fields.url == fields.text || fields.url == fields.id {
+        None
+    } else {
+        find(&fields.url, Col::Str)?
+    };
+    plain.then_some(Keys { text, id, url })
+}
+
+/// The columns whose places in each line [`Rows`] keeps.
+#[derive(Clone, Copy)]
+struct Keys {
+    text: usize,
+    id: Option<usize>,
+    url: Option<usize>,
+}
+
+/// Bytes the JSON Lines of the file described by `meta` should take, from its row groups'
+/// uncompressed sizes (values, and their lengths and levels) plus per row the column names
+/// and punctuation. An overestimate only reserves address space that is never touched; an
+/// underestimate (dictionary-encoded columns, many escapes) costs the buffer's growth.
+fn estimate(meta: &ArrowReaderMetadata, kinds: &[Col], names: &[Vec<u8>]) -> usize {
+    let per_row: usize = names.iter().map(|n| n.len() + 2).sum::<usize>() + 2;
+    let hex = kinds.contains(&Col::Hex);
+    meta.metadata()
+        .row_groups()
+        .iter()
+        .map(|g| {
+            let values = g.total_byte_size().max(0) as usize;
+            // Hex doubles a binary value; escapes add a little to a text.
+            let values = if hex {
+                2 * values
+            } else {
+                values + values / 16
+            };
+            values + g.num_rows().max(0) as usize * per_row
+        })
+        .sum()
+}
+
+/// Where converted row groups are placed, in order.
+enum Sink<'a> {
+    Memory(Vec<u8>),
+    File {
+        file: std::fs::File,
+        dir: &'a Path,
+        len: u64,
+    },
+}
+
+impl Sink<'_> {
+    /// Bytes placed so far.
+    fn len(&self) -> usize {
+        match self {
+            Sink::Memory(v) => v.len(),
+            Sink::File { len, .. } => *len as usize,
+        }
+    }
+
+    /// Appends the lines of `parts`, in order, copying them in parallel.
+    fn place(&mut self, parts: &[Group]) -> Result<()> {
+        let total: usize = parts.iter().map(|p| p.lines.len()).sum();
+        match self {
+            Sink::Memory(v) => {
+                v.reserve(total);
+                let mut dests = Vec::with_capacity(parts.len());
+                let mut rest = &mut v.spare_capacity_mut()[..total];
+                for p in parts {
+                    let (d, r) = std::mem::take(&mut rest).split_at_mut(p.lines.len());
+                    dests.push(d);
+                    rest = r;
+                }
+                dests.into_par_iter().zip(parts).for_each(|(d, p)| {
+                    // SAFETY: `d` and `p.lines` have the same length, and `d` is spare
+                    // capacity of `v`, which nothing else borrows, so they do not overlap.
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(
+                            p.lines.as_ptr(),
+                            d.as_mut_ptr().cast::<u8>(),
+                            d.len(),
+                        );
+                    }
+                });
+                // SAFETY: the `total` bytes after the old length were all written just above.
+                unsafe { v.set_len(v.len() + total) };
+            }
+            Sink::File { file, dir, len } => {
+                let mut at = *len;
+                let places: Vec<u64> = parts
+                    .iter()
+                    .map(|p| {
+                        let here = at;
+                        at += p.lines.len() as u64;
+                        here
+                    })
+                    .collect();
+                let file = &*file;
+                parts
+                    .par_iter()
+                    .zip(places)
+                    .map(|(p, at)| write_at(file, &p.lines, at))
+                    .collect::<io::Result<()>>()
+                    .map_err(|e| Error::output(*dir, e))?;
+                *len = at;
+            }
+        }
+        Ok(())
+    }
+
+    /// The placed lines, to read.
+    fn finish(self, path: &Path) -> Result<Data> {
+        match self {
+            Sink::Memory(v) if v.is_empty() => Ok(Data::Empty),
+            Sink::Memory(v) => Ok(Data::Read(v)),
+            // A file that cannot be mapped is canon's own temporary file: an output error.
+            Sink::File { file, dir, .. } => super::open::map(&file, path).map_err(|e| match e {
+                Error::Io { source, .. } => Error::output(dir, source),
+                e => e,
+            }),
+        }
+    }
+}
+
+/// Writes `b` at offset `at` of `file` (row groups are written side by side, in parallel).
+#[cfg(unix)]
+fn write_at(file: &std::fs::File, b: &[u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, b, at)
+}
+
+#[cfg(not(unix))]
+fn write_at(mut file: &std::fs::File, b: &[u8], at: u64) -> io::Result<()> {
+    use std::io::Seek;
+    file.seek(io::SeekFrom::Start(at))?;
+    file.write_all(b)
+}
+
+/// Cuts converted data into chunks at row ends as [`super::line_bounds`] cuts lines: a chunk
+/// ends at the first row end at or past `target` bytes from its start.
+struct Chunks {
+    target: usize,
+    out: Vec<(Range<usize>, u64)>,
+    /// The current chunk's start and first row.
+    start: usize,
+    row: u64,
+    /// Rows seen so far.
+    rows: u64,
+}
+
+impl Chunks {
+    fn new(target: usize) -> Chunks {
+        Chunks {
+            target: target.max(1),
+            out: Vec::new(),
+            start: 0,
+            row: 1,
+            rows: 0,
+        }
+    }
+
+    /// Rows whose lines end at `ends` (exclusive, from `base`).
+    fn rows(&mut self, base: usize, ends: &[usize]) {
+        for &e in ends {
+            let end = base + e;
+            self.rows += 1;
+            if end >= self.start + self.target {
+                self.out.push((self.start..end, self.row));
+                self.start = end;
+                self.row = self.rows + 1;
+            }
+        }
+    }
+
+    /// The chunks of data of `len` bytes.
+    fn finish(mut self, len: usize) -> Vec<(Range<usize>, u64)> {
+        if self.start < len {
+            self.out.push((self.start..len, self.row));
+        }
+        self.out
+    }
 }
 
 /// Reader options that take types from the Parquet schema only.
@@ -255,12 +568,30 @@ struct Conversion<'a> {
     /// Each column's name as a JSON key, with its colon.
     names: &'a [Vec<u8>],
     text_field: &'a str,
+    /// The columns whose values' places are kept, if they are (see [`Rows`]).
+    keys: Option<Keys>,
 }
 
 /// One converted row group.
+#[derive(Default)]
 struct Group {
     lines: Vec<u8>,
+    /// Where each row's line ends in `lines` (after its line end).
+    ends: Vec<usize>,
+    /// Where each row's values are, if kept (see [`Rows`]).
+    rows: Vec<RowAt>,
     errors: RowErrors,
+}
+
+impl Group {
+    /// Ends the line of a row that could not be read (an empty object).
+    fn unread_row(&mut self, keys: Option<Keys>) {
+        self.lines.extend_from_slice(b"{}\n");
+        self.ends.push(self.lines.len());
+        if keys.is_some() {
+            self.rows.push(RowAt::default());
+        }
+    }
 }
 
 impl Conversion<'_> {
@@ -268,12 +599,12 @@ impl Conversion<'_> {
     /// row becomes one line. Where a batch cannot be decoded (a string that is not UTF-8, a
     /// corrupt page), its rows are read again one at a time, and a row that still cannot be
     /// read is an empty object listed in the errors; after [`MAX_BAD_ROWS`] such rows the rest
-    /// of the row group is listed at once.
-    fn group(&self, g: usize, first: u64, of: usize) -> Group {
-        let mut out = Group {
-            lines: Vec::new(),
-            errors: RowErrors::default(),
-        };
+    /// of the row group is listed at once. `out` is emptied first (its buffers are reused).
+    fn group(&self, g: usize, first: u64, of: usize, out: &mut Group) {
+        out.lines.clear();
+        out.ends.clear();
+        out.rows.clear();
+        out.errors.ranges.clear();
         let n = self.meta.metadata().row_group(g).num_rows().max(0) as u64;
         let (mut at, mut bad) = (0u64, 0usize);
         // Rows of a failed batch still to read one at a time.
@@ -284,13 +615,13 @@ impl Conversion<'_> {
             } else {
                 (n - at, BATCH_ROWS)
             };
-            let (read, err) = self.read_rows(g, at, limit, batch, first + at, &mut out);
+            let (read, err) = self.read_rows(g, at, limit, batch, first + at, out);
             at += read;
             retry = retry.saturating_sub(read);
             let Some(e) = err else {
                 if read < limit {
                     self.damaged(
-                        &mut out,
+                        out,
                         g,
                         of,
                         first,
@@ -307,7 +638,7 @@ impl Conversion<'_> {
             }
             bad += 1;
             if bad > MAX_BAD_ROWS {
-                self.damaged(&mut out, g, of, first, at..n, &e);
+                self.damaged(out, g, of, first, at..n, &e);
                 break;
             }
             let row = first + at;
@@ -315,11 +646,10 @@ impl Conversion<'_> {
                 row..row + 1,
                 format!("row could not be read (row group {} of {of}): {e}", g + 1),
             );
-            out.lines.extend_from_slice(b"{}\n");
+            out.unread_row(self.keys);
             at += 1;
             retry = retry.saturating_sub(1);
         }
-        out
     }
 
     /// Lists rows `rows` (0-based in row group `g`) as unreadable, each an empty object.
@@ -340,7 +670,7 @@ impl Conversion<'_> {
         );
         out.errors.push(a..b, msg);
         for _ in rows {
-            out.lines.extend_from_slice(b"{}\n");
+            out.unread_row(self.keys);
         }
     }
 
@@ -427,17 +757,37 @@ impl Conversion<'_> {
             + per_row * b.num_rows();
         lines.reserve(estimate);
         for r in 0..b.num_rows() {
+            let start = lines.len();
+            let mut at = RowAt::default();
             lines.push(b'{');
             for (i, col) in cols.iter_mut().enumerate() {
                 if i > 0 {
                     lines.push(b',');
                 }
                 lines.extend_from_slice(&self.names[i]);
-                match col {
-                    Column::Json(enc) if enc.is_null(r) => lines.extend_from_slice(b"null"),
-                    Column::Json(enc) => enc.encode(r, lines),
-                    Column::Bytes(_, a) if a.is_null(r) => lines.extend_from_slice(b"null"),
-                    Column::Bytes(Col::Hex, a) => push_hex(lines, a.value(r)),
+                let from = lines.len() - start;
+                // Written as a string: whether with an escape.
+                let string = match col {
+                    Column::Json(enc) if enc.is_null(r) => {
+                        lines.extend_from_slice(b"null");
+                        None
+                    }
+                    Column::Json(enc) => {
+                        enc.encode(r, lines);
+                        None
+                    }
+                    Column::Bytes(_, a) if a.is_null(r) => {
+                        lines.extend_from_slice(b"null");
+                        None
+                    }
+                    Column::Bytes(Col::Hex, a) => {
+                        push_hex(lines, a.value(r));
+                        None
+                    }
+                    // A string column's values are UTF-8 already (the reader checked them).
+                    Column::Bytes(Col::Text, a) if a.is_utf8() => {
+                        Some(push_json_bytes(lines, a.value(r)))
+                    }
                     Column::Bytes(Col::Text, a) => {
                         let v = a.value(r);
                         if let Err(e) = simdutf8::compat::from_utf8(v) {
@@ -450,14 +800,36 @@ impl Conversion<'_> {
                             let at = row + r as u64;
                             out.errors.push(at..at + 1, msg);
                             lines.extend_from_slice(b"null");
+                            None
                         } else {
-                            push_json_bytes(lines, v);
+                            Some(push_json_bytes(lines, v))
                         }
                     }
-                    Column::Bytes(_, a) => push_json_bytes(lines, a.value(r)),
+                    Column::Bytes(_, a) => Some(push_json_bytes(lines, a.value(r))),
+                };
+                if let Some(k) = self.keys {
+                    // (Truncated only in a line too long for 32 bits, which is parsed.)
+                    let place = [from as u32, (lines.len() - start) as u32];
+                    if i == k.text {
+                        if let Some(escaped) = string {
+                            (at.text, at.escaped) = (place, escaped);
+                        }
+                    } else if Some(i) == k.id {
+                        at.id = place;
+                    } else if Some(i) == k.url {
+                        at.url = place;
+                    }
                 }
             }
             lines.extend_from_slice(b"}\n");
+            out.ends.push(lines.len());
+            if self.keys.is_some() {
+                match u32::try_from(lines.len() - 1 - start) {
+                    Ok(len) => at.len = len,
+                    Err(_) => at.text = [0, 0],
+                }
+                out.rows.push(at);
+            }
         }
         Ok(())
     }
@@ -494,6 +866,11 @@ impl Byteish<'_> {
         }
     }
 
+    /// Whether the column holds strings (whose values are UTF-8), not bytes.
+    fn is_utf8(&self) -> bool {
+        matches!(self, Byteish::Str(_) | Byteish::Str32(_))
+    }
+
     fn is_null(&self, i: usize) -> bool {
         match self {
             Byteish::Str(a) => a.is_null(i),
@@ -516,17 +893,30 @@ impl Byteish<'_> {
 /// Appends `b` as a JSON string, escaped as serde_json escapes (`\"`, `\\`, `\n`, `\r`, `\t`,
 /// `\b`, `\f`, other control characters as `\u00XX`), other bytes as they are: the line of a
 /// row is then byte for byte the compact JSON line of the same record. Bytes that are not UTF-8
-/// stay as they are, to be replaced as in any JSON line.
-pub(crate) fn push_json_bytes(out: &mut Vec<u8>, b: &[u8]) {
+/// stay as they are, to be replaced as in any JSON line. Returns whether any byte was escaped.
+pub(crate) fn push_json_bytes(out: &mut Vec<u8>, b: &[u8]) -> bool {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.reserve(b.len() + 2);
     out.push(b'"');
     let mut start = 0;
-    for (i, &c) in b.iter().enumerate() {
+    let mut i = 0;
+    let mut escaped = false;
+    while i < b.len() {
+        // Eight bytes at a time while none is to escape: a byte at a time, this scan was most
+        // of the conversion's own time (web pages are long runs of plain text).
+        if let Some(w) = b.get(i..i + 8) {
+            if !any_to_escape(u64::from_le_bytes(w.try_into().unwrap_or_default())) {
+                i += 8;
+                continue;
+            }
+        }
+        let c = b[i];
         if c >= 0x20 && c != b'"' && c != b'\\' {
+            i += 1;
             continue;
         }
         out.extend_from_slice(&b[start..i]);
+        escaped = true;
         match c {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
@@ -544,10 +934,22 @@ pub(crate) fn push_json_bytes(out: &mut Vec<u8>, b: &[u8]) {
                 HEX[(c & 15) as usize],
             ]),
         }
-        start = i + 1;
+        i += 1;
+        start = i;
     }
     out.extend_from_slice(&b[start..]);
     out.push(b'"');
+    escaped
+}
+
+/// Whether any of the eight bytes of `w` is to escape in a JSON string: below 0x20, `"` or
+/// `\\` (the bit tricks for a zero byte and a byte below n; exact for "any").
+fn any_to_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    (below_space | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')))) != 0
 }
 
 /// Appends `b` as a JSON string of lowercase hex digits.
@@ -578,9 +980,209 @@ mod tests {
             push_json_bytes(&mut out, s.as_bytes());
             assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
         }
+        // Every byte in every place of a word, with plain bytes around it.
+        for c in 0..=255u8 {
+            for at in 0..17 {
+                let mut b = vec![b'a'; 17];
+                b[at] = c;
+                b.extend_from_slice("é\u{7f}".as_bytes());
+                let mut out = Vec::new();
+                push_json_bytes(&mut out, &b);
+                let mut want = Vec::new();
+                want.push(b'"');
+                for &x in &b {
+                    match x {
+                        b'"' => want.extend_from_slice(b"\\\""),
+                        b'\\' => want.extend_from_slice(b"\\\\"),
+                        b'\n' => want.extend_from_slice(b"\\n"),
+                        b'\r' => want.extend_from_slice(b"\\r"),
+                        b'\t' => want.extend_from_slice(b"\\t"),
+                        0x08 => want.extend_from_slice(b"\\b"),
+                        0x0c => want.extend_from_slice(b"\\f"),
+                        x if x < 0x20 => want.extend_from_slice(format!("\\u{x:04x}").as_bytes()),
+                        x => want.push(x),
+                    }
+                }
+                want.push(b'"');
+                assert_eq!(out, want, "byte {c:#x} at {at}");
+            }
+        }
         let mut out = Vec::new();
         push_hex(&mut out, &[0, 0xab, 0x10]);
         assert_eq!(out, b"\"00ab10\"");
+    }
+
+    /// A Parquet file of `rows` rows (id, text with escapes, a number), in row groups of
+    /// `group` rows, in memory.
+    fn written(rows: usize, group: usize) -> Bytes {
+        use arrow_array::{ArrayRef, Int64Array};
+        use parquet::arrow::ArrowWriter;
+        use parquet::file::properties::WriterProperties;
+        // Ids and URLs with escapes now and then; no URL now and then.
+        let ids: Vec<String> = (0..rows)
+            .map(|i| match i % 7 {
+                3 => format!("d\"{i}"),
+                _ => format!("d{i}"),
+            })
+            .collect();
+        let urls: Vec<Option<String>> = (0..rows)
+            .map(|i| (i % 5 != 2).then(|| format!("https://h{}.org/a\\{i}", i % 3)))
+            .collect();
+        let texts: Vec<Option<String>> = (0..rows)
+            .map(|i| {
+                // Lines of varied lengths, some with characters to escape, some null.
+                (i % 97 != 5).then(|| format!("page {i}\n\"q\" {}", "x é".repeat(i % 41)))
+            })
+            .collect();
+        let n: Vec<i64> = (0..rows as i64).collect();
+        let batch = RecordBatch::try_from_iter([
+            ("id", Arc::new(StringArray::from(ids)) as ArrayRef),
+            ("text", Arc::new(StringArray::from(texts)) as ArrayRef),
+            ("n", Arc::new(Int64Array::from(n)) as ArrayRef),
+            ("url", Arc::new(StringArray::from(urls)) as ArrayRef),
+        ])
+        .unwrap();
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(group))
+            .build();
+        let mut out = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut out, batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        Bytes::from(out)
+    }
+
+    fn fixture(name: &str) -> Bytes {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/parquet")
+            .join(name);
+        Bytes::from(std::fs::read(p).unwrap())
+    }
+
+    /// The chunks a conversion hands back are those counting the converted lines gives
+    /// (what pass 1 did before), whatever the chunk size, rows of damaged row groups included.
+    #[test]
+    fn chunks_are_the_split_counting_the_lines_gives() {
+        let files = [
+            written(3000, 256),
+            written(10, 3),
+            written(0, 3),
+            fixture("pages.parquet"),
+            fixture("corrupt_page.parquet"),
+            fixture("bad_utf8.parquet"),
+            fixture("types.parquet"),
+        ];
+        for (i, bytes) in files.into_iter().enumerate() {
+            for target in [1, 7, 100, 4096, 1 << 20] {
+                let c = convert(
+                    bytes.clone(),
+                    Path::new("t"),
+                    &Fields::new(),
+                    Hold::Memory,
+                    target,
+                    &|_| {},
+                )
+                .unwrap();
+                assert_eq!(
+                    c.chunks,
+                    super::super::line_chunks(&c.data, target),
+                    "file {i}, chunks of {target}"
+                );
+            }
+        }
+    }
+
+    /// Held in memory or in a temporary file, the converted lines and their faults are the
+    /// same; under `--memory` (a file) the lines are a mapped file, else a buffer.
+    #[test]
+    fn memory_and_file_hold_the_same_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        for bytes in [
+            written(3000, 256),
+            fixture("pages.parquet"),
+            fixture("corrupt_page.parquet"),
+        ] {
+            let conv = |hold| {
+                convert(
+                    bytes.clone(),
+                    Path::new("t"),
+                    &Fields::new(),
+                    hold,
+                    1000,
+                    &|_| {},
+                )
+                .unwrap()
+            };
+            let (m, f) = (conv(Hold::Memory), conv(Hold::File(dir.path())));
+            assert_eq!(&m.data[..], &f.data[..]);
+            assert_eq!(m.chunks, f.chunks);
+            assert_eq!(m.errors.ranges, f.errors.ranges);
+        }
+        let big = written(3000, 256);
+        let conv = |hold| {
+            convert(
+                big.clone(),
+                Path::new("t"),
+                &Fields::new(),
+                hold,
+                1000,
+                &|_| {},
+            )
+            .unwrap()
+        };
+        let (m, f) = (conv(Hold::Memory), conv(Hold::File(dir.path())));
+        assert!(m.data.len() > 64 << 10, "big enough to be mapped");
+        assert!(matches!(m.data, Data::Read(_)));
+        assert!(matches!(f.data, Data::Mapped(_)));
+        // Each row is one line: the same record a JSON line of its values is.
+        let first = m.data.split(|&b| b == b'\n').next().unwrap();
+        assert_eq!(
+            first,
+            br#"{"id":"d0","text":"page 0\n\"q\" ","n":0,"url":"https://h0.org/a\\0"}"#
+        );
+    }
+
+    /// A row read from the places its conversion kept is the record parsing its line gives;
+    /// a row whose text is not a string is parsed. Files whose lines might not parse back to
+    /// what was written keep no places.
+    #[test]
+    fn rows_read_from_their_places_are_their_parsed_lines() {
+        let fields = Fields::new();
+        for (name, bytes, kept) in [
+            ("written", written(3000, 256), true),
+            ("pages", fixture("pages.parquet"), true),
+            ("null_text", fixture("null_text.parquet"), true),
+            ("corrupt_page", fixture("corrupt_page.parquet"), true),
+            ("binary_text", fixture("binary_text.parquet"), true),
+            ("types", fixture("types.parquet"), false),
+            ("no_text", fixture("no_text.parquet"), false),
+        ] {
+            let c = convert(bytes, Path::new("t"), &fields, Hold::Memory, 1000, &|_| {}).unwrap();
+            assert_eq!(c.rows.is_some(), kept, "{name}");
+            let Some(rows) = &c.rows else { continue };
+            let (mut read, mut parsed) = (0, 0);
+            for (i, line) in c.data.split(|&b| b == b'\n').enumerate() {
+                let row = i as u64 + 1;
+                let Ok(line) = std::str::from_utf8(line) else {
+                    continue;
+                };
+                match rows.record(row, line) {
+                    Some(r) => {
+                        let p = jsonl::parse(line, &fields).unwrap();
+                        let got = (r.id, r.text, r.text_span, r.url);
+                        assert_eq!(got, (p.id, p.text, p.text_span, p.url), "{name} {row}");
+                        read += 1;
+                    }
+                    None => parsed += 1,
+                }
+                // Not the row's line: parsed.
+                assert!(rows.record(row, &format!("{line} ")).is_none());
+            }
+            assert!(read > 0, "{name}: no row read from its places");
+            if name == "null_text" || name == "written" {
+                assert!(parsed > 1, "{name}: null texts are parsed");
+            }
+        }
     }
 
     #[test]
