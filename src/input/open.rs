@@ -457,3 +457,44 @@ pub(super) fn map(f: &File, path: &Path) -> Result<Data> {
     let m = crate::memory::map(f).map_err(|e| Error::io(path, e))?;
     Ok(Data::Mapped(m))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::parquet::tests::written;
+
+    /// A Parquet input is converted into memory without a `--memory` budget and into a
+    /// mapped temporary file with one, with the same lines and chunks either way.
+    #[test]
+    fn parquet_is_held_in_memory_unless_memory_is_budgeted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.parquet");
+        std::fs::write(&path, written(3000, 256)).unwrap();
+        let file = InputFile {
+            path: path.clone(),
+            rel: "rows.parquet".into(),
+            format: Format::Parquet,
+            compression: Compression::None,
+            unreadable: None,
+            kind: Kind::Regular,
+        };
+        let limits = Limits::new(1 << 20, 100, None, dir.path());
+        let open_with = |memory| {
+            open(
+                &file,
+                dir.path(),
+                ReadMode::Mmap,
+                &limits,
+                &Fields::new(),
+                memory,
+            )
+            .unwrap()
+        };
+        let (mem, budget) = (open_with(None), open_with(Some(600 << 20)));
+        assert!(matches!(mem.data, Data::Read(_)));
+        assert!(matches!(budget.data, Data::Mapped(_)));
+        assert_eq!(&mem.data[..], &budget.data[..]);
+        assert_eq!(mem.chunks, budget.chunks);
+        assert!(mem.rows.is_some() && budget.rows.is_some());
+    }
+}

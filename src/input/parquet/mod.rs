@@ -26,9 +26,16 @@ use parquet::arrow::arrow_reader::{
 };
 use rayon::prelude::*;
 
-use super::jsonl::{self, Fields, JsonRecord};
+use super::jsonl::Fields;
 use super::open::Data;
 use crate::error::{Error, Result};
+
+mod place;
+mod rows;
+
+use place::{estimate, Chunks, Sink};
+pub use rows::Rows;
+use rows::{keys, Keys, RowAt};
 
 /// Rows of a converted Parquet file that are invalid records, with the reason: 1-based row
 /// ranges, sorted and disjoint (a missing text column or a damaged row group is one range).
@@ -84,52 +91,6 @@ pub struct Converted {
     /// Where each row's text, id and URL are in its line, if the file's columns allow reading
     /// them from there (see [`Rows`]).
     pub rows: Option<Rows>,
-}
-
-/// Where the text, id and URL values of each converted row are in its line, so that the
-/// stages that read a row (pass 1, emit) need not parse its line back: the JSON parse of
-/// every line (an escape scan of the whole text, and the keys and values around it) is work
-/// the conversion has just done. Kept only for files whose lines parse back exactly to these
-/// values: distinct column names, a string text column, string or binary id and URL columns,
-/// other columns strings, binary, integers or booleans.
-#[derive(Debug, Default)]
-pub struct Rows {
-    at: Vec<RowAt>,
-}
-
-/// Where the values of one row are in its line: byte ranges, quotes included (`[0, 0]`: no
-/// such column).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-struct RowAt {
-    /// The line's length (without its line end), to check a lookup.
-    len: u32,
-    /// `[0, 0]` if the text is not a string (null, or bytes that are not UTF-8): the row
-    /// is then parsed as any JSON line.
-    text: [u32; 2],
-    id: [u32; 2],
-    url: [u32; 2],
-    /// Whether the text holds an escape (a quote, a backslash, a control character).
-    escaped: bool,
-}
-
-impl Rows {
-    /// The record in row `row` (1-based), whose line (without its line end) is `line`, as
-    /// [`super::jsonl::parse`] reads it; `None` if it must be parsed (its text is not a
-    /// string, or `line` is not the row's line).
-    pub fn record<'a>(&self, row: u64, line: &'a str) -> Option<JsonRecord<'a>> {
-        let at = self.at.get(usize::try_from(row.checked_sub(1)?).ok()?)?;
-        if at.text == [0, 0] || at.len as usize != line.len() {
-            return None;
-        }
-        let range = |r: [u32; 2]| (r != [0, 0]).then(|| r[0] as usize..r[1] as usize);
-        jsonl::known(
-            line,
-            range(at.text)?,
-            at.escaped,
-            range(at.id),
-            range(at.url),
-        )
-    }
 }
 
 /// Rows decoded at a time (a batch of 1024 web pages is a few megabytes).
@@ -325,212 +286,6 @@ pub fn convert(
         chunks,
         rows,
     })
-}
-
-/// The columns of the text, id and URL (as [`jsonl::parse`] matches keys: the text first),
-/// if the file's lines parse back to the values the conversion writes (see [`Rows`]): every
-/// column name once; a string text column; an id or URL column, if any, of strings or bytes
-/// (written as strings); other columns of strings, bytes, integers or booleans (whose JSON
-/// is plain; a float or a nested value might not parse back the same).
-fn keys(meta: &ArrowReaderMetadata, kinds: &[Col], fields: &Fields) -> Option<Keys> {
-    let schema = meta.schema();
-    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    let mut seen = std::collections::HashSet::new();
-    if !names.iter().all(|n| seen.insert(*n)) {
-        return None;
-    }
-    let plain = schema.fields().iter().zip(kinds).all(|(f, k)| {
-        *k != Col::Other || f.data_type().is_integer() || f.data_type() == &DataType::Boolean
-    });
-    let find = |name: &str, kind: Col| match names.iter().position(|n| *n == name) {
-        Some(i) if kinds[i] == kind => Some(Some(i)),
-        Some(_) => None,
-        None => Some(None),
-    };
-    let text = find(&fields.text, Col::Text)??;
-    let id = if fields.id == fields.text {
-        None
-    } else {
-        find(&fields.id, Col::Str)?
-    };
-    let url = if fields.url == fields.text || fields.url == fields.id {
-        None
-    } else {
-        find(&fields.url, Col::Str)?
-    };
-    plain.then_some(Keys { text, id, url })
-}
-
-/// The columns whose places in each line [`Rows`] keeps.
-#[derive(Clone, Copy)]
-struct Keys {
-    text: usize,
-    id: Option<usize>,
-    url: Option<usize>,
-}
-
-/// Bytes the JSON Lines of the file described by `meta` should take, from its row groups'
-/// uncompressed sizes (values, and their lengths and levels) plus per row the column names
-/// and punctuation. An overestimate only reserves address space that is never touched; an
-/// underestimate (dictionary-encoded columns, many escapes) costs the buffer's growth.
-fn estimate(meta: &ArrowReaderMetadata, kinds: &[Col], names: &[Vec<u8>]) -> usize {
-    let per_row: usize = names.iter().map(|n| n.len() + 2).sum::<usize>() + 2;
-    let hex = kinds.contains(&Col::Hex);
-    meta.metadata()
-        .row_groups()
-        .iter()
-        .map(|g| {
-            let values = g.total_byte_size().max(0) as usize;
-            // Hex doubles a binary value; escapes add a little to a text.
-            let values = if hex {
-                2 * values
-            } else {
-                values + values / 16
-            };
-            values + g.num_rows().max(0) as usize * per_row
-        })
-        .sum()
-}
-
-/// Where converted row groups are placed, in order.
-enum Sink<'a> {
-    Memory(Vec<u8>),
-    File {
-        file: std::fs::File,
-        dir: &'a Path,
-        len: u64,
-    },
-}
-
-impl Sink<'_> {
-    /// Bytes placed so far.
-    fn len(&self) -> usize {
-        match self {
-            Sink::Memory(v) => v.len(),
-            Sink::File { len, .. } => *len as usize,
-        }
-    }
-
-    /// Appends the lines of `parts`, in order, copying them in parallel.
-    fn place(&mut self, parts: &[Group]) -> Result<()> {
-        let total: usize = parts.iter().map(|p| p.lines.len()).sum();
-        match self {
-            Sink::Memory(v) => {
-                v.reserve(total);
-                let mut dests = Vec::with_capacity(parts.len());
-                let mut rest = &mut v.spare_capacity_mut()[..total];
-                for p in parts {
-                    let (d, r) = std::mem::take(&mut rest).split_at_mut(p.lines.len());
-                    dests.push(d);
-                    rest = r;
-                }
-                dests.into_par_iter().zip(parts).for_each(|(d, p)| {
-                    // SAFETY: `d` and `p.lines` have the same length, and `d` is spare
-                    // capacity of `v`, which nothing else borrows, so they do not overlap.
-                    unsafe {
-                        std::ptr::copy_nonoverlapping(
-                            p.lines.as_ptr(),
-                            d.as_mut_ptr().cast::<u8>(),
-                            d.len(),
-                        );
-                    }
-                });
-                // SAFETY: the `total` bytes after the old length were all written just above.
-                unsafe { v.set_len(v.len() + total) };
-            }
-            Sink::File { file, dir, len } => {
-                let mut at = *len;
-                let places: Vec<u64> = parts
-                    .iter()
-                    .map(|p| {
-                        let here = at;
-                        at += p.lines.len() as u64;
-                        here
-                    })
-                    .collect();
-                let file = &*file;
-                parts
-                    .par_iter()
-                    .zip(places)
-                    .map(|(p, at)| write_at(file, &p.lines, at))
-                    .collect::<io::Result<()>>()
-                    .map_err(|e| Error::output(*dir, e))?;
-                *len = at;
-            }
-        }
-        Ok(())
-    }
-
-    /// The placed lines, to read.
-    fn finish(self, path: &Path) -> Result<Data> {
-        match self {
-            Sink::Memory(v) if v.is_empty() => Ok(Data::Empty),
-            Sink::Memory(v) => Ok(Data::Read(v)),
-            // A file that cannot be mapped is canon's own temporary file: an output error.
-            Sink::File { file, dir, .. } => super::open::map(&file, path).map_err(|e| match e {
-                Error::Io { source, .. } => Error::output(dir, source),
-                e => e,
-            }),
-        }
-    }
-}
-
-/// Writes `b` at offset `at` of `file` (row groups are written side by side, in parallel).
-#[cfg(unix)]
-fn write_at(file: &std::fs::File, b: &[u8], at: u64) -> io::Result<()> {
-    std::os::unix::fs::FileExt::write_all_at(file, b, at)
-}
-
-#[cfg(not(unix))]
-fn write_at(mut file: &std::fs::File, b: &[u8], at: u64) -> io::Result<()> {
-    use std::io::Seek;
-    file.seek(io::SeekFrom::Start(at))?;
-    file.write_all(b)
-}
-
-/// Cuts converted data into chunks at row ends as [`super::line_bounds`] cuts lines: a chunk
-/// ends at the first row end at or past `target` bytes from its start.
-struct Chunks {
-    target: usize,
-    out: Vec<(Range<usize>, u64)>,
-    /// The current chunk's start and first row.
-    start: usize,
-    row: u64,
-    /// Rows seen so far.
-    rows: u64,
-}
-
-impl Chunks {
-    fn new(target: usize) -> Chunks {
-        Chunks {
-            target: target.max(1),
-            out: Vec::new(),
-            start: 0,
-            row: 1,
-            rows: 0,
-        }
-    }
-
-    /// Rows whose lines end at `ends` (exclusive, from `base`).
-    fn rows(&mut self, base: usize, ends: &[usize]) {
-        for &e in ends {
-            let end = base + e;
-            self.rows += 1;
-            if end >= self.start + self.target {
-                self.out.push((self.start..end, self.row));
-                self.start = end;
-                self.row = self.rows + 1;
-            }
-        }
-    }
-
-    /// The chunks of data of `len` bytes.
-    fn finish(mut self, len: usize) -> Vec<(Range<usize>, u64)> {
-        if self.start < len {
-            self.out.push((self.start..len, self.row));
-        }
-        self.out
-    }
 }
 
 /// Reader options that take types from the Parquet schema only.
@@ -964,7 +719,7 @@ fn push_hex(out: &mut Vec<u8>, b: &[u8]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -1014,7 +769,7 @@ mod tests {
 
     /// A Parquet file of `rows` rows (id, text with escapes, a number), in row groups of
     /// `group` rows, in memory.
-    fn written(rows: usize, group: usize) -> Bytes {
+    pub(crate) fn written(rows: usize, group: usize) -> Bytes {
         use arrow_array::{ArrayRef, Int64Array};
         use parquet::arrow::ArrowWriter;
         use parquet::file::properties::WriterProperties;
@@ -1052,137 +807,11 @@ mod tests {
         Bytes::from(out)
     }
 
-    fn fixture(name: &str) -> Bytes {
+    pub(crate) fn fixture(name: &str) -> Bytes {
         let p = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/data/parquet")
             .join(name);
         Bytes::from(std::fs::read(p).unwrap())
-    }
-
-    /// The chunks a conversion hands back are those counting the converted lines gives
-    /// (what pass 1 did before), whatever the chunk size, rows of damaged row groups included.
-    #[test]
-    fn chunks_are_the_split_counting_the_lines_gives() {
-        let files = [
-            written(3000, 256),
-            written(10, 3),
-            written(0, 3),
-            fixture("pages.parquet"),
-            fixture("corrupt_page.parquet"),
-            fixture("bad_utf8.parquet"),
-            fixture("types.parquet"),
-        ];
-        for (i, bytes) in files.into_iter().enumerate() {
-            for target in [1, 7, 100, 4096, 1 << 20] {
-                let c = convert(
-                    bytes.clone(),
-                    Path::new("t"),
-                    &Fields::new(),
-                    Hold::Memory,
-                    target,
-                    &|_| {},
-                )
-                .unwrap();
-                assert_eq!(
-                    c.chunks,
-                    super::super::line_chunks(&c.data, target),
-                    "file {i}, chunks of {target}"
-                );
-            }
-        }
-    }
-
-    /// Held in memory or in a temporary file, the converted lines and their faults are the
-    /// same; under `--memory` (a file) the lines are a mapped file, else a buffer.
-    #[test]
-    fn memory_and_file_hold_the_same_lines() {
-        let dir = tempfile::tempdir().unwrap();
-        for bytes in [
-            written(3000, 256),
-            fixture("pages.parquet"),
-            fixture("corrupt_page.parquet"),
-        ] {
-            let conv = |hold| {
-                convert(
-                    bytes.clone(),
-                    Path::new("t"),
-                    &Fields::new(),
-                    hold,
-                    1000,
-                    &|_| {},
-                )
-                .unwrap()
-            };
-            let (m, f) = (conv(Hold::Memory), conv(Hold::File(dir.path())));
-            assert_eq!(&m.data[..], &f.data[..]);
-            assert_eq!(m.chunks, f.chunks);
-            assert_eq!(m.errors.ranges, f.errors.ranges);
-        }
-        let big = written(3000, 256);
-        let conv = |hold| {
-            convert(
-                big.clone(),
-                Path::new("t"),
-                &Fields::new(),
-                hold,
-                1000,
-                &|_| {},
-            )
-            .unwrap()
-        };
-        let (m, f) = (conv(Hold::Memory), conv(Hold::File(dir.path())));
-        assert!(m.data.len() > 64 << 10, "big enough to be mapped");
-        assert!(matches!(m.data, Data::Read(_)));
-        assert!(matches!(f.data, Data::Mapped(_)));
-        // Each row is one line: the same record a JSON line of its values is.
-        let first = m.data.split(|&b| b == b'\n').next().unwrap();
-        assert_eq!(
-            first,
-            br#"{"id":"d0","text":"page 0\n\"q\" ","n":0,"url":"https://h0.org/a\\0"}"#
-        );
-    }
-
-    /// A row read from the places its conversion kept is the record parsing its line gives;
-    /// a row whose text is not a string is parsed. Files whose lines might not parse back to
-    /// what was written keep no places.
-    #[test]
-    fn rows_read_from_their_places_are_their_parsed_lines() {
-        let fields = Fields::new();
-        for (name, bytes, kept) in [
-            ("written", written(3000, 256), true),
-            ("pages", fixture("pages.parquet"), true),
-            ("null_text", fixture("null_text.parquet"), true),
-            ("corrupt_page", fixture("corrupt_page.parquet"), true),
-            ("binary_text", fixture("binary_text.parquet"), true),
-            ("types", fixture("types.parquet"), false),
-            ("no_text", fixture("no_text.parquet"), false),
-        ] {
-            let c = convert(bytes, Path::new("t"), &fields, Hold::Memory, 1000, &|_| {}).unwrap();
-            assert_eq!(c.rows.is_some(), kept, "{name}");
-            let Some(rows) = &c.rows else { continue };
-            let (mut read, mut parsed) = (0, 0);
-            for (i, line) in c.data.split(|&b| b == b'\n').enumerate() {
-                let row = i as u64 + 1;
-                let Ok(line) = std::str::from_utf8(line) else {
-                    continue;
-                };
-                match rows.record(row, line) {
-                    Some(r) => {
-                        let p = jsonl::parse(line, &fields).unwrap();
-                        let got = (r.id, r.text, r.text_span, r.url);
-                        assert_eq!(got, (p.id, p.text, p.text_span, p.url), "{name} {row}");
-                        read += 1;
-                    }
-                    None => parsed += 1,
-                }
-                // Not the row's line: parsed.
-                assert!(rows.record(row, &format!("{line} ")).is_none());
-            }
-            assert!(read > 0, "{name}: no row read from its places");
-            if name == "null_text" || name == "written" {
-                assert!(parsed > 1, "{name}: null texts are parsed");
-            }
-        }
     }
 
     #[test]
