@@ -6,7 +6,7 @@
 
 use crate::config::Config;
 use crate::input::wet::WetRecord;
-use crate::input::{jsonl, utf8_lossy, Format, InputFile, Opened};
+use crate::input::{utf8_lossy, Format, InputFile, Opened};
 use crate::tables::{Doc, Loc, NO_FILE};
 
 /// Read-only state the stages share: the configuration and the run's inputs.
@@ -99,7 +99,12 @@ impl Ctx<'_> {
         let data = &self.opened[d.file as usize].data;
         let result = match self.files[d.file as usize].format {
             Format::Jsonl | Format::Parquet => {
-                jsonl::with_line(&data[d.span.clone()], &self.cfg.options.fields, |rec, _| {
+                let row = match d.loc {
+                    Loc::Record(r) => Some(r),
+                    _ => None,
+                };
+                let o = &self.opened[d.file as usize];
+                o.with_json(d.span.clone(), row, &self.cfg.options.fields, |rec, _| {
                     rec.ok().map(|(r, _)| f(&r.text))
                 })
             }

@@ -7,11 +7,11 @@ use std::ops::Range;
 use crate::decide::{home_of, round4, Decided, Fate};
 use crate::error::{Error, Result};
 use crate::histogram::Log2Counts;
-use crate::input::{jsonl, utf8_lossy, Format};
+use crate::input::{utf8_lossy, Format};
 use crate::output::{self, CanonInfo, DroppedLine, Removed, Similarity};
 use crate::repair::{Event, Removal};
 use crate::sources::Ctx;
-use crate::tables::{Doc, Tables};
+use crate::tables::{Doc, Loc, Tables};
 
 /// What rendering reads: the inputs, the tables and the decisions.
 pub(crate) struct Renderer<'a> {
@@ -247,7 +247,12 @@ impl Renderer<'_> {
         let removed = |text: &str| (!events.is_empty()).then(|| removed_texts(text, events, d, t));
         let (text_bytes, paragraphs, repair_text) = match ctx.files[d.file as usize].format {
             Format::Jsonl | Format::Parquet => {
-                jsonl::with_line(&data[d.span.clone()], fields, |rec, _| {
+                let row = match d.loc {
+                    Loc::Record(r) => Some(r),
+                    _ => None,
+                };
+                let o = &ctx.opened[d.file as usize];
+                o.with_json(d.span.clone(), row, fields, |rec, _| {
                     let (rec, raw) = rec.map_err(|_| changed())?;
                     let n = self.kept_text(&rec.text, d, text).ok_or_else(changed)?;
                     output::splice_jsonl(line, raw, rec.text_span.clone(), text, &info);

@@ -112,6 +112,46 @@ pub fn parse<'a>(line: &'a str, fields: &Fields) -> Result<JsonRecord<'a>, Strin
     })
 }
 
+/// The record of a line whose values' places are known, without parsing it: `text`, `id`
+/// and `url` are the byte ranges of those fields' raw values (quotes included) in `line`,
+/// `escaped` whether the text holds an escape. What [`parse`] gives for the same line, if it
+/// is a JSON object with each of these keys once (see `parquet::Rows`); `None` if a range
+/// does not fit `line` or the text is not a string.
+pub(crate) fn known(
+    line: &str,
+    text: Range<usize>,
+    escaped: bool,
+    id: Option<Range<usize>>,
+    url: Option<Range<usize>>,
+) -> Option<JsonRecord<'_>> {
+    let raw = line.get(text.clone())?;
+    let value = match escaped {
+        false => Cow::Borrowed(raw.strip_prefix('"')?.strip_suffix('"')?),
+        true => Cow::Owned(serde_json::from_str::<String>(raw).ok()?),
+    };
+    let id = match id {
+        Some(r) => {
+            let raw = line.get(r)?;
+            match raw.as_bytes().first() {
+                Some(b'"') => string_of(raw),
+                Some(b'n') => None,
+                _ => Some(Cow::Borrowed(raw)),
+            }
+        }
+        None => None,
+    };
+    let url = match url {
+        Some(r) => string_of(line.get(r)?),
+        None => None,
+    };
+    Some(JsonRecord {
+        id,
+        text: value,
+        text_span: text,
+        url,
+    })
+}
+
 fn describe(e: &serde_json::Error) -> String {
     let msg = e.to_string();
     // serde_json appends " at line L column C"; on one line only the column is useful.
@@ -140,7 +180,12 @@ fn span_in(outer: &str, inner: &str) -> Range<usize> {
 
 /// The value of a JSON string, borrowed when it has no escapes.
 fn string_value(raw: &RawValue) -> Option<Cow<'_, str>> {
-    let s = raw.get();
+    string_of(raw.get())
+}
+
+/// The value of the JSON string `s` (quotes included), borrowed when it has no escapes;
+/// `None` if `s` is not a string.
+fn string_of(s: &str) -> Option<Cow<'_, str>> {
     if !s.starts_with('"') {
         return None;
     }

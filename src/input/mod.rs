@@ -267,6 +267,9 @@ fn rel_id(rel: &Path) -> String {
         .unwrap_or(s)
 }
 
+/// Target size of one unit of parallel reading work (a run of lines or WET records).
+pub const CHUNK_BYTES: usize = 1 << 20;
+
 /// Splits a JSON Lines chunk (a range from [`line_chunks`]) into records: (byte range without line end, 1-based line number);
 /// blank lines are skipped.
 pub fn lines(data: &[u8], range: Range<usize>, first_line: u64) -> Lines<'_> {

@@ -9,11 +9,12 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::ops::{Deref, Range};
 use std::path::Path;
+use std::sync::Arc;
 
 use memmap2::Mmap;
 
-use super::jsonl::Fields;
-use super::parquet::RowErrors;
+use super::jsonl::{self, Fields, JsonRecord};
+use super::parquet::{Hold, RowErrors, Rows};
 use super::spool::{spool, Limits, Skipped};
 use super::{Compression, Format, InputFile, Kind};
 use crate::error::{Error, Result};
@@ -22,7 +23,8 @@ use crate::error::{Error, Result};
 pub enum Data {
     /// A mapped file (plain, or decompressed into a temporary file).
     Mapped(Mmap),
-    /// A file read into memory (`--no-mmap`).
+    /// Bytes in memory: a file read (`--no-mmap`, a small file), or a Parquet file's JSON
+    /// Lines converted without a `--memory` budget.
     Read(Vec<u8>),
     /// An empty file (which cannot be mapped).
     Empty,
@@ -42,7 +44,8 @@ impl Deref for Data {
 impl Data {
     /// Gives the mapped pages of `range` back to the kernel (`--memory`): they leave this
     /// process's resident set and are read again from the page cache or the file if touched.
-    /// A no-op for data read into memory.
+    /// A no-op for data in memory: dropping anonymous pages would zero them, not give back a
+    /// copy.
     pub fn release(&self, range: Range<usize>) {
         if let Data::Mapped(m) = self {
             // Whole 2 MiB windows: a page fault maps more than its page (fault-around, large
@@ -81,6 +84,11 @@ pub struct Opened {
     pub skipped: Vec<Skipped>,
     /// A converted Parquet file: the rows (lines of `data`) that are invalid records, and why.
     pub row_errors: RowErrors,
+    /// A converted Parquet file: `data` cut into chunks of about [`super::CHUNK_BYTES`] at row
+    /// ends, with each chunk's first row (see [`super::parquet::Converted::chunks`]).
+    pub chunks: Option<Vec<(Range<usize>, u64)>>,
+    /// A converted Parquet file: where each row's text, id and URL are in its line, if kept.
+    pub rows: Option<Rows>,
 }
 
 /// A file's size and modification time.
@@ -141,7 +149,30 @@ impl Opened {
             decoded: 0,
             skipped: Vec::new(),
             row_errors: RowErrors::default(),
+            chunks: None,
+            rows: None,
         }
+    }
+
+    /// Calls `f` with the JSON line at `span` of `data` parsed, as [`jsonl::with_line`] does;
+    /// row `row` (1-based) of a converted Parquet file is read from where its conversion wrote
+    /// its values ([`Rows`]), without parsing its line back.
+    pub(crate) fn with_json<R>(
+        &self,
+        span: Range<usize>,
+        row: Option<u64>,
+        fields: &Fields,
+        f: impl for<'x> FnOnce(Result<(JsonRecord<'x>, &'x str), String>, bool) -> R,
+    ) -> R {
+        let bytes = &self.data[span];
+        if let (Some(rows), Some(row)) = (&self.rows, row) {
+            if let Ok(line) = simdutf8::basic::from_utf8(bytes) {
+                if let Some(rec) = rows.record(row, line) {
+                    return f(Ok((rec, line)), false);
+                }
+            }
+        }
+        jsonl::with_line(bytes, fields, f)
     }
 
     /// The offset in the decompressed file of offset `at` of `data` (they differ after a
@@ -162,8 +193,9 @@ impl Opened {
 }
 
 /// Maps or reads `file`, or decompresses it into a temporary file in `tmp_dir` and maps that,
-/// within `limits`; a Parquet file is then converted into JSON Lines in another temporary file
-/// ([`super::parquet`]), which its [`Opened`] holds instead.
+/// within `limits`; a Parquet file is then converted into JSON Lines ([`super::parquet`]),
+/// which its [`Opened`] holds instead: in memory, or under a `memory` budget (`--memory`) in
+/// another temporary file, whose pages the kernel can reclaim.
 ///
 /// # Errors
 /// The file cannot be opened, read or mapped (or is not a readable Parquet file), the
@@ -175,6 +207,7 @@ pub fn open(
     mode: ReadMode,
     limits: &Limits,
     fields: &Fields,
+    memory: Option<u64>,
 ) -> Result<Opened> {
     let mut o = open_bytes(file, tmp_dir, mode, limits)?;
     if file.format == Format::Parquet {
@@ -182,16 +215,43 @@ pub fn open(
             // Without its end a Parquet file has no footer, and nothing can be read.
             return Err(Error::io(&file.path, io::Error::other(msg)));
         }
-        let bytes = match std::mem::replace(&mut o.data, Data::Empty) {
-            Data::Mapped(m) => bytes::Bytes::from_owner(m),
-            Data::Read(v) => bytes::Bytes::from(v),
-            Data::Empty => bytes::Bytes::new(),
+        let (bytes, map) = match std::mem::replace(&mut o.data, Data::Empty) {
+            Data::Mapped(m) => {
+                let m = Arc::new(m);
+                (bytes::Bytes::from_owner(SharedMap(m.clone())), Some(m))
+            }
+            Data::Read(v) => (bytes::Bytes::from(v), None),
+            Data::Empty => (bytes::Bytes::new(), None),
         };
-        let c = super::parquet::convert(bytes, &file.path, fields, tmp_dir)?;
-        o.data = map(&c.file, &file.path)?;
+        // A converted row group's pages of the mapped file are given back: they are read
+        // once, and would otherwise be resident beside the whole of the JSON Lines.
+        let done = |r: Range<usize>| {
+            if let Some(m) = &map {
+                crate::memory::release(m, r);
+            }
+        };
+        let hold = match memory {
+            None => Hold::Memory,
+            Some(_) => Hold::File(tmp_dir),
+        };
+        let c =
+            super::parquet::convert(bytes, &file.path, fields, hold, super::CHUNK_BYTES, &done)?;
+        o.data = c.data;
         o.row_errors = c.errors;
+        o.chunks = Some(c.chunks);
+        o.rows = c.rows;
     }
     Ok(o)
+}
+
+/// A mapped file shared by the Parquet reader's buffers and the opener (which gives its
+/// pages back).
+struct SharedMap(Arc<Mmap>);
+
+impl AsRef<[u8]> for SharedMap {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 /// [`open`] without the conversion of Parquet files: the bytes of the file.
@@ -220,6 +280,8 @@ fn open_bytes(file: &InputFile, tmp_dir: &Path, mode: ReadMode, limits: &Limits)
         unreadable: None,
         skipped: Vec::new(),
         row_errors: RowErrors::default(),
+        chunks: None,
+        rows: None,
     };
     Ok(match file.compression {
         Compression::None if mode == ReadMode::Buffered => {
@@ -245,6 +307,8 @@ fn open_bytes(file: &InputFile, tmp_dir: &Path, mode: ReadMode, limits: &Limits)
                 decoded: s.decoded,
                 skipped: s.skipped,
                 row_errors: RowErrors::default(),
+                chunks: None,
+                rows: None,
             }
         }
     })
@@ -327,6 +391,8 @@ fn open_stream(r: impl Read, file: &InputFile, tmp_dir: &Path, limits: &Limits) 
         decoded: s.decoded,
         skipped: s.skipped,
         row_errors: RowErrors::default(),
+        chunks: None,
+        rows: None,
     })
 }
 
@@ -390,4 +456,45 @@ pub(super) fn map(f: &File, path: &Path) -> Result<Data> {
     }
     let m = crate::memory::map(f).map_err(|e| Error::io(path, e))?;
     Ok(Data::Mapped(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::parquet::tests::written;
+
+    /// A Parquet input is converted into memory without a `--memory` budget and into a
+    /// mapped temporary file with one, with the same lines and chunks either way.
+    #[test]
+    fn parquet_is_held_in_memory_unless_memory_is_budgeted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.parquet");
+        std::fs::write(&path, written(3000, 256)).unwrap();
+        let file = InputFile {
+            path: path.clone(),
+            rel: "rows.parquet".into(),
+            format: Format::Parquet,
+            compression: Compression::None,
+            unreadable: None,
+            kind: Kind::Regular,
+        };
+        let limits = Limits::new(1 << 20, 100, None, dir.path());
+        let open_with = |memory| {
+            open(
+                &file,
+                dir.path(),
+                ReadMode::Mmap,
+                &limits,
+                &Fields::new(),
+                memory,
+            )
+            .unwrap()
+        };
+        let (mem, budget) = (open_with(None), open_with(Some(600 << 20)));
+        assert!(matches!(mem.data, Data::Read(_)));
+        assert!(matches!(budget.data, Data::Mapped(_)));
+        assert_eq!(&mem.data[..], &budget.data[..]);
+        assert_eq!(mem.chunks, budget.chunks);
+        assert!(mem.rows.is_some() && budget.rows.is_some());
+    }
 }

@@ -289,7 +289,14 @@ pub(crate) fn open_files(
         .map(|(i, f)| match &f.unreadable {
             _ if !only.contains(&i) => Ok(Opened::empty(None)),
             Some(msg) => Err(Error::io(&f.path, std::io::Error::other(msg.clone()))),
-            None => input::open(f, tmp_dir, cfg.run.read_mode, &limits, &cfg.options.fields),
+            None => input::open(
+                f,
+                tmp_dir,
+                cfg.run.read_mode,
+                &limits,
+                &cfg.options.fields,
+                cfg.run.memory,
+            ),
         })
         .map(|r| match r {
             Ok(o) => Ok(o),

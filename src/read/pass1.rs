@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::sync::atomic::Ordering::Relaxed;
 
 use crate::input::wet::WetRecord;
-use crate::input::{self, bom_len, jsonl, lines, utf8_lossy, Format, InputFile, Opened};
+use crate::input::{self, bom_len, lines, utf8_lossy, Format, InputFile, Opened};
 use crate::near::minhash::MinHasher;
 use crate::near::shingle::{shingles_of_tokens, Shingler};
 use crate::progress::Progress;
@@ -19,7 +19,7 @@ use crate::sources::Ctx;
 use crate::tables::{Doc, Loc, Piece, Tables, NO_SIG, SHORT_PARAGRAPH};
 
 /// Target size of one unit of parallel work (a run of lines or WET records).
-pub(crate) const CHUNK_BYTES: usize = 1 << 20;
+pub(crate) const CHUNK_BYTES: usize = input::CHUNK_BYTES;
 
 /// Pass-1 signing state of one worker.
 pub(crate) struct Signer {
@@ -102,13 +102,17 @@ pub(crate) fn plan(
         }
         match f.format {
             // A Parquet file was converted into JSON Lines when it was opened; its rows'
-            // faults are listed by row number, which pass 1 must know: counted here.
+            // faults are listed by row number, which pass 1 must know: the conversion cut
+            // the lines into chunks and numbered them (else they are counted here).
             Format::Parquet => {
-                let chunks = input::line_chunks_then(&o.data, CHUNK_BYTES, |r| {
-                    if release {
-                        o.data.release(r);
-                    }
-                });
+                let chunks = match &o.chunks {
+                    Some(c) => c.clone(),
+                    None => input::line_chunks_then(&o.data, CHUNK_BYTES, |r| {
+                        if release {
+                            o.data.release(r);
+                        }
+                    }),
+                };
                 for (range, first_line) in chunks {
                     work.push(Work::Jsonl {
                         file,
@@ -336,7 +340,8 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress, out: Tables) -> (T
             ref range,
             first_line,
         } => {
-            let data = &ctx.opened[file].data[..];
+            let o = &ctx.opened[file];
+            let data = &o.data[..];
             // Lines numbered from 1 here are counted by the walk over the records itself (a
             // count of its own was one more pass over the chunk through memory).
             let counted = first_line.is_none();
@@ -366,8 +371,10 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress, out: Tables) -> (T
                     p.invalid(file, span.clone(), loc, msg);
                     continue;
                 }
-                jsonl::with_line(
-                    &data[span.clone()],
+                let row = parquet.then_some(line);
+                o.with_json(
+                    span.clone(),
+                    row,
                     &ctx.cfg.options.fields,
                     |rec, lossy| match rec {
                         Ok((rec, _)) => p.add(Rec {

@@ -1,13 +1,14 @@
 //! Parquet inputs: read once with the Apache Arrow project's reader (the `parquet` crate) and
-//! converted into JSON Lines in an unnamed temporary file, one row per line, so that every
-//! later stage reads a Parquet row as it reads a JSON line. Part of opening (read stage).
+//! converted into JSON Lines, one row per line, so that every later stage reads a Parquet row
+//! as it reads a JSON line. Part of opening (read stage). The lines are held in memory, or in
+//! an unnamed temporary file under a `--memory` budget ([`Hold`]).
 //!
 //! Row `r` (1-based) is line `r` of the converted data and is named `path#r`. Row groups are
-//! converted in parallel and written in order, so the converted data depends on the file
-//! only. Rows that cannot be represented (a text that is not UTF-8, a row group that cannot be
+//! converted in parallel and placed in order, so the converted data depends on the file only.
+//! Rows that cannot be represented (a text that is not UTF-8, a row group that cannot be
 //! decoded) are still written, as a line, and listed in [`RowErrors`] with the reason.
 
-use std::io::{self, Write};
+use std::io;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -26,7 +27,15 @@ use parquet::arrow::arrow_reader::{
 use rayon::prelude::*;
 
 use super::jsonl::Fields;
+use super::open::Data;
 use crate::error::{Error, Result};
+
+mod place;
+mod rows;
+
+use place::{estimate, Chunks, Sink};
+pub use rows::Rows;
+use rows::{keys, Keys, RowAt};
 
 /// Rows of a converted Parquet file that are invalid records, with the reason: 1-based row
 /// ranges, sorted and disjoint (a missing text column or a damaged row group is one range).
@@ -57,12 +66,31 @@ impl RowErrors {
     }
 }
 
+/// Where the converted JSON Lines are held.
+#[derive(Debug, Clone, Copy)]
+pub enum Hold<'a> {
+    /// In memory, in one buffer reserved once from the file's metadata (no `--memory` budget):
+    /// a temporary file cost a copy into the page cache, its writeback and fresh cache pages
+    /// (system time 2.35 → 6.75 s on a 740 MB Parquet file).
+    Memory,
+    /// In an unnamed temporary file in this directory, mapped (`--memory`: the kernel can
+    /// reclaim its pages, and pass 1 gives them back as it goes).
+    File(&'a Path),
+}
+
 /// The converted form of a Parquet file.
 pub struct Converted {
-    /// JSON Lines, one line per row, in an unnamed temporary file (the opener maps it).
-    pub file: std::fs::File,
+    /// JSON Lines, one line per row: a buffer ([`Hold::Memory`]) or a mapped temporary file.
+    pub data: Data,
     /// Rows that are invalid records.
     pub errors: RowErrors,
+    /// `data` cut into chunks of about the `chunk_bytes` asked for at row ends, with the number
+    /// of each chunk's first row: the split [`super::line_chunks`] makes of `data`, without
+    /// counting its lines again.
+    pub chunks: Vec<(Range<usize>, u64)>,
+    /// Where each row's text, id and URL are in its line, if the file's columns allow reading
+    /// them from there (see [`Rows`]).
+    pub rows: Option<Rows>,
 }
 
 /// Rows decoded at a time (a batch of 1024 web pages is a few megabytes).
@@ -88,14 +116,23 @@ enum Col {
     Other,
 }
 
-/// Converts the Parquet file `bytes` (read from `path`) into JSON Lines in a temporary file in
-/// `tmp_dir`.
+/// Converts the Parquet file `bytes` (read from `path`) into JSON Lines held as `hold` says,
+/// cut into chunks of about `chunk_bytes`; `done` is called with the byte range of `bytes`
+/// each row group was read from once it is converted (to give a mapped file's pages back: the
+/// file and its JSON Lines are otherwise both resident at the end).
 ///
 /// # Errors
 /// The file is not a readable Parquet file (no footer: cut short, or not Parquet) — an input
-/// error, the file is then unreadable — or the temporary file cannot be written (an output
-/// error).
-pub fn convert(bytes: Bytes, path: &Path, fields: &Fields, tmp_dir: &Path) -> Result<Converted> {
+/// error, the file is then unreadable — or the temporary file cannot be written or mapped (an
+/// output error).
+pub fn convert(
+    bytes: Bytes,
+    path: &Path,
+    fields: &Fields,
+    hold: Hold,
+    chunk_bytes: usize,
+    done: &(dyn Fn(Range<usize>) + Sync),
+) -> Result<Converted> {
     let bad = |e: &dyn std::fmt::Display| {
         Error::io(
             path,
@@ -178,29 +215,56 @@ pub fn convert(bytes: Bytes, path: &Path, fields: &Fields, tmp_dir: &Path) -> Re
         );
     }
 
-    let tmp = tempfile::tempfile_in(tmp_dir).map_err(|e| Error::output(tmp_dir, e))?;
-    let mut out = io::BufWriter::with_capacity(1 << 20, tmp);
+    let mut sink = match hold {
+        // (Huge pages were asked for, and dropped: on a machine whose memory is mostly page
+        // cache, finding them cost more system time than the page faults they saved.)
+        Hold::Memory => Sink::Memory(Vec::with_capacity(estimate(&meta, &kinds, &names))),
+        Hold::File(dir) => Sink::File {
+            file: tempfile::tempfile_in(dir).map_err(|e| Error::output(dir, e))?,
+            dir,
+            len: 0,
+        },
+    };
     let conv = Conversion {
         bytes: &bytes,
         meta: &meta,
         kinds: &kinds,
         names: &names,
         text_field: &fields.text,
+        keys: keys(&meta, &kinds, fields),
     };
-    // Row groups in parallel, a window of them at a time, written in order: memory holds one
-    // converted row group per thread.
+    let mut rows = conv.keys.map(|_| Rows::default());
+    let mut chunks = Chunks::new(chunk_bytes);
+    // Row groups in parallel, a window of them at a time, each into a buffer of its own
+    // (reused: fresh pages cost a clearing each), then copied into place in parallel: memory
+    // holds one converted row group per thread besides the whole.
     let window = rayon::current_num_threads().max(1);
+    let mut parts: Vec<Group> = (0..window).map(|_| Group::default()).collect();
     let all: Vec<usize> = (0..groups.len()).collect();
     for win in all.chunks(window) {
-        let parts: Vec<Group> = win
-            .par_iter()
-            .map(|&g| conv.group(g, first_row[g], groups.len()))
-            .collect();
-        for part in parts {
-            out.write_all(&part.lines)
-                .map_err(|e| Error::output(tmp_dir, e))?;
-            for (rows, msg) in part.errors.ranges {
-                errors.ranges.push((rows, msg));
+        parts[..win.len()]
+            .par_iter_mut()
+            .zip(win)
+            .for_each(|(part, &g)| conv.group(g, first_row[g], groups.len(), part));
+        let parts = &mut parts[..win.len()];
+        let at = sink.len();
+        sink.place(parts)?;
+        let mut start = at;
+        for part in parts.iter_mut() {
+            chunks.rows(start, &part.ends);
+            start += part.lines.len();
+            errors.ranges.append(&mut part.errors.ranges);
+            if let Some(rows) = &mut rows {
+                rows.at.append(&mut part.rows);
+            }
+        }
+        for &g in win {
+            let ranges = groups[g].columns().iter().map(|c| {
+                let (at, len) = c.byte_range();
+                at as usize..(at + len) as usize
+            });
+            if let Some(r) = ranges.reduce(|a, b| a.start.min(b.start)..a.end.max(b.end)) {
+                done(r);
             }
         }
     }
@@ -214,10 +278,14 @@ pub fn convert(bytes: Bytes, path: &Path, fields: &Fields, tmp_dir: &Path) -> Re
         }
     }
     errors.ranges = merged;
-    let tmp = out
-        .into_inner()
-        .map_err(|e| Error::output(tmp_dir, e.into_error()))?;
-    Ok(Converted { file: tmp, errors })
+    let data = sink.finish(path)?;
+    let chunks = chunks.finish(data.len());
+    Ok(Converted {
+        data,
+        errors,
+        chunks,
+        rows,
+    })
 }
 
 /// Reader options that take types from the Parquet schema only.
@@ -255,12 +323,30 @@ struct Conversion<'a> {
     /// Each column's name as a JSON key, with its colon.
     names: &'a [Vec<u8>],
     text_field: &'a str,
+    /// The columns whose values' places are kept, if they are (see [`Rows`]).
+    keys: Option<Keys>,
 }
 
 /// One converted row group.
+#[derive(Default)]
 struct Group {
     lines: Vec<u8>,
+    /// Where each row's line ends in `lines` (after its line end).
+    ends: Vec<usize>,
+    /// Where each row's values are, if kept (see [`Rows`]).
+    rows: Vec<RowAt>,
     errors: RowErrors,
+}
+
+impl Group {
+    /// Ends the line of a row that could not be read (an empty object).
+    fn unread_row(&mut self, keys: Option<Keys>) {
+        self.lines.extend_from_slice(b"{}\n");
+        self.ends.push(self.lines.len());
+        if keys.is_some() {
+            self.rows.push(RowAt::default());
+        }
+    }
 }
 
 impl Conversion<'_> {
@@ -268,12 +354,12 @@ impl Conversion<'_> {
     /// row becomes one line. Where a batch cannot be decoded (a string that is not UTF-8, a
     /// corrupt page), its rows are read again one at a time, and a row that still cannot be
     /// read is an empty object listed in the errors; after [`MAX_BAD_ROWS`] such rows the rest
-    /// of the row group is listed at once.
-    fn group(&self, g: usize, first: u64, of: usize) -> Group {
-        let mut out = Group {
-            lines: Vec::new(),
-            errors: RowErrors::default(),
-        };
+    /// of the row group is listed at once. `out` is emptied first (its buffers are reused).
+    fn group(&self, g: usize, first: u64, of: usize, out: &mut Group) {
+        out.lines.clear();
+        out.ends.clear();
+        out.rows.clear();
+        out.errors.ranges.clear();
         let n = self.meta.metadata().row_group(g).num_rows().max(0) as u64;
         let (mut at, mut bad) = (0u64, 0usize);
         // Rows of a failed batch still to read one at a time.
@@ -284,13 +370,13 @@ impl Conversion<'_> {
             } else {
                 (n - at, BATCH_ROWS)
             };
-            let (read, err) = self.read_rows(g, at, limit, batch, first + at, &mut out);
+            let (read, err) = self.read_rows(g, at, limit, batch, first + at, out);
             at += read;
             retry = retry.saturating_sub(read);
             let Some(e) = err else {
                 if read < limit {
                     self.damaged(
-                        &mut out,
+                        out,
                         g,
                         of,
                         first,
@@ -307,7 +393,7 @@ impl Conversion<'_> {
             }
             bad += 1;
             if bad > MAX_BAD_ROWS {
-                self.damaged(&mut out, g, of, first, at..n, &e);
+                self.damaged(out, g, of, first, at..n, &e);
                 break;
             }
             let row = first + at;
@@ -315,11 +401,10 @@ impl Conversion<'_> {
                 row..row + 1,
                 format!("row could not be read (row group {} of {of}): {e}", g + 1),
             );
-            out.lines.extend_from_slice(b"{}\n");
+            out.unread_row(self.keys);
             at += 1;
             retry = retry.saturating_sub(1);
         }
-        out
     }
 
     /// Lists rows `rows` (0-based in row group `g`) as unreadable, each an empty object.
@@ -340,7 +425,7 @@ impl Conversion<'_> {
         );
         out.errors.push(a..b, msg);
         for _ in rows {
-            out.lines.extend_from_slice(b"{}\n");
+            out.unread_row(self.keys);
         }
     }
 
@@ -427,17 +512,37 @@ impl Conversion<'_> {
             + per_row * b.num_rows();
         lines.reserve(estimate);
         for r in 0..b.num_rows() {
+            let start = lines.len();
+            let mut at = RowAt::default();
             lines.push(b'{');
             for (i, col) in cols.iter_mut().enumerate() {
                 if i > 0 {
                     lines.push(b',');
                 }
                 lines.extend_from_slice(&self.names[i]);
-                match col {
-                    Column::Json(enc) if enc.is_null(r) => lines.extend_from_slice(b"null"),
-                    Column::Json(enc) => enc.encode(r, lines),
-                    Column::Bytes(_, a) if a.is_null(r) => lines.extend_from_slice(b"null"),
-                    Column::Bytes(Col::Hex, a) => push_hex(lines, a.value(r)),
+                let from = lines.len() - start;
+                // Written as a string: whether with an escape.
+                let string = match col {
+                    Column::Json(enc) if enc.is_null(r) => {
+                        lines.extend_from_slice(b"null");
+                        None
+                    }
+                    Column::Json(enc) => {
+                        enc.encode(r, lines);
+                        None
+                    }
+                    Column::Bytes(_, a) if a.is_null(r) => {
+                        lines.extend_from_slice(b"null");
+                        None
+                    }
+                    Column::Bytes(Col::Hex, a) => {
+                        push_hex(lines, a.value(r));
+                        None
+                    }
+                    // A string column's values are UTF-8 already (the reader checked them).
+                    Column::Bytes(Col::Text, a) if a.is_utf8() => {
+                        Some(push_json_bytes(lines, a.value(r)))
+                    }
                     Column::Bytes(Col::Text, a) => {
                         let v = a.value(r);
                         if let Err(e) = simdutf8::compat::from_utf8(v) {
@@ -450,14 +555,36 @@ impl Conversion<'_> {
                             let at = row + r as u64;
                             out.errors.push(at..at + 1, msg);
                             lines.extend_from_slice(b"null");
+                            None
                         } else {
-                            push_json_bytes(lines, v);
+                            Some(push_json_bytes(lines, v))
                         }
                     }
-                    Column::Bytes(_, a) => push_json_bytes(lines, a.value(r)),
+                    Column::Bytes(_, a) => Some(push_json_bytes(lines, a.value(r))),
+                };
+                if let Some(k) = self.keys {
+                    // (Truncated only in a line too long for 32 bits, which is parsed.)
+                    let place = [from as u32, (lines.len() - start) as u32];
+                    if i == k.text {
+                        if let Some(escaped) = string {
+                            (at.text, at.escaped) = (place, escaped);
+                        }
+                    } else if Some(i) == k.id {
+                        at.id = place;
+                    } else if Some(i) == k.url {
+                        at.url = place;
+                    }
                 }
             }
             lines.extend_from_slice(b"}\n");
+            out.ends.push(lines.len());
+            if self.keys.is_some() {
+                match u32::try_from(lines.len() - 1 - start) {
+                    Ok(len) => at.len = len,
+                    Err(_) => at.text = [0, 0],
+                }
+                out.rows.push(at);
+            }
         }
         Ok(())
     }
@@ -494,6 +621,11 @@ impl Byteish<'_> {
         }
     }
 
+    /// Whether the column holds strings (whose values are UTF-8), not bytes.
+    fn is_utf8(&self) -> bool {
+        matches!(self, Byteish::Str(_) | Byteish::Str32(_))
+    }
+
     fn is_null(&self, i: usize) -> bool {
         match self {
             Byteish::Str(a) => a.is_null(i),
@@ -516,17 +648,30 @@ impl Byteish<'_> {
 /// Appends `b` as a JSON string, escaped as serde_json escapes (`\"`, `\\`, `\n`, `\r`, `\t`,
 /// `\b`, `\f`, other control characters as `\u00XX`), other bytes as they are: the line of a
 /// row is then byte for byte the compact JSON line of the same record. Bytes that are not UTF-8
-/// stay as they are, to be replaced as in any JSON line.
-pub(crate) fn push_json_bytes(out: &mut Vec<u8>, b: &[u8]) {
+/// stay as they are, to be replaced as in any JSON line. Returns whether any byte was escaped.
+pub(crate) fn push_json_bytes(out: &mut Vec<u8>, b: &[u8]) -> bool {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.reserve(b.len() + 2);
     out.push(b'"');
     let mut start = 0;
-    for (i, &c) in b.iter().enumerate() {
+    let mut i = 0;
+    let mut escaped = false;
+    while i < b.len() {
+        // Eight bytes at a time while none is to escape: a byte at a time, this scan was most
+        // of the conversion's own time (web pages are long runs of plain text).
+        if let Some(w) = b.get(i..i + 8) {
+            if !any_to_escape(u64::from_le_bytes(w.try_into().unwrap_or_default())) {
+                i += 8;
+                continue;
+            }
+        }
+        let c = b[i];
         if c >= 0x20 && c != b'"' && c != b'\\' {
+            i += 1;
             continue;
         }
         out.extend_from_slice(&b[start..i]);
+        escaped = true;
         match c {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
@@ -544,10 +689,22 @@ pub(crate) fn push_json_bytes(out: &mut Vec<u8>, b: &[u8]) {
                 HEX[(c & 15) as usize],
             ]),
         }
-        start = i + 1;
+        i += 1;
+        start = i;
     }
     out.extend_from_slice(&b[start..]);
     out.push(b'"');
+    escaped
+}
+
+/// Whether any of the eight bytes of `w` is to escape in a JSON string: below 0x20, `"` or
+/// `\\` (the bit tricks for a zero byte and a byte below n; exact for "any").
+fn any_to_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    (below_space | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')))) != 0
 }
 
 /// Appends `b` as a JSON string of lowercase hex digits.
@@ -562,7 +719,7 @@ fn push_hex(out: &mut Vec<u8>, b: &[u8]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -578,9 +735,83 @@ mod tests {
             push_json_bytes(&mut out, s.as_bytes());
             assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
         }
+        // Every byte in every place of a word, with plain bytes around it.
+        for c in 0..=255u8 {
+            for at in 0..17 {
+                let mut b = vec![b'a'; 17];
+                b[at] = c;
+                b.extend_from_slice("é\u{7f}".as_bytes());
+                let mut out = Vec::new();
+                push_json_bytes(&mut out, &b);
+                let mut want = Vec::new();
+                want.push(b'"');
+                for &x in &b {
+                    match x {
+                        b'"' => want.extend_from_slice(b"\\\""),
+                        b'\\' => want.extend_from_slice(b"\\\\"),
+                        b'\n' => want.extend_from_slice(b"\\n"),
+                        b'\r' => want.extend_from_slice(b"\\r"),
+                        b'\t' => want.extend_from_slice(b"\\t"),
+                        0x08 => want.extend_from_slice(b"\\b"),
+                        0x0c => want.extend_from_slice(b"\\f"),
+                        x if x < 0x20 => want.extend_from_slice(format!("\\u{x:04x}").as_bytes()),
+                        x => want.push(x),
+                    }
+                }
+                want.push(b'"');
+                assert_eq!(out, want, "byte {c:#x} at {at}");
+            }
+        }
         let mut out = Vec::new();
         push_hex(&mut out, &[0, 0xab, 0x10]);
         assert_eq!(out, b"\"00ab10\"");
+    }
+
+    /// A Parquet file of `rows` rows (id, text with escapes, a number), in row groups of
+    /// `group` rows, in memory.
+    pub(crate) fn written(rows: usize, group: usize) -> Bytes {
+        use arrow_array::{ArrayRef, Int64Array};
+        use parquet::arrow::ArrowWriter;
+        use parquet::file::properties::WriterProperties;
+        // Ids and URLs with escapes now and then; no URL now and then.
+        let ids: Vec<String> = (0..rows)
+            .map(|i| match i % 7 {
+                3 => format!("d\"{i}"),
+                _ => format!("d{i}"),
+            })
+            .collect();
+        let urls: Vec<Option<String>> = (0..rows)
+            .map(|i| (i % 5 != 2).then(|| format!("https://h{}.org/a\\{i}", i % 3)))
+            .collect();
+        let texts: Vec<Option<String>> = (0..rows)
+            .map(|i| {
+                // Lines of varied lengths, some with characters to escape, some null.
+                (i % 97 != 5).then(|| format!("page {i}\n\"q\" {}", "x é".repeat(i % 41)))
+            })
+            .collect();
+        let n: Vec<i64> = (0..rows as i64).collect();
+        let batch = RecordBatch::try_from_iter([
+            ("id", Arc::new(StringArray::from(ids)) as ArrayRef),
+            ("text", Arc::new(StringArray::from(texts)) as ArrayRef),
+            ("n", Arc::new(Int64Array::from(n)) as ArrayRef),
+            ("url", Arc::new(StringArray::from(urls)) as ArrayRef),
+        ])
+        .unwrap();
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(group))
+            .build();
+        let mut out = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut out, batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        Bytes::from(out)
+    }
+
+    pub(crate) fn fixture(name: &str) -> Bytes {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/parquet")
+            .join(name);
+        Bytes::from(std::fs::read(p).unwrap())
     }
 
     #[test]
