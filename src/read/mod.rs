@@ -55,8 +55,9 @@ impl Read {
 }
 
 /// Units of pass-1 work (about 1 MiB of input each) run in parallel between two appends to
-/// the tables.
-const READ_BATCH: usize = 64;
+/// the tables. Two batches are in memory at once (one read while the other is appended), so
+/// a batch is half of what it was when one batch was read and then appended.
+const READ_BATCH: usize = 32;
 
 /// Reads, normalizes, repairs (and partly signs) every record of `files`; decompressed
 /// copies of compressed inputs go to `tmp_dir`. `skipped` are the paths the directory walk
