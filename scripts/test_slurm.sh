@@ -77,7 +77,8 @@ stop_pid() { # name pidfile: TERM, up to 10 s, then KILL; only a process whose c
         [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$name"* ]]; then
         kill -TERM "$pid" 2>/dev/null || true
         for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
-        alive "$pid" && kill -KILL "$pid" 2>/dev/null
+        # (A daemon that exits between the test and the kill is not a failure.)
+        alive "$pid" && { kill -KILL "$pid" 2>/dev/null || true; }
         wait "$pid" 2>/dev/null || true
     fi
     rm -f "$f"
@@ -110,7 +111,9 @@ if [[ $T != /?* || ( -d $T && ! -f $T/slurm.conf && -n $(ls -A "$T") ) ]]; then
 fi
 rm -rf "$T"
 mkdir -p "$T"/{pids,bin,run} "$T"/slurm/{state,spool,log} "$T"/munge/{etc,run,log,lib}
-trap 'rc=$?; stop_all; step "daemons stopped"; exit $rc' EXIT
+# The verdict is the test's: stopping the daemons must not turn a pass into a failure (a CI run
+# passed every step and still exited 1 during this teardown).
+trap 'rc=$?; set +e; stop_all; step "daemons stopped"; exit $rc' EXIT
 child=""
 trap '[[ -z $child ]] || kill -TERM "$child" 2>/dev/null; exit 130' INT TERM
 # run LOG CMD...: runs a long command in the background, output to LOG, and waits for it, so
