@@ -90,7 +90,7 @@ pub(crate) fn removed(
                 .clone()
                 .filter(move |&p| tables.chars[p] >= min_chars)
                 .map(move |p| (tables.hashes[p], i, p))
-                .filter(|&(h, i, _)| !bp.contains(docs[i].site, h))
+                .filter(|&(h, _, _)| !bp.contains(d.site, h))
         })
         .collect();
     long.par_sort_unstable();

@@ -226,31 +226,9 @@ mod tests {
     #[test]
     fn memory_and_file_hold_the_same_lines() {
         let dir = tempfile::tempdir().unwrap();
-        for bytes in [
-            written(3000, 256),
-            fixture("pages.parquet"),
-            fixture("corrupt_page.parquet"),
-        ] {
-            let conv = |hold| {
-                convert(
-                    bytes.clone(),
-                    Path::new("t"),
-                    &Fields::new(),
-                    hold,
-                    1000,
-                    &|_| {},
-                )
-                .unwrap()
-            };
-            let (m, f) = (conv(Hold::Memory), conv(Hold::File(dir.path())));
-            assert_eq!(&m.data[..], &f.data[..]);
-            assert_eq!(m.chunks, f.chunks);
-            assert_eq!(m.errors.ranges, f.errors.ranges);
-        }
-        let big = written(3000, 256);
-        let conv = |hold| {
+        let conv = |bytes: &bytes::Bytes, hold| {
             convert(
-                big.clone(),
+                bytes.clone(),
                 Path::new("t"),
                 &Fields::new(),
                 hold,
@@ -259,7 +237,21 @@ mod tests {
             )
             .unwrap()
         };
-        let (m, f) = (conv(Hold::Memory), conv(Hold::File(dir.path())));
+        let big = written(3000, 256);
+        for bytes in [
+            &big,
+            &fixture("pages.parquet"),
+            &fixture("corrupt_page.parquet"),
+        ] {
+            let (m, f) = (
+                conv(bytes, Hold::Memory),
+                conv(bytes, Hold::File(dir.path())),
+            );
+            assert_eq!(&m.data[..], &f.data[..]);
+            assert_eq!(m.chunks, f.chunks);
+            assert_eq!(m.errors.ranges, f.errors.ranges);
+        }
+        let (m, f) = (conv(&big, Hold::Memory), conv(&big, Hold::File(dir.path())));
         assert!(m.data.len() > 64 << 10, "big enough to be mapped");
         assert!(matches!(m.data, Data::Read(_)));
         assert!(matches!(f.data, Data::Mapped(_)));
