@@ -286,6 +286,7 @@ pub fn lines(data: &[u8], range: Range<usize>, first_line: u64) -> Lines<'_> {
         line: first_line,
         first_line,
         ends_in_newline: range.is_empty() || data[range.end - 1] == b'\n',
+        known: None,
     }
 }
 
@@ -298,9 +299,21 @@ pub struct Lines<'a> {
     line: u64,
     first_line: u64,
     ends_in_newline: bool,
+    /// Line lengths known from a Parquet file's conversion, by line number.
+    known: Option<&'a parquet::Rows>,
 }
 
-impl Lines<'_> {
+impl<'a> Lines<'a> {
+    /// The same lines, found from the lengths `rows` kept for the lines of a converted Parquet
+    /// file instead of by a search for each line end (the first read of every converted byte
+    /// in pass 1). A length that does not end at a line end is searched for as before.
+    pub fn known(self, rows: Option<&'a parquet::Rows>) -> Lines<'a> {
+        Lines {
+            known: rows,
+            ..self
+        }
+    }
+
     /// The line ends (`\n`) of the chunk read so far; once the iterator is exhausted, all of
     /// them (a last line without one is not counted).
     pub fn line_ends(&self) -> u64 {
@@ -320,7 +333,14 @@ impl Iterator for Lines<'_> {
         let data = self.data;
         while self.pos < self.end {
             let pos = self.pos;
-            let end = memchr::memchr(b'\n', &data[pos..self.end]).map_or(self.end, |i| pos + i);
+            let known = self
+                .known
+                .and_then(|r| r.line_len(self.line))
+                .map(|n| pos + n)
+                .filter(|&e| e < self.end && data[e] == b'\n');
+            let end = known.unwrap_or_else(|| {
+                memchr::memchr(b'\n', &data[pos..self.end]).map_or(self.end, |i| pos + i)
+            });
             let mut e = end;
             if e > pos && data[e - 1] == b'\r' {
                 e -= 1;

@@ -349,7 +349,7 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress, out: Tables) -> (T
             let row_errors = &ctx.opened[file].row_errors;
             // A Parquet row is named by its row number, which is its line's.
             let parquet = ctx.files[file].format == Format::Parquet;
-            let mut records = lines(data, range.clone(), first_line);
+            let mut records = lines(data, range.clone(), first_line).known(o.rows.as_ref());
             for (span, line) in records.by_ref() {
                 let loc = if parquet {
                     Loc::Record(line)

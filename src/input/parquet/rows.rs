@@ -37,6 +37,13 @@ pub(super) struct RowAt {
 }
 
 impl Rows {
+    /// The length of row `row`'s line (1-based; without its line end), if known.
+    pub fn line_len(&self, row: u64) -> Option<usize> {
+        let at = self.at.get(usize::try_from(row.checked_sub(1)?).ok()?)?;
+        // 0: too long for 32 bits (no line is empty: a row is at least `{}`).
+        (at.len > 0).then_some(at.len as usize)
+    }
+
     /// The record in row `row` (1-based), whose line (without its line end) is `line`, as
     /// [`jsonl::parse`] reads it; `None` if it must be parsed (its text is not a
     /// string, or `line` is not the row's line).
@@ -146,6 +153,42 @@ mod tests {
             if name == "null_text" || name == "written" {
                 assert!(parsed > 1, "{name}: null texts are parsed");
             }
+        }
+    }
+
+    /// Pass 1 finds a converted file's lines from the lengths its conversion kept: the same
+    /// lines, numbers and line-end count as searching for each line end, in chunks cut
+    /// anywhere; a kept length that is wrong is searched for instead.
+    #[test]
+    fn lines_found_from_kept_lengths_are_the_lines_searched_for() {
+        let fields = Fields::new();
+        for (name, bytes) in [
+            ("written", written(3000, 256)),
+            ("null_text", fixture("null_text.parquet")),
+            ("pages", fixture("pages.parquet")),
+        ] {
+            let c = convert(bytes, Path::new("t"), &fields, Hold::Memory, 1000, &|_| {}).unwrap();
+            let mut rows = c.rows.expect(name);
+            let data = &c.data[..];
+            let check = |rows: &super::Rows| {
+                for (range, first) in crate::input::line_chunks(data, 4096) {
+                    let mut searched = crate::input::lines(data, range.clone(), first);
+                    let mut known = crate::input::lines(data, range, first).known(Some(rows));
+                    let a: Vec<_> = searched.by_ref().collect();
+                    let b: Vec<_> = known.by_ref().collect();
+                    assert_eq!(a, b, "{name}");
+                    assert_eq!(searched.line_ends(), known.line_ends(), "{name}");
+                }
+            };
+            check(&rows);
+            for (i, at) in rows.at.iter_mut().enumerate() {
+                at.len = match i % 3 {
+                    0 => at.len + 1,
+                    1 => at.len.saturating_sub(1),
+                    _ => at.len,
+                };
+            }
+            check(&rows);
         }
     }
 }
