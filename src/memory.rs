@@ -1,4 +1,5 @@
-//! Memory: the one read-only file map of canon ([`map`]), giving mapped pages and freed heap
+//! Memory: the one read-only file map of canon ([`map`]), positioned writes into canon's own
+//! temporary files from several threads at once ([`write_at`]), giving mapped pages and freed heap
 //! back to the kernel under `--memory` ([`release`], [`trim_heap`]), and a trace of resident
 //! memory at each stage (`CANON_MEMTRACE=1`, or `=maps` to list large mappings too).
 
@@ -42,6 +43,28 @@ pub fn release(map: &Mmap, range: Range<usize>) {
     }
     #[cfg(not(unix))]
     let _ = end;
+}
+
+/// Writes all of `b` at byte offset `at` of `file`, leaving the file's cursor alone, so that
+/// threads can fill disjoint parts of one temporary file at once (converted row groups,
+/// signatures).
+///
+/// # Errors
+/// The write fails (disk full).
+pub fn write_at(file: &File, b: &[u8], at: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    return std::os::unix::fs::FileExt::write_all_at(file, b, at);
+    #[cfg(windows)]
+    {
+        let (mut b, mut at) = (b, at);
+        while !b.is_empty() {
+            match std::os::windows::fs::FileExt::seek_write(file, b, at)? {
+                0 => return Err(std::io::ErrorKind::WriteZero.into()),
+                n => (b, at) = (&b[n..], at + n as u64),
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Gives freed heap back to the operating system (glibc keeps it otherwise): called after

@@ -72,19 +72,20 @@ impl Banding {
     }
 }
 
-/// The band hashes of one signature, appended to `out`.
-pub fn band_hashes(sig: &[u32], banding: Banding, out: &mut Vec<u64>) {
-    for (band, rows) in sig
+/// The band hashes of one signature, one per band, into `out` (`banding.bands` long).
+pub fn band_hashes(sig: &[u32], banding: Banding, out: &mut [u64]) {
+    for ((band, rows), out) in sig
         .chunks_exact(banding.rows)
         .take(banding.bands)
         .enumerate()
+        .zip(out)
     {
         let mut bytes = [0u8; 4 * 64];
         let n = rows.len().min(64);
         for (i, r) in rows[..n].iter().enumerate() {
             bytes[4 * i..4 * i + 4].copy_from_slice(&r.to_le_bytes());
         }
-        out.push(xxh3_64_with_seed(&bytes[..4 * n], band as u64));
+        *out = xxh3_64_with_seed(&bytes[..4 * n], band as u64);
     }
 }
 

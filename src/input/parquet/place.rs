@@ -96,7 +96,7 @@ impl Sink<'_> {
                 parts
                     .par_iter()
                     .zip(places)
-                    .map(|(p, at)| write_at(file, &p.lines, at))
+                    .map(|(p, at)| crate::memory::write_at(file, &p.lines, at))
                     .collect::<io::Result<()>>()
                     .map_err(|e| Error::output(*dir, e))?;
                 *len = at;
@@ -119,19 +119,6 @@ impl Sink<'_> {
             }
         }
     }
-}
-
-/// Writes `b` at offset `at` of `file` (row groups are written side by side, in parallel).
-#[cfg(unix)]
-fn write_at(file: &std::fs::File, b: &[u8], at: u64) -> io::Result<()> {
-    std::os::unix::fs::FileExt::write_all_at(file, b, at)
-}
-
-#[cfg(not(unix))]
-fn write_at(mut file: &std::fs::File, b: &[u8], at: u64) -> io::Result<()> {
-    use std::io::Seek;
-    file.seek(io::SeekFrom::Start(at))?;
-    file.write_all(b)
 }
 
 /// Cuts converted data into chunks at row ends as [`crate::input::line_bounds`] cuts lines: a chunk
