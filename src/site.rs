@@ -11,11 +11,13 @@
 //! re-interned by name, so ids never depend on how the work was split.
 
 use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 use std::path::Path;
 
 /// The site of a URL: its host, normalized (see the module documentation); `None` when the
-/// URL has no host.
-pub fn host_of(url: &str) -> Option<String> {
+/// URL has no host. Borrowed from `url` unless it had to be lowercased (a copy per document
+/// was 3% of pass 1 on short documents).
+pub fn host_of(url: &str) -> Option<Cow<'_, str>> {
     let url = url.trim();
     // After the scheme (`https://`), or a scheme-relative `//`; a bare `host/path` as is.
     let rest = match url.find("://") {
@@ -36,23 +38,34 @@ pub fn host_of(url: &str) -> Option<String> {
     } else {
         host_port.split(':').next().unwrap_or("")
     };
-    let host = host.trim_end_matches('.').to_lowercase();
-    let host = host.strip_prefix("www.").map(str::to_owned).unwrap_or(host);
+    let host = host.trim_end_matches('.');
+    let host = if host
+        .bytes()
+        .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+    {
+        let lower = host.to_lowercase();
+        match lower.strip_prefix("www.") {
+            Some(rest) => Cow::Owned(rest.to_owned()),
+            None => Cow::Owned(lower),
+        }
+    } else {
+        Cow::Borrowed(host.strip_prefix("www.").unwrap_or(host))
+    };
     (!host.is_empty() && !host.contains(char::is_whitespace)).then_some(host)
 }
 
 /// The site name of a document: the host of `url` if it has one, else its input file
 /// (`file:PATH`), or for a plain-text page its directory (`dir:PATH`).
-pub fn name_of(url: Option<&str>, path: &Path, text_page: bool) -> String {
+pub fn name_of<'a>(url: Option<&'a str>, path: &Path, text_page: bool) -> Cow<'a, str> {
     if let Some(host) = url.and_then(host_of) {
         return host;
     }
-    if text_page {
+    Cow::Owned(if text_page {
         let dir = path.parent().unwrap_or(Path::new(""));
         format!("dir:{}", dir.display())
     } else {
         format!("file:{}", path.display())
-    }
+    })
 }
 
 /// Interned site names: a document stores its site as an index into `names`.
@@ -94,7 +107,7 @@ mod tests {
 
     #[test]
     fn hosts_are_normalized() {
-        let h = |u: &str| host_of(u);
+        let h = |u: &'static str| host_of(u);
         assert_eq!(
             h("https://www.Example.COM/a/b?q#f").as_deref(),
             Some("example.com")
@@ -106,6 +119,12 @@ mod tests {
         assert_eq!(h("//example.com./x").as_deref(), Some("example.com"));
         assert_eq!(h("example.com/x").as_deref(), Some("example.com"));
         assert_eq!(h("http://[::1]:80/").as_deref(), Some("::1"));
+        assert_eq!(h("https://www.bücher.DE/").as_deref(), Some("bücher.de"));
+        assert_eq!(
+            h("https://WWW.Ünï.example/").as_deref(),
+            Some("ünï.example")
+        );
+        assert_eq!(h("https://wwwx.org/").as_deref(), Some("wwwx.org"));
         assert_eq!(h(""), None);
         assert_eq!(h("https:///path"), None);
     }
