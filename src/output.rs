@@ -405,6 +405,13 @@ pub fn splice_jsonl(
     out.extend_from_slice(&line.as_bytes()[..span.start]);
     json_string(out, text);
     out.extend_from_slice(&line.as_bytes()[span.end..close]);
+    close_jsonl(out, b"", info);
+}
+
+/// Appends `open` (a JSON object without its closing brace), then the `canon` member, the
+/// closing brace and a line end.
+pub fn close_jsonl(out: &mut Vec<u8>, open: &[u8], info: &CanonInfo) {
+    out.extend_from_slice(open);
     out.extend_from_slice(b",\"canon\":");
     json_value(out, info);
     out.extend_from_slice(b"}\n");

@@ -84,6 +84,14 @@ pub(crate) struct Doc {
     /// Its row in [`Tables::sigs`], or [`NO_SIG`]: a document without a long paragraph (most
     /// short documents) has no pass-1 signature, which would be all `u32::MAX`.
     pub(crate) sig: u32,
+    /// A JSON record whose canonical line, if no paragraph of it is taken out later
+    /// (boilerplate, passages kept elsewhere), is its line as read with the `canon` member
+    /// added: repair removed nothing, its kept paragraphs are its text as it is laid out
+    /// ([`as_read`]), and its text value is written back byte for byte
+    /// ([`crate::input::jsonl::writes_back`]). Emit then copies the line instead of parsing,
+    /// unescaping and escaping its text again.
+    #[serde(default)]
+    pub(crate) verbatim: bool,
 }
 
 /// [`Doc::sig`] of a document without a pass-1 signature row.
@@ -117,6 +125,7 @@ impl Doc {
             content: 0,
             id_from_source: false,
             sig: NO_SIG,
+            verbatim: false,
         }
     }
 }
@@ -137,6 +146,41 @@ impl Piece {
     pub(crate) fn of<'t>(&self, text: &'t str) -> Option<&'t str> {
         text.get(self.start as usize..self.end as usize)
     }
+}
+
+/// Whether the text emit builds from a document's paragraphs (their pieces joined, each
+/// paragraph on a line of its own, trimmed: `emit::render`'s `kept_text`) is `text` itself:
+/// each paragraph's pieces follow one another without a gap, paragraphs are one `\n` apart,
+/// the first starts the text and the last ends it, and no paragraph starts or ends with
+/// white space. `paragraphs` gives each paragraph's pieces (byte ranges of `text`), in order.
+pub(crate) fn as_read<'p>(
+    text: &str,
+    paragraphs: impl Iterator<Item = &'p [std::ops::Range<usize>]>,
+) -> bool {
+    let mut at = 0;
+    for (k, pieces) in paragraphs.enumerate() {
+        if k > 0 {
+            if text.as_bytes().get(at) != Some(&b'\n') {
+                return false;
+            }
+            at += 1;
+        }
+        let start = at;
+        for piece in pieces {
+            if piece.start != at {
+                return false;
+            }
+            at = piece.end;
+        }
+        let Some(para) = text.get(start..at) else {
+            return false;
+        };
+        let blank_end = |c: Option<char>| c.is_none_or(char::is_whitespace);
+        if blank_end(para.chars().next()) || blank_end(para.chars().next_back()) {
+            return false;
+        }
+    }
+    at == text.len()
 }
 
 /// Every document's facts and the flat per-paragraph columns they index.
@@ -292,6 +336,28 @@ impl Tables {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Paragraphs are the text as read only when they tile it: one line each, `\n` apart, no
+    /// gap inside a paragraph, no white space at either end of one.
+    #[test]
+    fn paragraphs_are_the_text_as_read_only_when_they_tile_it() {
+        let check =
+            |text: &str, paras: &[&[std::ops::Range<usize>]]| as_read(text, paras.iter().copied());
+        assert!(check("ab\ncd", &[&[0..2], &[3..5]]));
+        assert!(check("ab\ncd", &[&[0..1, 1..2], &[3..5]]));
+        assert!(check("", &[]));
+        assert!(!check("ab\n\ncd", &[&[0..2], &[4..6]]), "a blank line");
+        assert!(!check("ab\r\ncd", &[&[0..2], &[4..6]]), "a CR");
+        assert!(!check("ab\ncd\n", &[&[0..2], &[3..5]]), "a final line end");
+        assert!(!check(" ab\ncd", &[&[0..3], &[4..6]]), "an indent");
+        assert!(
+            !check("ab\u{3000}\ncd", &[&[0..5], &[6..8]]),
+            "trailing white space"
+        );
+        assert!(!check("abXcd", &[&[0..2, 3..5]]), "a cut");
+        assert!(!check("ab\ncd", &[&[0..2]]), "a paragraph left out");
+        assert!(!check("ab", &[&[0..2], &[3..3]]), "past the end");
+    }
 
     #[test]
     fn kept_paragraphs_group_pieces_by_paragraph() {

@@ -152,6 +152,35 @@ pub(crate) fn known(
     })
 }
 
+/// Whether the JSON string `raw` (quotes included, as [`parse`] found it) is byte for byte
+/// what `serde_json` writes for its value: escapes only where it escapes (`\"`, `\\`, `\b`,
+/// `\f`, `\n`, `\r`, `\t`, and `\u00xx` in lower case for other control characters), and
+/// none elsewhere (no `\/`, no `\u` for a character it writes as is). A record whose text
+/// is written back unchanged can then be copied as it is read (see `Doc::verbatim`).
+pub(crate) fn writes_back(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    let mut at = 0;
+    while let Some(i) = memchr::memchr(b'\\', &b[at..]) {
+        let e = at + i;
+        match b.get(e + 1) {
+            Some(b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't') => at = e + 2,
+            Some(b'u') => {
+                let hex = |c: u8| matches!(c, b'0'..=b'9' | b'a'..=b'f');
+                let ok = matches!(b.get(e + 2..e + 6), Some([b'0', b'0', h, l])
+                    if hex(*h) && hex(*l) && *h <= b'1'
+                        // These five have short forms, which serde_json writes instead.
+                        && !matches!((*h, *l), (b'0', b'8' | b'9' | b'a' | b'c' | b'd')));
+                if !ok {
+                    return false;
+                }
+                at = e + 6;
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
 fn describe(e: &serde_json::Error) -> String {
     let msg = e.to_string();
     // serde_json appends " at line L column C"; on one line only the column is useful.
@@ -303,6 +332,44 @@ mod tests {
 
     fn fields() -> Fields {
         Fields::new()
+    }
+
+    /// A text value is written back byte for byte exactly when it is spelled as serde_json
+    /// spells its value: every string serde_json writes passes; other spellings of the same
+    /// string do not.
+    #[test]
+    fn only_serde_json_spellings_are_written_back() {
+        let mut strings: Vec<String> = (0u8..0x80).map(|b| char::from(b).to_string()).collect();
+        strings.extend(["", "a/b", "é 记者 😀", "line\nnext\tx\u{7f}"].map(String::from));
+        for s in &strings {
+            let raw = serde_json::to_string(s).unwrap();
+            assert!(writes_back(&raw), "{raw}");
+        }
+        for other in [
+            r#""a\/b""#,
+            r#""\u0041""#,
+            r#""\u000a""#,
+            r#""\u000A""#,
+            r#""\u001F""#,
+            r#""\u00e9""#,
+            r#""\ud83d\ude00""#,
+        ] {
+            assert!(!writes_back(other), "{other}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever passes is what serde_json writes for the string it reads as.
+        #[test]
+        fn what_is_written_back_is_what_serde_json_writes(
+            raw in r#""([a-z/é"]|\\[\\"/bfnrt]|\\u00[0-9a-fA-F]{2}|\\u[0-9a-f]{4}){0,12}""#
+        ) {
+            if let Ok(value) = serde_json::from_str::<String>(&raw) {
+                if writes_back(&raw) {
+                    proptest::prop_assert_eq!(serde_json::to_string(&value).unwrap(), raw);
+                }
+            }
+        }
     }
 
     /// A record with its text (or id) field twice is invalid, never read as its first value

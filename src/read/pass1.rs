@@ -9,14 +9,14 @@ use std::ops::Range;
 use std::sync::atomic::Ordering::Relaxed;
 
 use crate::input::wet::WetRecord;
-use crate::input::{self, bom_len, lines, utf8_lossy, Format, InputFile, Opened};
+use crate::input::{self, bom_len, jsonl, lines, utf8_lossy, Format, InputFile, Opened};
 use crate::near::minhash::MinHasher;
 use crate::near::shingle::{shingles_of_tokens, Shingler};
 use crate::progress::Progress;
 use crate::repair::{Repaired, Repairer};
 use crate::site;
 use crate::sources::Ctx;
-use crate::tables::{Doc, Loc, Piece, Tables, NO_SIG, SHORT_PARAGRAPH};
+use crate::tables::{as_read, Doc, Loc, Piece, Tables, NO_SIG, SHORT_PARAGRAPH};
 
 /// Target size of one unit of parallel work (a run of lines or WET records).
 pub(crate) const CHUNK_BYTES: usize = input::CHUNK_BYTES;
@@ -179,6 +179,8 @@ pub(crate) struct Rec<'a> {
     pub(crate) site_url: Option<&'a str>,
     pub(crate) text: &'a str,
     pub(crate) lossy: bool,
+    /// A JSON record's text value as it is in its line (quotes and escapes included).
+    pub(crate) raw_text: Option<&'a str>,
 }
 
 /// The hash of a record as it is in its file — a JSON line, a WET record's body, id and URL,
@@ -272,6 +274,13 @@ impl Pass1<'_> {
             None => (Box::default(), true),
         };
         let content = content_hash(&self.ctx.opened[rec.file].data[rec.span.clone()], &rec);
+        let verbatim = !rec.lossy
+            && r.events.is_empty()
+            && rec.raw_text.is_some_and(jsonl::writes_back)
+            && as_read(
+                rec.text,
+                r.paragraphs.iter().map(|p| &r.pieces[p.pieces.clone()]),
+            );
         let f = &self.ctx.files[rec.file];
         let site = out.sites.intern(&site::name_of(
             rec.site_url,
@@ -297,6 +306,7 @@ impl Pass1<'_> {
             content,
             sig,
             id_from_source,
+            verbatim,
             ..Doc::new(id, rec.file as u32, rec.span, rec.loc)
         });
     }
@@ -377,7 +387,7 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress, out: Tables) -> (T
                     row,
                     &ctx.cfg.options.fields,
                     |rec, lossy| match rec {
-                        Ok((rec, _)) => p.add(Rec {
+                        Ok((rec, line)) => p.add(Rec {
                             file,
                             span: span.clone(),
                             loc,
@@ -386,6 +396,7 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress, out: Tables) -> (T
                             site_url: rec.url.as_deref(),
                             text: &rec.text,
                             lossy,
+                            raw_text: line.get(rec.text_span.clone()),
                         }),
                         Err(msg) => p.invalid(file, span.clone(), loc, msg),
                     },
@@ -429,6 +440,7 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress, out: Tables) -> (T
                 site_url: None,
                 text: &text,
                 lossy: false,
+                raw_text: None,
             });
             data.len()
         }
@@ -470,6 +482,7 @@ pub(crate) fn pass1(ctx: &Ctx, w: &Work, progress: &Progress, out: Tables) -> (T
                             site_url: r.url.as_deref(),
                             text: &text,
                             lossy: false,
+                            raw_text: None,
                         });
                     }
                 }

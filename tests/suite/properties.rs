@@ -653,3 +653,113 @@ proptest! {
         prop_assert!(r2.events.is_empty());
     }
 }
+
+/// How a generated JSON line writes its text value: as `serde_json` does, or in one of the
+/// other spellings real dumps use (each still the same string).
+#[derive(Debug, Clone, Copy)]
+enum Spelling {
+    Serde,
+    /// `\/` for every `/`.
+    EscapedSlash,
+    /// Every character outside ASCII as `\uXXXX` (Python's `ensure_ascii`).
+    AsciiOnly,
+    /// Line ends as `\u000a` instead of `\n`.
+    UnicodeNewline,
+}
+
+fn spell(text: &str, how: Spelling) -> String {
+    let serde = js(text);
+    match how {
+        Spelling::Serde => serde,
+        Spelling::EscapedSlash => serde.replace('/', "\\/"),
+        Spelling::AsciiOnly => {
+            let mut s = String::new();
+            for c in serde.chars() {
+                if c.is_ascii() {
+                    s.push(c);
+                } else {
+                    let mut units = [0u16; 2];
+                    for u in c.encode_utf16(&mut units) {
+                        s.push_str(&format!("\\u{u:04x}"));
+                    }
+                }
+            }
+            s
+        }
+        Spelling::UnicodeNewline => serde.replace("\\n", "\\u000a"),
+    }
+}
+
+proptest! {
+    #![proptest_config(config(40))]
+
+    /// Every canonical line is its input line with the kept text spliced in as `serde_json`
+    /// writes it and the `canon` member added — also when the line is copied as it was read
+    /// (a record nothing was taken from, whose text is already spelled that way), and never
+    /// when it is spelled otherwise; and the kept text is the repaired page when nothing else
+    /// (boilerplate, a passage kept elsewhere) was taken out.
+    #[test]
+    fn canonical_lines_are_input_lines_with_the_kept_text_spliced_in(
+        pages in prop::collection::vec(
+            (
+                any_page(),
+                prop::sample::select(vec![
+                    Spelling::Serde,
+                    Spelling::Serde,
+                    Spelling::EscapedSlash,
+                    Spelling::AsciiOnly,
+                    Spelling::UnicodeNewline,
+                ]),
+                prop::bool::weighted(0.3),
+            ),
+            1..10,
+        ),
+        min_docs in 2usize..4,
+    ) {
+        let fx = Fixture::new();
+        let mut data = String::new();
+        let mut inputs: HashMap<String, (String, String)> = HashMap::new();
+        for (i, (page, how, footer)) in pages.iter().enumerate() {
+            let mut text = page.clone();
+            if *footer {
+                text.push('\n');
+                text.push_str(&FOOTER_A.join("\n"));
+            }
+            let id = format!("doc-{i}");
+            let line = format!(
+                "{{\"id\":\"{id}\",\"text\":{},\"url\":\"https://a.example/{i}\",\"meta\":{{\"n\":[{i},\"/\"]}}}}",
+                spell(&text, *how)
+            );
+            data.push_str(&line);
+            data.push('\n');
+            inputs.insert(id, (line, text));
+        }
+        fx.write("in.jsonl", &data);
+        let mut cfg = canon::Config::new(vec![fx.input()], fx.out());
+        cfg.options.boilerplate_min_docs = min_docs;
+        canon::run(&cfg, &canon::Progress::default()).expect("the run succeeds");
+        let out = std::fs::read_to_string(fx.out().join("canonical.jsonl")).unwrap();
+        for got in out.lines() {
+            let v: serde_json::Value = serde_json::from_str(got).unwrap();
+            let (line, text) = &inputs[v["id"].as_str().unwrap()];
+            let kept = v["text"].as_str().unwrap();
+            // Where the text value is in the input line.
+            #[derive(serde::Deserialize)]
+            struct Raw<'a> {
+                #[serde(borrow)]
+                text: &'a serde_json::value::RawValue,
+            }
+            let raw: Raw = serde_json::from_str(line).unwrap();
+            let at = raw.text.get().as_ptr() as usize - line.as_ptr() as usize;
+            let end = at + raw.text.get().len();
+            let canon = &got[got.rfind(",\"canon\":").unwrap()..];
+            let want = format!("{}{}{}{canon}", &line[..at], js(kept), &line[end..line.len() - 1]);
+            prop_assert_eq!(got, want.as_str());
+            let removed = &v["canon"]["removed"];
+            if removed["boilerplate_paragraphs"] == 0 && removed.get("passage_paragraphs").is_none() {
+                let repaired = canon::repair_text(text, MIN_REPEAT);
+                prop_assert_eq!(kept, repaired.as_str());
+            }
+        }
+    }
+}
