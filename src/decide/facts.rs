@@ -71,7 +71,10 @@ fn doc_facts(i: usize, d: &Doc, t: &Tables, bp: &Boilerplate, anywhere: &HashSet
         }
     }
     // A page made only of lines that are chrome elsewhere keys by what it keeps (tagged, so
-    // it never equals a key of the other kind).
+    // it never equals a key of the other kind): without it, every such page would have the
+    // empty key and fold into one. Copies of one such page on sites whose chrome differs
+    // thus keep different texts and are not folded (both stay, nothing is lost; tested:
+    // `copies_of_a_page_made_only_of_chrome_lines_keep_what_their_own_site_leaves`).
     let key = (d.error.is_none() && kept_paras > 0).then(|| {
         if anywhere.is_empty() || kept_paras == common_paras {
             own.key(false)

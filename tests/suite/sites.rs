@@ -206,3 +206,132 @@ fn the_same_text_on_two_sites_folds_whatever_each_sites_chrome() {
     // Site a's footer is gone from its pages.
     assert!(!has(out.text("a0"), "Back to top"));
 }
+
+/// A page made only of lines that are chrome on some site (here site A's footer, found by
+/// proptest in `books_balance_on_random_corpora`: "doc-11 not with doc-3") has no line that is
+/// content everywhere, so its exact key is what each copy keeps (`decide/facts.rs`): a copy
+/// keeps the page minus its own site's chrome, is empty where that chrome covers it, and copies
+/// whose sites' chrome differs keep different texts and both stay (nothing is lost; they are
+/// not folded). With one line that is chrome nowhere the copies fold as usual.
+#[test]
+fn copies_of_a_page_made_only_of_chrome_lines_keep_what_their_own_site_leaves() {
+    let rec = |id: &str, text: &str| format!("{{\"id\":\"{id}\",\"text\":{}}}\n", js(text));
+    let run = |extra_line: &str| {
+        let fx = Fixture::new();
+        let shared = format!("{extra_line}{}\n", FOOTER_A.join("\n"));
+        // Site a: FOOTER_A is its chrome (on two unrelated stories and the shared page).
+        let mut a = String::new();
+        for i in 0..2u64 {
+            let id = format!("a{i}");
+            a.push_str(&rec(&id, &page(&format!("Story {id}"), 70 + i, &FOOTER_A)));
+        }
+        a.push_str(&rec("a-copy", &shared));
+        fx.write("input/a.jsonl", a);
+        // Site b: no chrome.
+        fx.write("input/b.jsonl", rec("b-copy", &shared));
+        // Site c: only the footer's first line (相关推荐) is its chrome.
+        let mut c = String::new();
+        for i in 0..2u64 {
+            let id = format!("c{i}");
+            c.push_str(&rec(
+                &id,
+                &page(&format!("Story {id}"), 80 + i, &FOOTER_A[..1]),
+            ));
+        }
+        c.push_str(&rec("c-copy", &shared));
+        fx.write("input/c.jsonl", c);
+        fx.dedup_dir(&["--boilerplate-min-docs", "2"])
+    };
+
+    let out = run("");
+    let chrome: Vec<(&str, &str)> = out
+        .boilerplate
+        .iter()
+        .map(|b| (b["text"].as_str().unwrap(), b["site"].as_str().unwrap()))
+        .collect();
+    let on = |site: &str| {
+        let mut v: Vec<&str> = chrome
+            .iter()
+            .filter(|(_, s)| s.ends_with(&format!("{site}.jsonl")))
+            .map(|(t, _)| *t)
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    let mut footer = FOOTER_A.to_vec();
+    footer.sort_unstable();
+    assert_eq!(on("a"), footer, "{chrome:?}");
+    assert_eq!(on("b"), Vec::<&str>::new(), "{chrome:?}");
+    assert_eq!(on("c"), vec![FOOTER_A[0]], "{chrome:?}");
+    let fates = out.fates();
+    // Site a's chrome covers its copy; site b keeps the whole page, site c all but its chrome.
+    assert_eq!(fates["a-copy"], "empty", "{fates:?}");
+    assert_eq!(fates["b-copy"], "canonical", "{fates:?}");
+    assert_eq!(fates["c-copy"], "canonical", "{fates:?}");
+    assert_eq!(out.text("b-copy"), FOOTER_A.join("\n"));
+    assert_eq!(out.text("c-copy"), FOOTER_A[1..].join("\n"));
+    for id in ["b-copy", "c-copy"] {
+        let c = &out.kept(id)["canon"];
+        assert_eq!(c["cluster_size"], 1, "{id}: {c}");
+    }
+    assert_eq!(
+        out.kept("c-copy")["canon"]["removed"]["boilerplate_paragraphs"],
+        1
+    );
+    // Site a's stories lose their footer, site c's its one chrome line.
+    assert!(FOOTER_A.iter().all(|f| !has(out.text("a0"), f)));
+    assert!(!has(out.text("c0"), FOOTER_A[0]));
+
+    // The same page with a line of its own (chrome nowhere): one cluster, the copy that keeps
+    // the most canonical, the others exact duplicates of it (site a's copy is no longer empty).
+    let out = run("城西湿地公园迎来越冬候鸟\n");
+    let fates = out.fates();
+    assert_eq!(fates["b-copy"], "canonical", "{fates:?}");
+    for id in ["a-copy", "c-copy"] {
+        assert_eq!(fates[id], "exact", "{fates:?}");
+        assert_eq!(out.dropped(id)["kept_id"], "b-copy");
+    }
+}
+
+/// A page made only of chrome lines where each site's chrome is a line the other site keeps:
+/// each copy keeps the line the other drops, so neither copy's text stands in the other, and
+/// folding either would delete the only kept copy of a line that is content on its site. Both
+/// stay, each without its own site's chrome.
+#[test]
+fn copies_of_a_page_made_only_of_chrome_lines_each_keep_the_line_the_other_site_drops() {
+    let fx = Fixture::new();
+    let rec = |id: &str, text: &str| format!("{{\"id\":\"{id}\",\"text\":{}}}\n", js(text));
+    let shared = format!("{}\n{}\n", FOOTER_A[0], FOOTER_B[0]);
+    let mut a = String::new();
+    let mut b = String::new();
+    for i in 0..2u64 {
+        let id = format!("a{i}");
+        a.push_str(&rec(
+            &id,
+            &page(&format!("Story {id}"), 90 + i, &FOOTER_A[..1]),
+        ));
+        let id = format!("b{i}");
+        b.push_str(&rec(
+            &id,
+            &page(&format!("Story {id}"), 95 + i, &FOOTER_B[..1]),
+        ));
+    }
+    a.push_str(&rec("a-copy", &shared));
+    b.push_str(&rec("b-copy", &shared));
+    fx.write("input/a.jsonl", a);
+    fx.write("input/b.jsonl", b);
+    let out = fx.dedup_dir(&["--boilerplate-min-docs", "2"]);
+    let fates = out.fates();
+    assert_eq!(fates["a-copy"], "canonical", "{fates:?}");
+    assert_eq!(fates["b-copy"], "canonical", "{fates:?}");
+    assert_eq!(out.text("a-copy"), FOOTER_B[0]);
+    assert_eq!(out.text("b-copy"), FOOTER_A[0]);
+    for id in ["a-copy", "b-copy"] {
+        assert_eq!(out.kept(id)["canon"]["cluster_size"], 1, "{id}");
+        assert_eq!(
+            out.kept(id)["canon"]["removed"]["boilerplate_paragraphs"],
+            1,
+            "{id}"
+        );
+    }
+}
