@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::memory;
 use crate::near::minhash::MinHasher;
 use crate::near::shingle::{fold, Shingler};
+use crate::near::MAX_PERMS;
 use crate::normalize::Key;
 use crate::sources::Ctx;
 use crate::tables::{Doc, Loc, Tables, NO_SIG, SHORT_PARAGRAPH};
@@ -131,16 +132,6 @@ impl Signatures<'_> {
                 return;
             }
         }
-        match d.sig {
-            NO_SIG => out.fill(u32::MAX),
-            r => {
-                let r = r as usize;
-                let row = &self.long[r * n * 4..(r + 1) * n * 4];
-                for (o, v) in out.iter_mut().zip(row.chunks_exact(4)) {
-                    *o = u32::from_le_bytes(v.try_into().expect("4 bytes"));
-                }
-            }
-        }
         let mut bag = Vec::new();
         let mut at = d.short.start;
         for p in d.paras.clone() {
@@ -150,11 +141,30 @@ impl Signatures<'_> {
             }
             at += k;
         }
-        if !bag.is_empty() {
-            let mut s = vec![0u32; n];
-            self.hasher.sign(&bag, &mut s);
-            for (o, v) in out.iter_mut().zip(s) {
-                *o = (*o).min(v);
+        match d.sig {
+            // No long paragraph: the short ones are the signature (an empty bag signs as
+            // all `u32::MAX`).
+            NO_SIG => self.hasher.sign(&bag, out),
+            r => {
+                let r = r as usize;
+                let row = &self.long[r * n * 4..(r + 1) * n * 4];
+                for (o, v) in out.iter_mut().zip(row.chunks_exact(4)) {
+                    *o = u32::from_le_bytes(v.try_into().expect("4 bytes"));
+                }
+                if !bag.is_empty() {
+                    // On the stack for the derived bandings; `--bands × --rows` may ask for more.
+                    let (mut stack, mut heap) = ([0u32; MAX_PERMS], Vec::new());
+                    let s = if n <= MAX_PERMS {
+                        &mut stack[..n]
+                    } else {
+                        heap.resize(n, 0);
+                        &mut heap[..]
+                    };
+                    self.hasher.sign(&bag, s);
+                    for (o, v) in out.iter_mut().zip(s) {
+                        *o = (*o).min(*v);
+                    }
+                }
             }
         }
     }

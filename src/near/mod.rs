@@ -186,30 +186,33 @@ pub fn find(
     let nb = cfg.banding.bands;
     let mut bands: Vec<u64> = vec![0; signed.len() * nb];
     let mut sigs = vec![0u32; SIGN_BATCH.min(signed.len()) * perms];
-    let mut skip: Vec<bool> = Vec::with_capacity(signed.len());
+    // A document without shingles (an empty set signs as all `u32::MAX`) has nothing to
+    // compare: it takes no part in banding, so it is never a near-duplicate of anything.
+    let mut skip: Vec<bool> = vec![false; signed.len()];
     let mut at = 0u64;
-    for (batch, bands) in signed
+    for ((batch, bands), skip) in signed
         .chunks(SIGN_BATCH)
         .zip(bands.chunks_mut(SIGN_BATCH * nb))
+        .zip(skip.chunks_mut(SIGN_BATCH))
     {
         let sigs = &mut sigs[..batch.len() * perms];
         let file = &file;
         sigs.par_chunks_mut(SIGN_PART * perms)
             .zip(bands.par_chunks_mut(SIGN_PART * nb))
+            .zip(skip.par_chunks_mut(SIGN_PART))
             .zip(batch.par_chunks(SIGN_PART))
             .enumerate()
-            .try_for_each(|(i, ((sigs, bands), docs))| {
-                for ((sig, bh), &d) in sigs.chunks_mut(perms).zip(bands.chunks_mut(nb)).zip(docs) {
+            .try_for_each(|(i, (((sigs, bands), skip), docs))| {
+                let each = sigs.chunks_mut(perms).zip(bands.chunks_mut(nb));
+                for (((sig, bh), skip), &d) in each.zip(skip).zip(docs) {
                     sign(d, sig);
+                    *skip = sig.iter().all(|&v| v == u32::MAX);
                     lsh::band_hashes(sig, cfg.banding, bh);
                 }
                 let place = at + (i * SIGN_PART * perms * 4) as u64;
                 crate::memory::write_at(file, le_bytes(sigs), place)
             })
             .map_err(|e| Error::output(tmp_dir, e))?;
-        // A document without shingles (an empty set signs as all `u32::MAX`) has nothing to
-        // compare: it takes no part in banding, so it is never a near-duplicate of anything.
-        skip.extend(sigs.chunks(perms).map(|s| s.iter().all(|&v| v == u32::MAX)));
         at += (sigs.len() * 4) as u64;
         progress.done.fetch_add(batch.len() as u64, Relaxed);
         progress.docs.fetch_add(batch.len() as u64, Relaxed);
