@@ -341,22 +341,31 @@ mod tests {
     /// gap inside a paragraph, no white space at either end of one.
     #[test]
     fn paragraphs_are_the_text_as_read_only_when_they_tile_it() {
-        let check =
-            |text: &str, paras: &[&[std::ops::Range<usize>]]| as_read(text, paras.iter().copied());
-        assert!(check("ab\ncd", &[&[0..2], &[3..5]]));
-        assert!(check("ab\ncd", &[&[0..1, 1..2], &[3..5]]));
+        // Each paragraph's pieces as (start, end) pairs.
+        let check = |text: &str, paras: &[&[(usize, usize)]]| {
+            let ranges: Vec<Vec<Range<usize>>> = paras
+                .iter()
+                .map(|p| p.iter().map(|&(a, b)| a..b).collect())
+                .collect();
+            as_read(text, ranges.iter().map(Vec::as_slice))
+        };
+        assert!(check("ab\ncd", &[&[(0, 2)], &[(3, 5)]]));
+        assert!(check("ab\ncd", &[&[(0, 1), (1, 2)], &[(3, 5)]]));
         assert!(check("", &[]));
-        assert!(!check("ab\n\ncd", &[&[0..2], &[4..6]]), "a blank line");
-        assert!(!check("ab\r\ncd", &[&[0..2], &[4..6]]), "a CR");
-        assert!(!check("ab\ncd\n", &[&[0..2], &[3..5]]), "a final line end");
-        assert!(!check(" ab\ncd", &[&[0..3], &[4..6]]), "an indent");
+        assert!(!check("ab\n\ncd", &[&[(0, 2)], &[(4, 6)]]), "a blank line");
+        assert!(!check("ab\r\ncd", &[&[(0, 2)], &[(4, 6)]]), "a CR");
         assert!(
-            !check("ab\u{3000}\ncd", &[&[0..5], &[6..8]]),
+            !check("ab\ncd\n", &[&[(0, 2)], &[(3, 5)]]),
+            "a final line end"
+        );
+        assert!(!check(" ab\ncd", &[&[(0, 3)], &[(4, 6)]]), "an indent");
+        assert!(
+            !check("ab\u{3000}\ncd", &[&[(0, 5)], &[(6, 8)]]),
             "trailing white space"
         );
-        assert!(!check("abXcd", &[&[0..2, 3..5]]), "a cut");
-        assert!(!check("ab\ncd", &[&[0..2]]), "a paragraph left out");
-        assert!(!check("ab", &[&[0..2], &[3..3]]), "past the end");
+        assert!(!check("abXcd", &[&[(0, 2), (3, 5)]]), "a cut");
+        assert!(!check("ab\ncd", &[&[(0, 2)]]), "a paragraph left out");
+        assert!(!check("ab", &[&[(0, 2)], &[(3, 3)]]), "past the end");
     }
 
     #[test]
