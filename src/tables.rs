@@ -148,6 +148,25 @@ impl Piece {
     }
 }
 
+/// Expands `$then!(column, …)` with the flat columns of [`Tables`]: every table but `docs`
+/// (whose ranges index them), `sites` and `sig_rows`. Clearing, reserving and appending name
+/// each column once here, so a new column cannot be left out of one of them.
+macro_rules! flat_columns {
+    ($then:ident) => {
+        $then!(
+            hashes,
+            chars,
+            flows,
+            lines,
+            pieces,
+            events,
+            sigs,
+            short,
+            short_counts
+        )
+    };
+}
+
 /// Whether the text emit builds from a document's paragraphs (their pieces joined, each
 /// paragraph on a line of its own, trimmed: `emit::render`'s `kept_text`) is `text` itself:
 /// each paragraph's pieces follow one another without a gap, paragraphs are one `\n` apart,
@@ -241,19 +260,13 @@ impl Tables {
     pub(crate) fn append_from(&mut self, parts: &mut [Tables]) {
         let all = self;
         let n_docs: usize = parts.iter().map(|c| c.docs.len()).sum();
-        let n_paras: usize = parts.iter().map(|c| c.hashes.len()).sum();
         all.docs.reserve(n_docs);
-        all.hashes.reserve(n_paras);
-        all.chars.reserve(n_paras);
-        all.flows.reserve(n_paras);
-        all.lines.reserve(n_paras);
-        all.short_counts.reserve(n_paras);
-        all.pieces
-            .reserve(parts.iter().map(|c| c.pieces.len()).sum());
-        all.events
-            .reserve(parts.iter().map(|c| c.events.len()).sum());
-        all.sigs.reserve(parts.iter().map(|c| c.sigs.len()).sum());
-        all.short.reserve(parts.iter().map(|c| c.short.len()).sum());
+        macro_rules! reserve {
+            ($($col:ident),*) => {
+                $( all.$col.reserve(parts.iter().map(|c| c.$col.len()).sum()); )*
+            };
+        }
+        flat_columns!(reserve);
         for c in parts {
             let base = all.hashes.len();
             let pbase = all.pieces.len();
@@ -274,15 +287,10 @@ impl Tables {
                 d
             }));
             all.sig_rows += c.sig_rows;
-            all.sigs.extend_from_slice(&c.sigs);
-            all.short.extend_from_slice(&c.short);
-            all.short_counts.extend_from_slice(&c.short_counts);
-            all.hashes.extend_from_slice(&c.hashes);
-            all.chars.extend_from_slice(&c.chars);
-            all.flows.extend_from_slice(&c.flows);
-            all.lines.extend_from_slice(&c.lines);
-            all.pieces.extend_from_slice(&c.pieces);
-            all.events.extend_from_slice(&c.events);
+            macro_rules! extend {
+                ($($col:ident),*) => { $( all.$col.extend_from_slice(&c.$col); )* };
+            }
+            flat_columns!(extend);
             c.clear();
         }
     }
@@ -290,16 +298,11 @@ impl Tables {
     /// Empties every column, keeping its room.
     fn clear(&mut self) {
         self.docs.clear();
-        self.hashes.clear();
-        self.chars.clear();
-        self.flows.clear();
-        self.lines.clear();
-        self.pieces.clear();
-        self.events.clear();
-        self.sigs.clear();
+        macro_rules! clear {
+            ($($col:ident),*) => { $( self.$col.clear(); )* };
+        }
+        flat_columns!(clear);
         self.sig_rows = 0;
-        self.short.clear();
-        self.short_counts.clear();
         self.sites = Sites::default();
     }
 
@@ -314,15 +317,10 @@ impl Tables {
             }
         }
         grow(&mut self.docs, scale);
-        grow(&mut self.hashes, scale);
-        grow(&mut self.chars, scale);
-        grow(&mut self.flows, scale);
-        grow(&mut self.lines, scale);
-        grow(&mut self.pieces, scale);
-        grow(&mut self.events, scale);
-        grow(&mut self.sigs, scale);
-        grow(&mut self.short, scale);
-        grow(&mut self.short_counts, scale);
+        macro_rules! grow_all {
+            ($($col:ident),*) => { $( grow(&mut self.$col, scale); )* };
+        }
+        flat_columns!(grow_all);
     }
 
     /// One table from parts in input order.

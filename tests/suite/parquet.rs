@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use crate::util::{Fixture, Outputs};
+use crate::util::{run_sharded, Fixture, Outputs};
 
 /// A fixture of `tests/data/parquet/`.
 fn fixture(name: &str) -> PathBuf {
@@ -364,42 +364,7 @@ fn sharded_stages_read_parquet_as_dedup_does() {
     let reference = fx.dedup_dir(&[]);
     let work = fx.root().join("work");
     let out = fx.root().join("sharded");
-    let run = |args: Vec<&std::ffi::OsStr>| {
-        let o = assert_cmd::Command::cargo_bin("canon")
-            .unwrap()
-            .args(args)
-            .arg("--quiet")
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    };
-    let input = fx.input();
-    for shard in ["1/2", "2/2"] {
-        run(vec![
-            "sign".as_ref(),
-            "--shard".as_ref(),
-            shard.as_ref(),
-            "--work".as_ref(),
-            work.as_os_str(),
-            input.as_os_str(),
-        ]);
-    }
-    run(vec![
-        "cluster".as_ref(),
-        "--work".as_ref(),
-        work.as_os_str(),
-    ]);
-    for shard in ["2/2", "1/2"] {
-        run(vec![
-            "emit".as_ref(),
-            "--shard".as_ref(),
-            shard.as_ref(),
-            "--work".as_ref(),
-            work.as_os_str(),
-            "--out".as_ref(),
-            out.as_os_str(),
-        ]);
-    }
+    run_sharded(&[&fx.input()], 2, &work, &out, &[]);
     let o = Outputs::read(&out);
     assert_eq!(o.canonical_raw, reference.canonical_raw);
     assert_eq!(o.dropped_raw, reference.dropped_raw);
