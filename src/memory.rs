@@ -67,6 +67,17 @@ pub fn write_at(file: &File, b: &[u8], at: u64) -> std::io::Result<()> {
     }
 }
 
+/// `v` as the little-endian bytes canon's temporary files hold (converted in place on a
+/// big-endian machine, so `v` holds those bytes afterwards): written without a copy.
+pub fn le_bytes(v: &mut [u32]) -> &[u8] {
+    for x in v.iter_mut() {
+        *x = x.to_le();
+    }
+    // SAFETY: any initialised `u32` slice is readable as its bytes (no padding, and `u8` has
+    // alignment 1); the borrow of `v` lives as long as the bytes.
+    unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<u8>(), std::mem::size_of_val(v)) }
+}
+
 /// Gives freed heap back to the operating system (glibc keeps it otherwise): called after
 /// large tables are dropped, so that peak resident memory follows what is in use.
 pub fn trim_heap() {

@@ -258,7 +258,7 @@ impl Renderer<'_> {
                     return Err(changed());
                 };
                 output::close_jsonl(line, open, &info);
-                (d.text_bytes, t.kept_paragraphs(d).count() as u64, None)
+                (d.text_bytes, d.paras.len() as u64, None)
             }
             Format::Jsonl | Format::Parquet => {
                 let row = match d.loc {

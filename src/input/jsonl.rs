@@ -233,10 +233,9 @@ fn string_of(s: &str) -> Option<Cow<'_, str>> {
 fn unescape(body: &str) -> Option<String> {
     let b = body.as_bytes();
     let hex4 = |at: usize| -> Option<u32> {
-        let digits = std::str::from_utf8(b.get(at..at + 4)?).ok()?;
-        u32::from_str_radix(digits, 16)
-            .ok()
-            .filter(|_| digits.bytes().all(|c| c.is_ascii_hexdigit()))
+        b.get(at..at + 4)?
+            .iter()
+            .try_fold(0, |v, &c| Some(v * 16 + char::from(c).to_digit(16)?))
     };
     let mut out = String::with_capacity(b.len());
     let mut at = 0;

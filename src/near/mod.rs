@@ -210,7 +210,7 @@ pub fn find(
                     lsh::band_hashes(sig, cfg.banding, bh);
                 }
                 let place = at + (i * SIGN_PART * perms * 4) as u64;
-                crate::memory::write_at(file, le_bytes(sigs), place)
+                crate::memory::write_at(file, crate::memory::le_bytes(sigs), place)
             })
             .map_err(|e| Error::output(tmp_dir, e))?;
         at += (sigs.len() * 4) as u64;
@@ -307,15 +307,4 @@ pub fn find(
         }
     }
     Ok(near)
-}
-
-/// `sig` as the little-endian bytes the signature file holds (converted in place on a
-/// big-endian machine).
-fn le_bytes(sig: &mut [u32]) -> &[u8] {
-    for v in sig.iter_mut() {
-        *v = v.to_le();
-    }
-    // SAFETY: any initialised `u32` slice is readable as its bytes (no padding, and `u8` has
-    // alignment 1); the borrow of `sig` lives as long as the bytes.
-    unsafe { std::slice::from_raw_parts(sig.as_ptr().cast::<u8>(), std::mem::size_of_val(sig)) }
 }
