@@ -66,7 +66,7 @@ fn run_in_pool(cfg: &Config, progress: &Progress) -> Result<Report> {
     if let Some(ix) = &index {
         index::add_published(&mut read, ix);
     }
-    let long = decide::spill_signatures(&mut read.tables, &cfg.out)?;
+    let long = decide::set_aside(&mut read.tables, &cfg.out, cfg.run.memory.is_some())?;
     memory::trim_heap();
     // Finding the files, the index and the pass-1 signatures set aside belong to reading.
     timings.add(Stage::Read, found + t.elapsed().as_secs_f64());

@@ -293,7 +293,7 @@ pub fn cluster(work: &Path, threads: usize, progress: &Progress) -> Result<()> {
         let n = m.files.len();
         let (mut read, mut cfg, mut seconds) = reopen(m, work, 0..n)?;
         cfg.run.threads = threads;
-        let long = decide::spill_signatures(&mut read.tables, work)?;
+        let long = decide::set_aside(&mut read.tables, work, cfg.run.memory.is_some())?;
         let t = Instant::now();
         let mut timings = Timings(std::mem::take(&mut seconds));
         let decide: Vec<Stage> = Stage::of_run(cfg.options.near.is_some())

@@ -27,7 +27,7 @@ use crate::spill::{Spill, SpillStats};
 
 pub(crate) use facts::Facts;
 pub(crate) use passages::home_of;
-pub(crate) use signatures::{spill_signatures, SpilledSigs};
+pub(crate) use signatures::{set_aside, LongSigs};
 pub(crate) use summary::round4;
 
 /// What happens to one document.
@@ -96,14 +96,14 @@ fn spill_of(cfg: &Config) -> Spill {
 }
 
 /// Boilerplate, exact keys, near-duplicates, clusters and fates of every document of `read`;
-/// `long_sigs` are the pass-1 signatures of long paragraphs ([`spill_signatures`]).
+/// `long_sigs` are the pass-1 signatures of long paragraphs ([`set_aside`]).
 ///
 /// # Errors
 /// A temporary file (signatures, spilled runs) cannot be written.
 pub(crate) fn stage(
     cfg: &Config,
     read: &Read,
-    long_sigs: &SpilledSigs,
+    long_sigs: &LongSigs,
     progress: &Progress,
     timings: &mut Timings,
 ) -> Result<Decided> {

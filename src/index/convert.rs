@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::config::{Config, OutputFormat};
-use crate::decide::{Decided, Fate, SpilledSigs};
+use crate::decide::{Decided, Fate, LongSigs};
 use crate::error::{Error, Result};
 use crate::input::Stamp;
 use crate::memory;
@@ -90,7 +90,7 @@ pub(crate) fn extend_index(
     cfg: &Config,
     read: &Read,
     decided: &Decided,
-    long: &SpilledSigs,
+    long: &LongSigs,
     offsets: &[(usize, u64)],
     dir: &Path,
 ) -> Result<report::IndexReport> {

@@ -2,9 +2,10 @@
 //! over them in parallel units of about 1 MiB ([`pass1`]); hands the next stage a [`Read`]:
 //! the opened inputs and every document's facts in [`Tables`], in input order.
 //!
-//! Units are appended to the tables in batches, in order, so the tables exist once plus one
-//! batch, and the result is the same whatever the thread count.
+//! Units are appended to the tables in input order as they are done ([`ordered`]), so the
+//! tables exist once plus a few units, and the result is the same whatever the thread count.
 
+mod ordered;
 mod pass1;
 
 use std::ops::Range;
@@ -54,10 +55,10 @@ impl Read {
     }
 }
 
-/// Units of pass-1 work (about 1 MiB of input each) run in parallel between two appends to
-/// the tables. Two batches are in memory at once (one read while the other is appended), so
-/// a batch is half of what it was when one batch was read and then appended.
-const READ_BATCH: usize = 32;
+/// Units of pass-1 work (about 1 MiB of input each) that may run or wait ahead of the first
+/// one not yet appended to the tables (see [`ordered::run`]): what is held in memory when one
+/// unit is slow; the rate of the first this many units sizes the tables.
+const READ_WINDOW: usize = 32;
 
 /// Reads, normalizes, repairs (and partly signs) every record of `files`; decompressed
 /// copies of compressed inputs go to `tmp_dir`. `skipped` are the paths the directory walk
@@ -121,45 +122,26 @@ fn pass1_all(cfg: &Config, ctx: &Ctx, progress: &Progress) -> Result<Tables> {
     let mut tables = Tables::default();
     // The next line number of each file, for units read with lines numbered from 1.
     let mut next_line = vec![1u64; ctx.files.len()];
-    // A batch's tables are appended while the next batch is read: appending (copying the
-    // parts into the growing tables) is serial, and alone it left a core idle for a tenth of
-    // pass 1 on a corpus of short documents.
-    let mut pending: Vec<Tables> = Vec::new();
     // Appended parts, emptied with their room kept, for the next units to fill.
     let spare = std::sync::Mutex::new(Vec::<Tables>::new());
-    // Once the first batch is in, the tables get room for the whole input at the rate that
-    // batch showed (plus a tenth): growing them by doubling copied every column again and
-    // touched twice its pages, a tenth of pass 1's time on this machine's slow memory.
+    // Once the first units are in, the tables get room for the whole input at the rate they
+    // showed (plus a tenth): growing them by doubling copied every column again and touched
+    // twice its pages, a tenth of pass 1's time on this machine's slow memory.
     let total: u64 = work.iter().map(|w| w.bytes(ctx)).sum();
-    let mut first_bytes = None;
-    for batch in work.chunks(READ_BATCH) {
-        let (mut parts, ()) = rayon::join(
-            || -> Vec<(Tables, u64)> {
-                batch
-                    .par_iter()
-                    .map(|w| {
-                        let out = spare.lock().ok().and_then(|mut s| s.pop());
-                        pass1::pass1(ctx, w, progress, out.unwrap_or_default())
-                    })
-                    .collect()
-            },
-            || {
-                tables.append_from(&mut pending);
-                if let Ok(mut s) = spare.lock() {
-                    s.append(&mut pending);
-                }
-                if let Some(done) = first_bytes.take() {
-                    tables.reserve_for(total as f64 / done as f64 * 1.1);
-                }
-            },
-        );
-        if first_bytes.is_none() && tables.docs.is_empty() {
-            first_bytes = Some(batch.iter().map(|w| w.bytes(ctx)).sum::<u64>().max(1));
-        }
-        let shifts: Vec<u64> = batch
-            .iter()
-            .zip(&parts)
-            .map(|(w, &(_, lines))| match *w {
+    let mut first_bytes = 0u64;
+    // Units are appended in input order as they are done, by whichever thread finished the
+    // one being waited for: appending (copying a part into the growing tables) is serial, and
+    // runs beside the other threads' units.
+    ordered::run(
+        work.len(),
+        READ_WINDOW,
+        |i| {
+            let out = spare.lock().ok().and_then(|mut s| s.pop());
+            pass1::pass1(ctx, &work[i], progress, out.unwrap_or_default())
+        },
+        |i, (mut part, lines)| {
+            let w = &work[i];
+            let shift = match *w {
                 pass1::Work::Jsonl {
                     file,
                     first_line: None,
@@ -170,30 +152,31 @@ fn pass1_all(cfg: &Config, ctx: &Ctx, progress: &Progress) -> Result<Tables> {
                     shift
                 }
                 _ => 0,
-            })
-            .collect();
-        parts
-            .par_iter_mut()
-            .zip(shifts)
-            .for_each(|((part, _), shift)| {
-                for d in &mut part.docs {
-                    if let Loc::Line(l) = &mut d.loc {
-                        *l += shift;
-                    }
-                    if d.id_from_source {
-                        d.id = ctx.source(d.file, d.loc).into();
-                        d.id_from_source = false;
-                    }
+            };
+            for d in &mut part.docs {
+                if let Loc::Line(l) = &mut d.loc {
+                    *l += shift;
                 }
-            });
-        pending = parts.into_iter().map(|(t, _)| t).collect();
-        if release {
-            for w in batch {
+                if d.id_from_source {
+                    d.id = ctx.source(d.file, d.loc).into();
+                    d.id_from_source = false;
+                }
+            }
+            tables.append_from(std::slice::from_mut(&mut part));
+            if let Ok(mut s) = spare.lock() {
+                s.push(part);
+            }
+            if i < READ_WINDOW {
+                first_bytes += w.bytes(ctx);
+                if i + 1 == READ_WINDOW {
+                    tables.reserve_for(total as f64 / first_bytes.max(1) as f64 * 1.1);
+                }
+            }
+            if release {
                 w.release(ctx);
             }
-        }
-    }
-    tables.append(pending);
+        },
+    );
     // A damaged compressed stream is one more unreadable record, at the offset where it broke.
     for (i, o) in ctx.opened.iter().enumerate() {
         if let Some(msg) = &o.truncated {
