@@ -99,6 +99,27 @@ pub fn find_within(
     spill: &Spill,
     stats: &mut SpillStats,
 ) -> Result<Boilerplate> {
+    Ok(count(p, min_docs, clusters, spill, stats)?.0)
+}
+
+/// What a first count learnt that a second one needs again: each document's copy group
+/// (found from the raw document frequencies, which a second count would sort again).
+pub(crate) struct FirstCount {
+    groups: Vec<Group>,
+}
+
+/// [`find_within`], also returning what [`recount`] needs (`None` when no paragraph is in two
+/// documents: nothing can be chrome).
+///
+/// # Errors
+/// A run file cannot be written or read.
+pub(crate) fn count(
+    p: &Paragraphs,
+    min_docs: usize,
+    clusters: Option<&[u32]>,
+    spill: &Spill,
+    stats: &mut SpillStats,
+) -> Result<(Boilerplate, Option<FirstCount>)> {
     let min_docs = min_docs.max(2);
     // Raw document frequency (over all sites) of every paragraph that occurs more than once,
     // as a sorted table (12 bytes per shared paragraph): copy groups are found across sites,
@@ -120,52 +141,113 @@ pub fn find_within(
         df.pop();
     }
     if df.is_empty() {
-        return Ok(Boilerplate::default());
+        return Ok((Boilerplate::default(), None));
     }
     let raw = |h: u64| df.binary_search_by_key(&h, |e| e.0).map_or(1, |i| df[i].1);
-    // Each document's copy group.
+    // Each document's copy group (before near-duplicate clusters).
     let groups: Vec<Group> = p
         .docs
         .par_iter()
         .enumerate()
-        .map(|(d, r)| match clusters.map(|c| c[d]) {
-            Some(c) if c != u32::MAX => Group::Cluster(c),
-            _ => group_of(d, &p.hashes[r.clone()], &p.chars[r.clone()], &raw),
-        })
+        .map(|(d, r)| group_of(d, &p.hashes[r.clone()], &p.chars[r.clone()], &raw))
         .collect();
-    let grouped_docs = groups
-        .iter()
-        .filter(|g| !matches!(g, Group::Doc(_)))
+    let with_clusters = |d: usize| match clusters.map(|c| c[d]) {
+        Some(c) if c != u32::MAX => Group::Cluster(c),
+        _ => groups[d],
+    };
+    let grouped_docs = (0..groups.len())
+        .filter(|&d| !matches!(with_clusters(d), Group::Doc(_)))
         .count();
+    let counted = groups_per_paragraph(
+        p,
+        min_docs,
+        with_clusters,
+        |h, _| raw(h) as usize >= min_docs,
+        spill,
+        stats,
+    )?;
+    let bp = Boilerplate {
+        groups: counted,
+        shared_paragraphs: df.len(),
+        grouped_docs,
+    };
+    Ok((bp, Some(FirstCount { groups })))
+}
+
+/// The second count: a near-duplicate cluster is one copy group too (`clusters[d]`, where not
+/// `u32::MAX`, names the cluster of document `d`; other documents keep their first group).
+/// Only the (paragraph, site) pairs of `candidates` are counted again (the first count's
+/// chrome, which is all the second count may keep: see `decide`): counting every frequent
+/// paragraph again, with the frequency table sorted again, was half of the two counts' time. Returns those of `candidates` that are still chrome, with their new counts
+/// (`shared_paragraphs` and `grouped_docs` are the first count's business and left at 0).
+///
+/// # Errors
+/// A run file cannot be written or read.
+pub(crate) fn recount(
+    p: &Paragraphs,
+    min_docs: usize,
+    first: &FirstCount,
+    clusters: &[u32],
+    candidates: &HashMap<(u64, u32), u32>,
+    spill: &Spill,
+    stats: &mut SpillStats,
+) -> Result<Boilerplate> {
+    if candidates.is_empty() {
+        return Ok(Boilerplate::default());
+    }
+    let groups = groups_per_paragraph(
+        p,
+        min_docs.max(2),
+        |d| match clusters[d] {
+            u32::MAX => first.groups[d],
+            c => Group::Cluster(c),
+        },
+        |h, site| candidates.contains_key(&(h, site)),
+        spill,
+        stats,
+    )?;
+    Ok(Boilerplate {
+        groups,
+        ..Boilerplate::default()
+    })
+}
+
+/// Documents of copy group `group_of(d)` per (paragraph, site), for the paragraphs `counted`
+/// admits: those in at least `min_docs` distinct groups of their site, with that number.
+fn groups_per_paragraph(
+    p: &Paragraphs,
+    min_docs: usize,
+    group_of: impl Fn(usize) -> Group + Sync,
+    counted: impl Fn(u64, u32) -> bool + Sync,
+    spill: &Spill,
+    stats: &mut SpillStats,
+) -> Result<HashMap<(u64, u32), u32>> {
     // Distinct groups per candidate paragraph and site: (paragraph, site, group), sorted.
     // Made a block of documents at a time in parallel (a frequency lookup per paragraph is a
     // binary search that misses the cache: done in one thread, it was most of this stage's
     // time), handed to the sort in document order, so memory holds one block beyond the sort.
     let docs = p.docs.len();
+    let (group_of, counted) = (&group_of, &counted);
     let pairs = (0..docs).step_by(PAIR_BLOCK).flat_map(|start| {
         let block: Vec<(u64, u32, u128)> = (start..(start + PAIR_BLOCK).min(docs))
             .into_par_iter()
             .flat_map_iter(|d| {
-                let (g, site) = (groups[d].code(), p.sites[d]);
+                let (g, site) = (group_of(d).code(), p.sites[d]);
                 p.hashes[p.docs[d].clone()]
                     .iter()
-                    .filter(|&&h| raw(h) as usize >= min_docs)
+                    .filter(move |&&h| counted(h, site))
                     .map(move |&h| (h, site, g))
             })
             .collect();
         block
     });
-    let mut out = Boilerplate {
-        shared_paragraphs: df.len(),
-        grouped_docs,
-        ..Boilerplate::default()
-    };
+    let mut out = HashMap::default();
     // ((hash, site), last group, distinct groups)
     let mut current: Option<((u64, u32), u128, u32)> = None;
-    let close = |c: Option<((u64, u32), u128, u32)>, out: &mut Boilerplate| {
+    let close = |c: Option<((u64, u32), u128, u32)>, out: &mut HashMap<(u64, u32), u32>| {
         if let Some((key, _, n)) = c {
             if n as usize >= min_docs {
-                out.groups.insert(key, n);
+                out.insert(key, n);
             }
         }
     };
@@ -378,5 +460,70 @@ mod tests {
         assert_eq!(b.groups.len(), 3, "{:?}", b.groups);
         // The same pages as one site: the heading is in six unrelated pages.
         assert!(run(&docs, 5).contains(0, 7));
+    }
+}
+
+#[cfg(test)]
+mod recount_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Documents as (paragraph hash, key chars) lists, with a site and a cluster each
+    /// (`u32::MAX`: none); hashes and sites from small ranges so that paragraphs repeat.
+    fn corpus() -> impl Strategy<Value = Vec<(Vec<(u64, u32)>, u32, u32)>> {
+        let doc = (
+            prop::collection::btree_set(0u64..24, 1..7),
+            0u32..3,
+            prop_oneof![Just(u32::MAX), 0u32..4],
+        )
+            .prop_map(|(hs, site, cluster)| {
+                let paras = hs
+                    .into_iter()
+                    .map(|h| (h, 4 + (h as u32 * 7) % 90))
+                    .collect();
+                (paras, site, cluster)
+            });
+        prop::collection::vec(doc, 0..60)
+    }
+
+    proptest! {
+        /// The second count, made only over the first count's chrome, keeps exactly what a
+        /// whole count with near-duplicate clusters keeps of that chrome, with its counts.
+        #[test]
+        fn a_recount_of_the_first_chrome_is_the_whole_count_kept_to_it(
+            docs in corpus(),
+            min_docs in 2usize..5,
+        ) {
+            let mut ranges = Vec::new();
+            let (mut hashes, mut chars) = (Vec::new(), Vec::new());
+            for (paras, _, _) in &docs {
+                let s = hashes.len();
+                for &(h, c) in paras {
+                    hashes.push(h);
+                    chars.push(c);
+                }
+                ranges.push(s..hashes.len());
+            }
+            let sites: Vec<u32> = docs.iter().map(|d| d.1).collect();
+            let clusters: Vec<u32> = docs.iter().map(|d| d.2).collect();
+            let p = Paragraphs { docs: &ranges, hashes: &hashes, chars: &chars, sites: &sites };
+            let spill = Spill::unlimited();
+            let (first, counts) = count(&p, min_docs, None, &spill, &mut SpillStats::default())
+                .expect("in memory");
+            let whole = find(&p, min_docs, Some(&clusters));
+            let mut want = Boilerplate { groups: first.groups.clone(), ..Boilerplate::default() };
+            want.retain_in(&whole);
+            let mut got = Boilerplate { groups: first.groups.clone(), ..Boilerplate::default() };
+            if let Some(counts) = &counts {
+                let second = recount(
+                    &p, min_docs, counts, &clusters, &first.groups, &spill,
+                    &mut SpillStats::default(),
+                ).expect("in memory");
+                got.retain_in(&second);
+            } else {
+                prop_assert!(first.groups.is_empty());
+            }
+            prop_assert_eq!(got.groups, want.groups);
+        }
     }
 }

@@ -126,7 +126,8 @@ pub(crate) fn stage(
     let min_docs = cfg.options.boilerplate_min_docs;
     let spill = spill_of(cfg);
     let mut spilled = SpillStats::default();
-    let mut bp = boilerplate::find_within(&paragraphs, min_docs, None, &spill, &mut spilled)?;
+    let (mut bp, first_count) =
+        boilerplate::count(&paragraphs, min_docs, None, &spill, &mut spilled)?;
     // A long paragraph is a passage, never chrome: it is kept once (below; every copy with
     // `--passages keep`), never deleted from every page that has it.
     let once = cfg.options.passages == crate::config::Passages::Once;
@@ -204,10 +205,21 @@ pub(crate) fn stage(
                 }
             })
             .collect();
-        let mut second =
-            boilerplate::find_within(&paragraphs, min_docs, Some(&clusters), &spill, &mut spilled)?;
-        passages::unchrome(&mut second, tables, passage_chars);
-        restored = bp.retain_in(&second);
+        // Only the first count's chrome is counted again: a paragraph the second count finds
+        // and the first did not would not be kept anyway (`retain_in`), and the candidates
+        // are free of passages already.
+        if let Some(first) = &first_count {
+            let second = boilerplate::recount(
+                &paragraphs,
+                min_docs,
+                first,
+                &clusters,
+                &bp.groups,
+                &spill,
+                &mut spilled,
+            )?;
+            restored = bp.retain_in(&second);
+        }
         if restored > 0 {
             facts = facts::of(tables, &bp);
         }
