@@ -468,9 +468,12 @@ mod recount_tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Documents as (paragraph hash, key chars) lists, with a site and a cluster each
-    /// (`u32::MAX`: none); hashes and sites from small ranges so that paragraphs repeat.
-    fn corpus() -> impl Strategy<Value = Vec<(Vec<(u64, u32)>, u32, u32)>> {
+    /// A document: its (paragraph hash, key chars) list, its site and its cluster
+    /// (`u32::MAX`: none).
+    type Doc = (Vec<(u64, u32)>, u32, u32);
+
+    /// Documents with hashes and sites from small ranges, so that paragraphs repeat.
+    fn corpus() -> impl Strategy<Value = Vec<Doc>> {
         let doc = (
             prop::collection::btree_set(0u64..24, 1..7),
             0u32..3,
