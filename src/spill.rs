@@ -394,7 +394,7 @@ mod sort_records_tests {
                 .map(|i| {
                     let h = match shape {
                         0 => next(),
-                        1 => next() % 7 << 61,
+                        1 => (next() % 7) << 61,
                         _ => next() % 1000,
                     };
                     (h, (next() % 5) as u32 ^ i as u32)
