@@ -83,24 +83,54 @@ impl<'a> Shingles<'a> {
 
     /// Shingles of a document of this run: its kept pieces, re-read from its input.
     fn read(&self, d: &Doc, out: &mut Vec<u64>) -> Option<()> {
-        self.ctx.with_text(d, |text| {
-            let mut sh = Shingler::new(self.size);
-            let mut para = String::new();
-            let mut block = String::new();
-            for (p, pieces) in self.tables.kept_paragraphs(d) {
-                if self.bp.contains(d.site, self.tables.hashes[p]) {
-                    flush_block(&mut sh, &mut block, out);
-                    continue;
+        SCRATCH.with_borrow_mut(|s| {
+            let Scratch {
+                shingler,
+                para,
+                block,
+                ..
+            } = s;
+            let sh = match shingler {
+                Some(sh) if sh.size() == self.size => sh,
+                _ => shingler.insert(Shingler::new(self.size)),
+            };
+            self.ctx.with_text(d, |text| {
+                // At most a shingle per byte (a token is a character or a number).
+                out.reserve(text.len() + 8);
+                block.clear();
+                for (p, pieces) in self.tables.kept_paragraphs(d) {
+                    if self.bp.contains(d.site, self.tables.hashes[p]) {
+                        flush_block(sh, block, out);
+                        continue;
+                    }
+                    para.clear();
+                    for piece in pieces {
+                        para.push_str(piece.of(text).unwrap_or(""));
+                    }
+                    push_line(block, para);
                 }
-                para.clear();
-                for piece in pieces {
-                    para.push_str(piece.of(text).unwrap_or(""));
-                }
-                push_line(&mut block, &para);
-            }
-            flush_block(&mut sh, &mut block, out);
+                flush_block(sh, block, out);
+            })
         })
     }
+}
+
+/// A thread's buffers for re-reading documents (a shingler's tokens, a paragraph, a block of
+/// lines) and for signing (the bag of short paragraphs' shingles), kept from one document to
+/// the next: built afresh for each, their growth was most of the allocations of signing and
+/// verification, and when two threads share one glibc arena (which happens on some runs and
+/// not others) they queued on its lock (futex waits: a thread asleep up to a third of those
+/// stages on short documents).
+#[derive(Default)]
+struct Scratch {
+    shingler: Option<Shingler>,
+    para: String,
+    block: String,
+    bag: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
 /// Final signatures: the pass-1 signature of a document's long paragraphs combined with its
@@ -119,7 +149,6 @@ impl Signatures<'_> {
     pub(crate) fn sign(&self, i: usize, out: &mut [u32]) {
         let t = self.tables;
         let d = &t.docs[i];
-        let n = out.len();
         let long_boilerplate = d
             .paras
             .clone()
@@ -133,19 +162,29 @@ impl Signatures<'_> {
                 return;
             }
         }
-        let mut bag = Vec::new();
-        let mut at = d.short.start;
-        for p in d.paras.clone() {
-            let k = t.short_counts[p] as usize;
-            if k > 0 && !self.bp.contains(d.site, t.hashes[p]) {
-                bag.extend_from_slice(&t.short[at..at + k]);
+        SCRATCH.with_borrow_mut(|s| {
+            let bag = &mut s.bag;
+            bag.clear();
+            let mut at = d.short.start;
+            for p in d.paras.clone() {
+                let k = t.short_counts[p] as usize;
+                if k > 0 && !self.bp.contains(d.site, t.hashes[p]) {
+                    bag.extend_from_slice(&t.short[at..at + k]);
+                }
+                at += k;
             }
-            at += k;
-        }
-        match d.sig {
+            self.combine(d.sig, bag, out);
+        });
+    }
+
+    /// Writes into `out` the signature of pass-1 row `sig` (none: [`NO_SIG`]) combined with
+    /// the short paragraphs' shingles `bag`.
+    fn combine(&self, sig: u32, bag: &[u32], out: &mut [u32]) {
+        let n = out.len();
+        match sig {
             // No long paragraph: the short ones are the signature (an empty bag signs as
             // all `u32::MAX`).
-            NO_SIG => self.hasher.sign(&bag, out),
+            NO_SIG => self.hasher.sign(bag, out),
             r => {
                 let r = r as usize;
                 let row = &self.long[r * n * 4..(r + 1) * n * 4];
@@ -161,7 +200,7 @@ impl Signatures<'_> {
                         heap.resize(n, 0);
                         &mut heap[..]
                     };
-                    self.hasher.sign(&bag, s);
+                    self.hasher.sign(bag, s);
                     for (o, v) in out.iter_mut().zip(s) {
                         *o = (*o).min(*v);
                     }

@@ -169,6 +169,11 @@ impl Shingler {
         }
     }
 
+    /// The shingle size, in tokens.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
     /// Appends the 32-bit shingle hashes of one paragraph to `out` (not deduplicated): the
     /// values MinHash signs ([`fold`] of the 64-bit hashes).
     pub fn paragraph(&mut self, text: &str, out: &mut Vec<u32>) {
