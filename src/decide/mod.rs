@@ -11,7 +11,7 @@ mod signatures;
 mod summary;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::ops::Range;
 use std::time::Instant;
 
@@ -218,10 +218,14 @@ pub(crate) fn stage(
                 &spill,
                 &mut spilled,
             )?;
+            let gone: HashSet<u64> = bp
+                .groups
+                .keys()
+                .filter(|k| !second.groups.contains_key(k))
+                .map(|&(h, _)| h)
+                .collect();
             restored = bp.retain_in(&second);
-        }
-        if restored > 0 {
-            facts = facts::of(tables, &bp);
+            facts::refresh(&mut facts, tables, &bp, &gone);
         }
     }
 
