@@ -69,7 +69,12 @@ pub fn exact(keys: &[Option<u128>], ranks: &[Rank]) -> Vec<Option<usize>> {
         .enumerate()
         .filter_map(|(i, k)| k.map(|k| (k, ranks[i], i)))
         .collect();
-    order.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    // (Keys are hashes: partitioned by their top bits first.)
+    crate::partition_sort::sort_by_lead(
+        &mut order,
+        |e| (e.0 >> 64) as u64,
+        |a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)),
+    );
     let mut canonical = vec![None; keys.len()];
     for group in order.chunk_by(|a, b| a.0 == b.0) {
         let best = group[0].2;

@@ -39,6 +39,7 @@ pub(crate) mod flow;
 pub mod histogram;
 pub mod human;
 pub(crate) mod memory;
+pub(crate) mod partition_sort;
 pub mod progress;
 pub mod report;
 pub(crate) mod sources;

@@ -8,8 +8,6 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
 use crate::error::{Error, Result};
 
 /// A fixed-size record that can be written to a run file.
@@ -160,65 +158,11 @@ pub fn sort<T: Record>(
     Merge::new(runs, &spill.dir).map(Sorted::Runs)
 }
 
-/// Tables shorter than this are sorted by comparisons alone.
-const PARTITION_MIN: usize = 1 << 12;
-
 /// Sorts `buf` into the order `sort_unstable` gives (records are totally ordered and equal
-/// records are identical, so the order is the same): first partitioned by the top bits of
-/// their leading `u64` (one counting pass and one scatter, about four records per part), then
-/// each part sorted by comparisons, parts side by side. The tables sorted here are hashes
-/// (uniform top bits); comparison sorting the whole table was most of the banding stage and a
-/// third of the boilerplate counts. Parts that hold many records (a hash shared by many
-/// records) are still sorted correctly, by comparisons.
+/// records are identical, so the order is the same), partitioned first by their leading `u64`
+/// ([`crate::partition_sort`]): the tables sorted here are led by hashes.
 pub fn sort_records<T: Record>(buf: &mut Vec<T>) {
-    let n = buf.len();
-    if n < PARTITION_MIN {
-        buf.sort_unstable();
-        return;
-    }
-    // About four records per part: 2^bits parts, bits ≤ 22.
-    let bits = (usize::BITS - 1 - n.leading_zeros())
-        .saturating_sub(2)
-        .clamp(1, 22);
-    let shift = 64 - bits;
-    let part = |r: &T| (r.lead() >> shift) as usize;
-    let mut starts = vec![0usize; (1 << bits) + 1];
-    for r in buf.iter() {
-        starts[part(r) + 1] += 1;
-    }
-    for i in 1..starts.len() {
-        starts[i] += starts[i - 1];
-    }
-    let mut next = starts.clone();
-    let mut out: Vec<T> = Vec::with_capacity(n);
-    let room = out.spare_capacity_mut();
-    for r in buf.iter() {
-        let p = part(r);
-        room[next[p]].write(*r);
-        next[p] += 1;
-    }
-    // SAFETY: the counting pass gave each part as many slots as it has records, so the scatter
-    // wrote every one of the `n` slots exactly once.
-    unsafe { out.set_len(n) };
-    // Parts sorted side by side, a contiguous run of parts per task: parts `p0..p1` are the
-    // records `starts[p0]..starts[p1]`.
-    let parts = 1usize << bits;
-    let per = parts.div_ceil(rayon::current_num_threads() * 8);
-    let mut tasks = Vec::new();
-    let mut rest = &mut out[..];
-    for p0 in (0..parts).step_by(per) {
-        let p1 = (p0 + per).min(parts);
-        let (head, tail) = rest.split_at_mut(starts[p1] - starts[p0]);
-        tasks.push((head, &starts[p0..=p1]));
-        rest = tail;
-    }
-    tasks.into_par_iter().for_each(|(slice, bounds)| {
-        let base = bounds[0];
-        for w in bounds.windows(2) {
-            slice[w[0] - base..w[1] - base].sort_unstable();
-        }
-    });
-    *buf = out;
+    crate::partition_sort::sort_by_lead(buf, T::lead, T::cmp);
 }
 
 /// What spilling wrote, for the report.
@@ -365,45 +309,5 @@ mod tests {
             .unwrap();
         assert_eq!(got, expected);
         assert_eq!(stats.runs, 3);
-    }
-}
-
-#[cfg(test)]
-mod sort_records_tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        /// The partitioned sort gives `sort_unstable`'s order, for tables above and below the
-        /// size where partitioning starts, with uniform leading values, a few repeated ones
-        /// (a shared band hash), and values that differ only in their low bits.
-        #[test]
-        fn records_sort_as_sort_unstable_sorts_them(
-            n in 0usize..20_000,
-            seed in any::<u64>(),
-            shape in 0u8..3,
-        ) {
-            let mut x = seed | 1;
-            let mut next = || {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x
-            };
-            let mut v: Vec<(u64, u32)> = (0..n)
-                .map(|i| {
-                    let h = match shape {
-                        0 => next(),
-                        1 => (next() % 7) << 61,
-                        _ => next() % 1000,
-                    };
-                    (h, (next() % 5) as u32 ^ i as u32)
-                })
-                .collect();
-            let mut want = v.clone();
-            want.sort_unstable();
-            sort_records(&mut v);
-            prop_assert_eq!(v, want);
-        }
     }
 }
