@@ -64,22 +64,27 @@ impl PartialOrd for Rank {
 /// returns for each document the index of its group's canonical document (itself if it is
 /// the canonical one), or `None` where the key was `None`.
 pub fn exact(keys: &[Option<u128>], ranks: &[Rank]) -> Vec<Option<usize>> {
-    let mut order: Vec<(u128, Rank, usize)> = keys
+    // (key, document): ranks are looked up only between documents of one key, so the table
+    // sorted is 24 bytes a row, not a whole rank's.
+    let mut order: Vec<(u128, u32)> = keys
         .par_iter()
         .enumerate()
-        .filter_map(|(i, k)| k.map(|k| (k, ranks[i], i)))
+        .filter_map(|(i, k)| k.map(|k| (k, i as u32)))
         .collect();
     // (Keys are hashes: partitioned by their top bits first.)
     crate::partition_sort::sort_by_lead(
         &mut order,
         |e| (e.0 >> 64) as u64,
-        |a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)),
+        |a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| ranks[a.1 as usize].cmp(&ranks[b.1 as usize]))
+        },
     );
     let mut canonical = vec![None; keys.len()];
     for group in order.chunk_by(|a, b| a.0 == b.0) {
-        let best = group[0].2;
-        for &(_, _, i) in group {
-            canonical[i] = Some(best);
+        let best = group[0].1 as usize;
+        for &(_, i) in group {
+            canonical[i as usize] = Some(best);
         }
     }
     canonical
