@@ -232,6 +232,15 @@ fn near_stages(c: &mut Criterion) {
             sig[0]
         })
     });
+    // A short paragraph's bag (a poem's line): most bags of a corpus of short documents.
+    let short = &shingles[..15];
+    group.throughput(Throughput::Elements((short.len() * 96) as u64));
+    group.bench_function("sign_15_shingles_96_perms", |b| {
+        b.iter(|| {
+            hasher.sign(black_box(short), &mut sig);
+            sig[0]
+        })
+    });
     group.finish();
 
     // Banding: 200k documents × 16 bands.
