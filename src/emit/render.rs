@@ -67,6 +67,10 @@ struct Rendered {
     /// What repair removed, when the text was read for the line (a kept, repaired page):
     /// the explain line takes it rather than reading the text again.
     repair_text: Option<Vec<String>>,
+    /// Where the document was read, and where its canonical document was (if dropped): the
+    /// explain line takes them rather than making them again.
+    source: String,
+    kept_source: Option<String>,
 }
 
 impl Renderer<'_> {
@@ -92,7 +96,8 @@ impl Renderer<'_> {
         for i in docs {
             let before = b.canon.len();
             let mut r = self.render(i, &mut b.canon, &mut b.dropped, &mut text)?;
-            self.explain(i, r.repair_text.take(), &mut explain);
+            let sources = (std::mem::take(&mut r.source), r.kept_source.take());
+            self.explain(i, r.repair_text.take(), sources, &mut explain);
             if r.canonical {
                 b.canon_docs.push((i, b.canon.len() - before));
                 b.text_bytes += r.text_bytes;
@@ -104,8 +109,15 @@ impl Renderer<'_> {
         Ok(b)
     }
 
-    /// Appends the explain line of document `i`: its fate and what was removed from it.
-    fn explain(&self, i: usize, repair_text: Option<Vec<String>>, out: &mut Vec<u8>) {
+    /// Appends the explain line of document `i`: its fate and what was removed from it;
+    /// `sources` are where it and its canonical document (if dropped) were read.
+    fn explain(
+        &self,
+        i: usize,
+        repair_text: Option<Vec<String>>,
+        sources: (String, Option<String>),
+        out: &mut Vec<u8>,
+    ) {
         let (t, dec) = (self.tables, self.decided);
         let d = &t.docs[i];
         let ctx = self.ctx;
@@ -153,11 +165,11 @@ impl Renderer<'_> {
             .collect();
         let line = output::ExplainLine {
             id: (*d.id).into(),
-            source: ctx.source_of(d),
+            source: sources.0,
             site: t.sites.name(d.site).to_owned(),
             fate: fate.into(),
             kept_id: kept.map(|k| (*t.docs[k].id).into()),
-            kept_source: kept.map(|k| ctx.source_of(&t.docs[k])),
+            kept_source: sources.1,
             similarity,
             chain,
             cluster_size,
@@ -214,6 +226,8 @@ impl Renderer<'_> {
                 text_bytes: 0,
                 paragraphs: 0,
                 repair_text: None,
+                source,
+                kept_source,
             });
         }
         let dups: Vec<&str> = dec
@@ -285,6 +299,8 @@ impl Renderer<'_> {
             text_bytes,
             paragraphs,
             repair_text,
+            source,
+            kept_source: None,
         })
     }
 
