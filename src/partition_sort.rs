@@ -1,6 +1,6 @@
-//! Sorting tables led by a hash: the elements are partitioned by the top bits of their
-//! leading `u64` (one counting pass and one scatter, about four elements per part), then each
-//! part is sorted by comparisons, parts side by side. With uniform leading values (hashes)
+//! Sorting tables led by a hash: the elements are partitioned in place by the top bits of
+//! their leading `u64` (one counting pass, then each element cycled into its part; about four
+//! elements per part), then each part is sorted by comparisons, parts side by side. With uniform leading values (hashes)
 //! this does a fraction of a comparison sort's work: sorting whole tables by comparisons was
 //! most of the banding stage, a third of the boilerplate counts and most of the exact
 //! clustering on a corpus of short documents. Parts that hold many elements (a value shared
@@ -18,7 +18,7 @@ const PARTITION_MIN: usize = 1 << 12;
 /// two elements equal (or equal elements are identical), as it is for every table sorted
 /// with it.
 pub fn sort_by_lead<T: Copy + Send + Sync>(
-    v: &mut Vec<T>,
+    v: &mut [T],
     lead: impl Fn(&T) -> u64 + Sync,
     cmp: impl Fn(&T, &T) -> Ordering + Sync,
 ) {
@@ -40,23 +40,30 @@ pub fn sort_by_lead<T: Copy + Send + Sync>(
     for i in 1..starts.len() {
         starts[i] += starts[i - 1];
     }
-    let mut next = starts.clone();
-    let mut out: Vec<T> = Vec::with_capacity(n);
-    let room = out.spare_capacity_mut();
-    for x in v.iter() {
-        let p = part(x);
-        room[next[p]].write(*x);
-        next[p] += 1;
+    // Each element cycled into its part in place (American flag sort): a second table as large
+    // as `v` to scatter into would double a band column's memory while it is sorted.
+    let mut heads: Vec<usize> = starts[..1 << bits].to_vec();
+    for p in 0..1usize << bits {
+        let end = starts[p + 1];
+        while heads[p] < end {
+            let mut x = v[heads[p]];
+            let mut q = part(&x);
+            while q != p {
+                std::mem::swap(&mut x, &mut v[heads[q]]);
+                heads[q] += 1;
+                q = part(&x);
+            }
+            v[heads[p]] = x;
+            heads[p] += 1;
+        }
     }
-    // SAFETY: the counting pass gave each part as many slots as it has elements, so the
-    // scatter wrote every one of the `n` slots exactly once.
-    unsafe { out.set_len(n) };
+    drop(heads);
     // Parts sorted side by side, a contiguous run of parts per task: parts `p0..p1` are the
     // elements `starts[p0]..starts[p1]`.
     let parts = 1usize << bits;
     let per = parts.div_ceil(rayon::current_num_threads() * 8);
     let mut tasks = Vec::new();
-    let mut rest = &mut out[..];
+    let mut rest = &mut v[..];
     for p0 in (0..parts).step_by(per) {
         let p1 = (p0 + per).min(parts);
         let (head, tail) = rest.split_at_mut(starts[p1] - starts[p0]);
@@ -69,7 +76,6 @@ pub fn sort_by_lead<T: Copy + Send + Sync>(
             slice[w[0] - base..w[1] - base].sort_unstable_by(&cmp);
         }
     });
-    *v = out;
 }
 
 #[cfg(test)]
