@@ -161,7 +161,7 @@ pub fn sort<T: Record>(
 /// Sorts `buf` into the order `sort_unstable` gives (records are totally ordered and equal
 /// records are identical, so the order is the same), partitioned first by their leading `u64`
 /// ([`crate::partition_sort`]): the tables sorted here are led by hashes.
-pub fn sort_records<T: Record>(buf: &mut Vec<T>) {
+pub fn sort_records<T: Record>(buf: &mut [T]) {
     crate::partition_sort::sort_by_lead(buf, T::lead, T::cmp);
 }
 
