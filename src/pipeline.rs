@@ -66,13 +66,13 @@ fn run_in_pool(cfg: &Config, progress: &Progress) -> Result<Report> {
     if let Some(ix) = &index {
         index::add_published(&mut read, ix);
     }
-    let long = decide::set_aside(&mut read.tables, &cfg.out, cfg.run.memory.is_some())?;
+    let mut long = decide::set_aside(&mut read.tables, &cfg.out, cfg.run.memory.is_some())?;
     memory::trim_heap();
     // Finding the files, the index and the pass-1 signatures set aside belong to reading.
     timings.add(Stage::Read, found + t.elapsed().as_secs_f64());
 
     // Boilerplate, exact and near-duplicate clusters, each document's fate.
-    let decided = decide::stage(cfg, &read, &long, progress, &mut timings)?;
+    let decided = decide::stage(cfg, &read, &mut long, progress, &mut timings)?;
     if cfg.run.memory.is_some() {
         long.release();
         memory::trim_heap();

@@ -293,7 +293,7 @@ pub fn cluster(work: &Path, threads: usize, progress: &Progress) -> Result<()> {
         let n = m.files.len();
         let (mut read, mut cfg, mut seconds) = reopen(m, work, 0..n)?;
         cfg.run.threads = threads;
-        let long = decide::set_aside(&mut read.tables, work, cfg.run.memory.is_some())?;
+        let mut long = decide::set_aside(&mut read.tables, work, cfg.run.memory.is_some())?;
         let t = Instant::now();
         let mut timings = Timings(std::mem::take(&mut seconds));
         let decide: Vec<Stage> = Stage::of_run(cfg.options.near.is_some())
@@ -301,7 +301,7 @@ pub fn cluster(work: &Path, threads: usize, progress: &Progress) -> Result<()> {
             .filter(|s| (Stage::Boilerplate..=Stage::Cluster).contains(s))
             .collect();
         progress.plan(&decide);
-        let decided = decide::stage(&cfg, &read, &long, progress, &mut timings)?;
+        let decided = decide::stage(&cfg, &read, &mut long, progress, &mut timings)?;
         let mut seconds = timings.0;
         let report = tally::decided_report(&cfg, &read, &decided);
         let ctx = read.ctx(&cfg);

@@ -96,14 +96,15 @@ fn spill_of(cfg: &Config) -> Spill {
 }
 
 /// Boilerplate, exact keys, near-duplicates, clusters and fates of every document of `read`;
-/// `long_sigs` are the pass-1 signatures of long paragraphs ([`set_aside`]).
+/// `long_sigs` are the pass-1 signatures of long paragraphs ([`set_aside`]); dropped once signed
+/// unless an index is to be extended.
 ///
 /// # Errors
 /// A temporary file (signatures, spilled runs) cannot be written.
 pub(crate) fn stage(
     cfg: &Config,
     read: &Read,
-    long_sigs: &LongSigs,
+    long_sigs: &mut LongSigs,
     progress: &Progress,
     timings: &mut Timings,
 ) -> Result<Decided> {
@@ -169,8 +170,11 @@ pub(crate) fn stage(
         }
         None => Near::none(),
     };
-    if cfg.run.memory.is_some() {
-        // The pass-1 signatures were read once, to sign.
+    // The pass-1 signatures were read once, to sign; an index extended at the end of the run
+    // reads them again.
+    if cfg.index.is_none() {
+        long_sigs.discard();
+    } else if cfg.run.memory.is_some() {
         long_sigs.release();
     }
     if cfg.options.near.is_some() {

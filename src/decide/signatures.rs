@@ -253,6 +253,14 @@ impl LongSigs {
             memory::release(m, 0..m.len());
         }
     }
+
+    /// Drops the signatures (heap or map) once nothing will read them again: after signing,
+    /// unless an index is extended at the end of the run. Kept until the end, they were on the
+    /// resident set through clustering, where a run peaks (90 MB on the 1 GB corpus).
+    pub(crate) fn discard(&mut self) {
+        *self = LongSigs::Heap(Vec::new());
+        memory::trim_heap();
+    }
 }
 
 impl std::ops::Deref for LongSigs {
