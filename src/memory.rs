@@ -73,6 +73,12 @@ pub fn le_bytes(v: &mut [u32]) -> &[u8] {
     for x in v.iter_mut() {
         *x = x.to_le();
     }
+    as_bytes(v)
+}
+
+/// The bytes of `v` as they lie in memory (a table [`le_bytes`] converted reads as its
+/// little-endian bytes).
+pub fn as_bytes(v: &[u32]) -> &[u8] {
     // SAFETY: any initialised `u32` slice is readable as its bytes (no padding, and `u8` has
     // alignment 1); the borrow of `v` lives as long as the bytes.
     unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<u8>(), std::mem::size_of_val(v)) }
